@@ -1,0 +1,68 @@
+import type { Clock } from '../clock/clock.js';
+import type { AdapterModule } from '../driver/adapter-module.js';
+import type { Driver } from '../driver/driver.js';
+import { ConfigError, MissingAdapterError } from '../errors/config-error.js';
+import { memoryAdapter } from '../memory/memory-adapter.js';
+import { KNOWN_ADAPTER_PACKAGES } from './known-adapters.js';
+import { redactUnparsed, redactUrl } from './redact.js';
+
+/** An adapter given directly, or a loader that imports it on first use. */
+export type AdapterSource = AdapterModule | (() => Promise<AdapterModule>);
+
+export interface ResolveOptions {
+  /** Extra or overriding schemes, e.g. a third-party adapter: `{ kafka: kafkaAdapter }`. */
+  readonly adapters?: Readonly<Record<string, AdapterSource>>;
+  readonly clock?: Clock;
+}
+
+/** Turns a URL into a driver: pick the adapter by scheme, check parameters, create the driver. */
+export async function resolveDriver(text: string, options: ResolveOptions = {}): Promise<Driver> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (cause) {
+    throw new ConfigError(`Not a valid queue URL: "${redactUnparsed(text)}" (expected e.g. memory:// or amqp://host)`, {
+      cause: cause instanceof Error ? new Error(cause.message.replace(text, redactUnparsed(text))) : undefined,
+    });
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  const redacted = redactUrl(url);
+  const adapter = await loadAdapter(scheme, options.adapters ?? {});
+  const params = new Map<string, string>();
+  for (const [name, value] of url.searchParams) {
+    if (!adapter.parameters.includes(name)) {
+      const known = adapter.parameters.length ? adapter.parameters.join(', ') : 'none';
+      throw new ConfigError(`Unknown parameter "${name}" in ${redacted} (${scheme} accepts: ${known})`);
+    }
+    params.set(name, value);
+  }
+  return adapter.createDriver({ url, redacted, params, ...(options.clock ? { clock: options.clock } : {}) });
+}
+
+async function loadAdapter(scheme: string, extra: Readonly<Record<string, AdapterSource>>): Promise<AdapterModule> {
+  const given = extra[scheme];
+  if (given) return typeof given === 'function' ? given() : given;
+  if (memoryAdapter.schemes.includes(scheme)) return memoryAdapter;
+  const packageName = KNOWN_ADAPTER_PACKAGES[scheme];
+  if (!packageName) {
+    const known = ['memory', ...Object.keys(KNOWN_ADAPTER_PACKAGES), ...Object.keys(extra)].sort();
+    throw new ConfigError(`Unknown scheme "${scheme}://". Known schemes: ${known.join(', ')}`);
+  }
+  try {
+    const module = (await import(packageName)) as { adapter?: AdapterModule };
+    if (!module.adapter) throw new ConfigError(`${packageName} does not export an "adapter"`);
+    return module.adapter;
+  } catch (error) {
+    if (isMissing(error, packageName)) throw new MissingAdapterError(scheme, packageName, error);
+    throw error;
+  }
+}
+
+function isMissing(error: unknown, packageName: string): boolean {
+  const code = (error as { code?: unknown })?.code;
+  // Only the adapter itself missing counts: a missing SDK inside it deserves its own message.
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    String((error as Error).message).includes(`'${packageName}'`)
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * What a driver can do, declared, never guessed. The same names are the conformance suite's
+ * switches and the rows of each adapter README's "Characteristics" table.
+ */
+export interface Capabilities {
+  /** Largest message the broker accepts: body plus user attributes, in bytes. */
+  readonly maxMessageBytes: number;
+  /** Most messages one `send` call may carry; the core chunks larger batches. */
+  readonly maxBatchSize: number;
+  /**
+   * Longest delay the broker honours natively. Longer delays go through the driver's delay path
+   * (hops or a forwarder); `Infinity` when the native mechanism has no limit.
+   */
+  readonly maxNativeDelayMs: number;
+  /** Lease (visibility timeout) support. */
+  readonly lease: LeaseCapability;
+  /** Per-key ordering: one job per `orderingKey` at a time, in send order (rules O1, O2). */
+  readonly ordering: boolean;
+  /** Broker-side deduplication by `dedupId` within `windowMs` (rule U1); false when absent. */
+  readonly dedup: false | { readonly windowMs: number };
+  /** The broker moves crash-looping messages to the dead-letter queue itself. */
+  readonly nativeDeadLetter: boolean;
+  /** `stats()` returns counts (rule Q4). */
+  readonly stats: boolean;
+  /** How precisely the broker keeps time. */
+  readonly timing: TimingCapability;
+}
+
+export interface LeaseCapability {
+  /**
+   * True when the broker expires a lease on its own and redelivers (SQS, Pub/Sub, NATS, Service
+   * Bus, memory). False when a delivery is held until ack or disconnect (RabbitMQ).
+   */
+  readonly expires: boolean;
+  /** True when a lease can be extended while the handler runs. */
+  readonly extendable: boolean;
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+export interface TimingCapability {
+  /** ε: deliveries may come this much before their due time, at most. */
+  readonly granularityMs: number;
+  /** Deliveries come no later than this after their due time, under light load. */
+  readonly toleranceMs: number;
+}

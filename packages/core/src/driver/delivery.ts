@@ -1,0 +1,53 @@
+import type { DeadLetterRecord, JobMeta } from '../wire/job-meta.js';
+
+/**
+ * One received message, held by the worker until it is settled.
+ *
+ * Contract for drivers:
+ * - Settlement is explicit. The core calls exactly one of `ack`, `retry`, `deadLetter` or
+ *   `release`. A second settlement call must be a no-op that resolves, never a crash.
+ * - Never ack on the driver's own initiative. A delivery that is not settled stays unacked until
+ *   its lease expires or the connection drops, and then comes back (at-least-once).
+ * - A settlement that fails rejects with the native error; the core maps it with
+ *   `Driver.errorCode`. Do not retry it silently, except as part of reconnecting.
+ * - Methods may be called concurrently for different deliveries.
+ */
+export interface Delivery {
+  /** The serialized payload, exactly as sent. */
+  readonly body: Uint8Array;
+  /** User attributes, with every polyqueue header removed. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * The metadata the message carried. A foreign producer's message carries none: the driver then
+   * fills `id` from the native message id and leaves the rest out; the core treats it as attempt 1.
+   */
+  readonly meta: Partial<JobMeta> & { readonly id: string };
+  /**
+   * How many times the broker has delivered this copy, counting this delivery (1-based). A broker
+   * without a native count reports 1 and retries by republishing with a raised `attemptOffset`.
+   */
+  readonly deliveryCount: number;
+  /** The native message object: the escape hatch. Each adapter documents its type. */
+  readonly native: unknown;
+
+  /** The job succeeded: remove it from the broker. */
+  ack(): Promise<void>;
+  /**
+   * The attempt numbered `attempt` failed: make the job deliverable again no earlier than
+   * `delayMs` from now, so that its next delivery counts as attempt `attempt + 1`. Must not block
+   * other jobs while it waits, and must not lose the job if the process dies mid-way.
+   */
+  retry(delayMs: number, attempt: number): Promise<void>;
+  /**
+   * Move the job to the queue's dead-letter queue with `record` attached, then remove it from the
+   * work queue. Body and user attributes are kept unchanged.
+   */
+  deadLetter(record: DeadLetterRecord): Promise<void>;
+  /**
+   * Give the job back unstarted, deliverable at once (worker shutdown, prefetch not used).
+   * Should not count as an attempt where the broker allows it.
+   */
+  release(): Promise<void>;
+  /** Push the lease out to `leaseMs` from now. Only called when `capabilities.lease.extendable`. */
+  extendLease(leaseMs: number): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import type { Clock } from '../clock/clock.js';
+import type { ErrorCode } from '../errors/error-code.js';
+import type { Capabilities } from './capabilities.js';
+import type { DeadLetterStore } from './dead-letter-store.js';
+import type { OutgoingMessage, SendOutcome } from './outgoing-message.js';
+import type { QueueStats } from './queue-stats.js';
+import type { QueueTopology } from './queue-topology.js';
+import type { Receiver, ReceiverOptions } from './receiver.js';
+
+/**
+ * The driver SPI: the mechanism of one broker, and nothing else.
+ *
+ * The core owns every policy decision (serialization, validation, attempts, backoff, when to
+ * dead-letter, lease-extension scheduling, concurrency, shutdown, events). A driver:
+ * - makes no policy decision and never retries on its own, except to recover its connection;
+ * - never acks a delivery that was not settled as a success, and never swallows an error;
+ * - reports native errors by rejecting with them as they are: the core wraps each one exactly
+ *   once, using `errorCode`, and keeps it as `cause`;
+ * - may have any method called concurrently, except `Receiver.receive` with itself.
+ */
+export interface Driver {
+  /** Short adapter name for messages and logs, e.g. "amqp". */
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  /**
+   * The clock the broker keeps time by. Real brokers omit it (wall clock); the memory driver on
+   * virtual time returns its virtual clock so the runtime's own timers move with it.
+   */
+  readonly clock?: Clock;
+
+  /**
+   * Create the queue, its dead-letter queue and any delay machinery. Idempotent: called once per
+   * queue per process, and again harmlessly by every other process.
+   */
+  provision(queue: QueueTopology): Promise<void>;
+
+  /**
+   * Publish a batch of at most `capabilities.maxBatchSize` messages and resolve once the broker
+   * has confirmed them (durably, where the broker confirms). Resolves with one outcome per message,
+   * in input order; a message that failed alone is an `{ ok: false }` outcome, not a rejection.
+   * Rejects only when the whole call failed. A queue that does not exist must fail with an error
+   * that `errorCode` maps to NotFound: never a silent drop.
+   *
+   * Delays: deliver no earlier than `meta.notBefore`. Beyond `maxNativeDelayMs`, use the delay
+   * path (hops or a forwarder) without counting the wait as attempts.
+   */
+  send(queue: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]>;
+
+  /** Open a receiver for a worker. Cheap and synchronous; connecting happens on first receive. */
+  receiver(queue: QueueTopology, options: ReceiverOptions): Receiver;
+
+  deadLetters(queue: QueueTopology): DeadLetterStore;
+
+  /** Approximate counts. Only called when `capabilities.stats`. */
+  stats(queue: QueueTopology): Promise<QueueStats>;
+
+  /** Map a native error to the closed code set. Unknown errors map to Unknown. */
+  errorCode(error: unknown): ErrorCode;
+
+  /** The native client (the escape hatch). Each adapter documents its type. */
+  native(): unknown;
+
+  /**
+   * `graceful`: finish in-flight publishes and settlements, give back unsettled deliveries, then
+   * disconnect. `abandon`: behave as if the process died this instant: settle nothing, flush
+   * nothing, drop the connection. Conformance tests use `abandon` to simulate crashes.
+   */
+  close(mode: 'graceful' | 'abandon'): Promise<void>;
+}

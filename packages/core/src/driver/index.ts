@@ -1,0 +1,17 @@
+/**
+ * The driver SPI, for adapter authors: `import type { Driver } from '@polyqueue/core/driver'`.
+ * Application code never needs this entry point.
+ */
+export type { Clock, TimerHandle } from '../clock/clock.js';
+export { systemClock } from '../clock/system-clock.js';
+export { ErrorCode } from '../errors/error-code.js';
+export * from '../wire/index.js';
+export type { AdapterModule, DriverContext } from './adapter-module.js';
+export type { Capabilities, LeaseCapability, TimingCapability } from './capabilities.js';
+export type { DeadLetterStore, StoredDeadLetter } from './dead-letter-store.js';
+export type { Delivery } from './delivery.js';
+export type { Driver } from './driver.js';
+export type { OutgoingMessage, SendOutcome } from './outgoing-message.js';
+export type { QueueStats } from './queue-stats.js';
+export type { QueueTopology } from './queue-topology.js';
+export type { Receiver, ReceiverOptions } from './receiver.js';

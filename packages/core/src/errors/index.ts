@@ -1,0 +1,14 @@
+export { BrokerError } from './broker-error.js';
+export { ClosedError } from './closed-error.js';
+export { ConfigError, MissingAdapterError } from './config-error.js';
+export { DecodeError } from './decode-error.js';
+export { ErrorCode, isRetryableCode } from './error-code.js';
+export { HandlerTimeoutError } from './handler-timeout-error.js';
+export { MessageTooLargeError } from './message-too-large-error.js';
+export { isRetryable, PolyqueueError } from './polyqueue-error.js';
+export { QueueNotFoundError } from './queue-not-found-error.js';
+export { SerializationError } from './serialization-error.js';
+export { NonErrorThrown, toError } from './to-error.js';
+export { UnrecoverableError } from './unrecoverable-error.js';
+export { UnsupportedFeatureError } from './unsupported-error.js';
+export { type ValidationIssue, ValidationError } from './validation-error.js';

@@ -1,0 +1,34 @@
+/**
+ * @polyqueue/core: portable background jobs.
+ *
+ *   const broker = await connect(process.env.QUEUE_URL ?? 'memory://');
+ *   const emails = broker.queue('emails', { maxAttempts: 5 });
+ *   await emails.send({ to: 'a@b.c' }, { delay: 60_000 });
+ *   emails.process(async (job, { signal }) => { ... }, { concurrency: 16 });
+ */
+export type { Clock } from './clock/clock.js';
+export { sleep } from './clock/clock.js';
+export { systemClock } from './clock/system-clock.js';
+export { VirtualClock } from './clock/virtual-clock.js';
+export type { AdapterSource } from './config/resolve-driver.js';
+export type { Capabilities } from './driver/capabilities.js';
+export type { QueueStats } from './driver/queue-stats.js';
+export * from './errors/index.js';
+export { MemoryServer, type MemoryServerOptions, type RawMessage } from './memory/memory-server.js';
+export type { MemoryNativeMessage } from './memory/memory-message.js';
+export { type Backoff, type BackoffFunction, compileBackoff, DEFAULT_BACKOFF } from './policy/backoff.js';
+export type { InferPayload, StandardSchemaV1 } from './schema/validate.js';
+export { jsonSerializer } from './serialization/json-serializer.js';
+export type { Serializer } from './serialization/serializer.js';
+export { Broker, DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from './runtime/broker.js';
+export { type Closable, type CloseOnSignalsOptions, closeOnSignals } from './runtime/close-on-signals.js';
+export { type ConnectOptions, connect } from './runtime/connect.js';
+export type { DeadLetter, DeadLetters } from './runtime/dead-letters.js';
+export type { WorkerEvents } from './runtime/events.js';
+export type { Handler, Job, JobContext, Middleware } from './runtime/job.js';
+export { consoleLogger, type Logger } from './runtime/logger.js';
+export type { CloseOptions, QueueOptions, SendOptions, WorkerOptions } from './runtime/options.js';
+export { Queue } from './runtime/queue.js';
+export type { BatchItem, SendResult } from './runtime/send-batch.js';
+export { Worker } from './runtime/worker.js';
+export type { DeadLetterReason, DeadLetterRecord } from './wire/job-meta.js';

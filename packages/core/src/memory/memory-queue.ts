@@ -1,0 +1,372 @@
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { Deque } from '../util/deque.js';
+import { MinHeap } from '../util/min-heap.js';
+import type { MemoryMessage } from './memory-message.js';
+
+/** One ordering key's lane: its messages in send order; `busy` while its head is out. */
+interface Lane {
+  readonly key: string;
+  readonly messages: Deque<MemoryMessage>;
+  busy: boolean;
+}
+
+/** What the ready deque holds: an unkeyed message, or a lane whose head is deliverable. */
+type ReadyEntry = MemoryMessage | Lane;
+
+export interface InFlight {
+  readonly tag: number;
+  readonly message: MemoryMessage;
+  readonly owner: object;
+  expiresAt: number;
+}
+
+interface Waiter {
+  readonly max: number;
+  readonly owner: object;
+  readonly leaseMs: number;
+  readonly resolve: (taken: InFlight[]) => void;
+}
+
+export interface MemoryQueueLimits {
+  /** Longest single wait the "broker" keeps; longer delays hop, like SQS's 15-minute cap. */
+  readonly maxNativeDelayMs: number;
+  readonly dedupWindowMs: number;
+}
+
+/**
+ * One queue of the memory broker: ready messages, per-key lanes for ordering, a delay heap, the
+ * in-flight table with lease expiry, dedup ids, and receivers waiting for work.
+ */
+export class MemoryQueue {
+  readonly name: string;
+  readonly #clock: Clock;
+  readonly #limits: MemoryQueueLimits;
+  readonly #ready = new Deque<ReadyEntry>();
+  readonly #lanes = new Map<string, Lane>();
+  readonly #delayed = new MinHeap<MemoryMessage>();
+  readonly #inFlight = new Map<number, InFlight>();
+  readonly #dedup = new Map<string, number>();
+  readonly #waiters: Waiter[] = [];
+  readonly #onChange: () => void;
+  #readyCount = 0;
+  #nextTag = 1;
+  #delayTimer: TimerHandle | undefined;
+  #delayTimerAt = Number.POSITIVE_INFINITY;
+  #leaseTimer: TimerHandle | undefined;
+  #leaseTimerAt = Number.POSITIVE_INFINITY;
+  /** Open receivers; the test helpers' "run until idle" only waits for queues someone consumes. */
+  receivers = 0;
+
+  constructor(name: string, clock: Clock, limits: MemoryQueueLimits, onChange: () => void) {
+    this.name = name;
+    this.#clock = clock;
+    this.#limits = limits;
+    this.#onChange = onChange;
+  }
+
+  // --- producing ---------------------------------------------------------------------------
+
+  /**
+   * Accepts a message; returns false when it was a duplicate inside the dedup window. Moves
+   * between queues (dead-lettering, redrive) pass `dedup: false`: they are not new sends.
+   */
+  enqueue(message: MemoryMessage, options: { dedup: boolean } = { dedup: true }): boolean {
+    const dedupId = message.meta.dedupId;
+    if (dedupId !== undefined && options.dedup) {
+      const now = this.#clock.now();
+      const until = this.#dedup.get(dedupId);
+      if (until !== undefined && until > now) return false;
+      this.#dedup.set(dedupId, now + this.#limits.dedupWindowMs);
+      if (this.#dedup.size > 10_000) this.#forgetExpiredDedupIds(now);
+    }
+    const notBefore = message.meta.notBefore ?? 0;
+    if (notBefore > this.#clock.now()) this.#delay(message, notBefore);
+    else this.#makeReady(message, false);
+    return true;
+  }
+
+  // --- consuming ---------------------------------------------------------------------------
+
+  /** Takes up to `max` deliverable messages now, leasing each for `leaseMs`. */
+  take(max: number, owner: object, leaseMs: number): InFlight[] {
+    const taken: InFlight[] = [];
+    const expiresAt = this.#clock.now() + leaseMs;
+    while (taken.length < max) {
+      const entry = this.#ready.shift();
+      if (entry === undefined) break;
+      let message: MemoryMessage;
+      if (isLane(entry)) {
+        entry.busy = true;
+        message = entry.messages.shift()!;
+      } else {
+        message = entry;
+      }
+      this.#readyCount--;
+      message.deliveryCount++;
+      const held: InFlight = { tag: this.#nextTag++, message, owner, expiresAt };
+      this.#inFlight.set(held.tag, held);
+      taken.push(held);
+    }
+    if (taken.length > 0) {
+      this.#armLeaseTimer(expiresAt);
+      this.#onChange();
+    }
+    return taken;
+  }
+
+  /** Resolves with deliveries as soon as any are ready, or with [] when `signal` aborts. */
+  wait(max: number, owner: object, leaseMs: number, signal: AbortSignal): Promise<InFlight[]> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve([]);
+      const waiter: Waiter = {
+        max,
+        owner,
+        leaseMs,
+        resolve: (taken) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(taken);
+        },
+      };
+      const onAbort = () => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index >= 0) this.#waiters.splice(index, 1);
+        resolve([]);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Wakes every waiter of `owner` with nothing (its connection is going away). */
+  dropWaiters(owner: object): void {
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i]!;
+      if (waiter.owner === owner) {
+        this.#waiters.splice(i, 1);
+        waiter.resolve([]);
+      }
+    }
+  }
+
+  // --- settling (a stale tag, e.g. after lease expiry, is a no-op) -------------------------
+
+  holds(tag: number, owner: object): boolean {
+    return this.#inFlight.get(tag)?.owner === owner;
+  }
+
+  ack(tag: number): MemoryMessage | undefined {
+    const held = this.#settle(tag);
+    if (held) this.#headDone(held.message);
+    return held?.message;
+  }
+
+  /** Redeliver after `delayMs`; the delivery count is kept, so the next one is the next attempt. */
+  retry(tag: number, delayMs: number): void {
+    const held = this.#settle(tag);
+    if (!held) return;
+    const message = held.message;
+    const dueAt = this.#clock.now() + delayMs;
+    if (delayMs <= 0) this.#makeReady(message, true);
+    else this.#delay(message, dueAt);
+  }
+
+  /** Give back unstarted: deliverable at once, and the delivery does not count as an attempt. */
+  release(tag: number): void {
+    const held = this.#settle(tag);
+    if (!held) return;
+    held.message.deliveryCount--;
+    this.#makeReady(held.message, true);
+  }
+
+  extend(tag: number, leaseMs: number): void {
+    const held = this.#inFlight.get(tag);
+    if (held) held.expiresAt = this.#clock.now() + leaseMs;
+  }
+
+  /** Removes a message that leaves for another queue (dead-lettering). */
+  remove(tag: number): MemoryMessage | undefined {
+    return this.ack(tag);
+  }
+
+  /** Every in-flight delivery of `owner` goes back to the queue (a graceful disconnect). */
+  releaseAll(owner: object): void {
+    for (const held of [...this.#inFlight.values()]) if (held.owner === owner) this.release(held.tag);
+  }
+
+  // --- inspection and bulk operations ------------------------------------------------------
+
+  counts(): { ready: number; delayed: number; inFlight: number } {
+    return { ready: this.#readyCount, delayed: this.#delayed.length, inFlight: this.#inFlight.size };
+  }
+
+  /** Ready messages in delivery order, without taking them. */
+  *readyMessages(): IterableIterator<MemoryMessage> {
+    for (const entry of this.#ready) {
+      if (isLane(entry)) yield* entry.messages;
+      else yield entry;
+    }
+    for (const lane of this.#lanes.values()) if (lane.busy) yield* lane.messages;
+  }
+
+  /** Removes up to `limit` ready or delayed messages (for redrive and raw reads). */
+  takeStored(limit: number): MemoryMessage[] {
+    const taken: MemoryMessage[] = [];
+    while (taken.length < limit) {
+      const entry = this.#ready.peek();
+      if (entry === undefined) break;
+      this.#ready.shift();
+      this.#readyCount--;
+      if (isLane(entry)) {
+        taken.push(entry.messages.shift()!);
+        if (entry.messages.length > 0) {
+          this.#ready.unshift(entry);
+        } else {
+          this.#lanes.delete(entry.key);
+        }
+      } else {
+        taken.push(entry);
+      }
+    }
+    while (taken.length < limit && this.#delayed.length > 0) taken.push(this.#delayed.pop()!);
+    if (taken.length > 0) this.#onChange();
+    return taken;
+  }
+
+  /** Deletes everything not in flight; returns how many. */
+  purge(): number {
+    const count = this.#readyCount + this.#delayed.length;
+    this.#ready.clear();
+    this.#lanes.clear();
+    this.#delayed.removeWhere(() => true);
+    this.#readyCount = 0;
+    this.#onChange();
+    return count;
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  #settle(tag: number): InFlight | undefined {
+    const held = this.#inFlight.get(tag);
+    if (held === undefined) return undefined;
+    this.#inFlight.delete(tag);
+    this.#onChange();
+    return held;
+  }
+
+  /** A lane's head was acked or dead-lettered: the next message of that key may go. */
+  #headDone(message: MemoryMessage): void {
+    const key = message.meta.orderingKey;
+    if (key === undefined) return;
+    const lane = this.#lanes.get(key);
+    if (lane === undefined) return;
+    lane.busy = false;
+    if (lane.messages.length > 0) this.#ready.push(lane);
+    else this.#lanes.delete(key);
+    this.#serveWaiters();
+  }
+
+  /**
+   * Puts a message where receivers can take it. `returning` marks a message coming back (release,
+   * lease expiry, retry due): it goes to the front, and an ordered one back to the head of its lane.
+   */
+  #makeReady(message: MemoryMessage, returning: boolean): void {
+    message.dueAt = 0;
+    const key = message.meta.orderingKey;
+    if (key === undefined) {
+      if (returning) this.#ready.unshift(message);
+      else this.#ready.push(message);
+    } else {
+      let lane = this.#lanes.get(key);
+      if (lane === undefined) {
+        lane = { key, messages: new Deque(), busy: false };
+        this.#lanes.set(key, lane);
+      }
+      if (returning && lane.busy) {
+        // The lane's head is back: it stays first, and the lane is deliverable again.
+        lane.messages.unshift(message);
+        lane.busy = false;
+        this.#ready.unshift(lane);
+      } else {
+        lane.messages.push(message);
+        if (!lane.busy && lane.messages.length === 1) this.#ready.push(lane);
+      }
+    }
+    this.#readyCount++;
+    this.#onChange();
+    this.#serveWaiters();
+  }
+
+  #serveWaiters(): void {
+    // `#ready` holds only what is deliverable now (a busy lane's queued messages are not).
+    while (this.#waiters.length > 0 && this.#ready.length > 0) {
+      const waiter = this.#waiters.shift()!;
+      waiter.resolve(this.take(waiter.max, waiter.owner, waiter.leaseMs));
+    }
+  }
+
+  #delay(message: MemoryMessage, dueAt: number): void {
+    message.dueAt = dueAt;
+    // Like a broker with a native delay cap, a long delay waits in hops of at most the cap.
+    const hopEnd = Math.min(dueAt, this.#clock.now() + this.#limits.maxNativeDelayMs);
+    this.#delayed.push(hopEnd, message);
+    this.#onChange();
+    if (hopEnd < this.#delayTimerAt) this.#armDelayTimer(hopEnd);
+  }
+
+  #armDelayTimer(at: number): void {
+    if (this.#delayTimer !== undefined) this.#clock.clearTimeout(this.#delayTimer);
+    this.#delayTimerAt = at;
+    this.#delayTimer = this.#clock.setTimeout(() => this.#releaseDue(), at - this.#clock.now());
+  }
+
+  #releaseDue(): void {
+    this.#delayTimer = undefined;
+    this.#delayTimerAt = Number.POSITIVE_INFINITY;
+    const now = this.#clock.now();
+    for (let key = this.#delayed.peekKey(); key !== undefined && key <= now; key = this.#delayed.peekKey()) {
+      const message = this.#delayed.pop()!;
+      if (message.dueAt > now) this.#delay(message, message.dueAt);
+      else this.#makeReady(message, isLaneHead(this.#lanes, message));
+    }
+    const next = this.#delayed.peekKey();
+    if (next !== undefined && next < this.#delayTimerAt) this.#armDelayTimer(next);
+  }
+
+  #armLeaseTimer(at: number): void {
+    if (at >= this.#leaseTimerAt) return;
+    if (this.#leaseTimer !== undefined) this.#clock.clearTimeout(this.#leaseTimer);
+    this.#leaseTimerAt = at;
+    this.#leaseTimer = this.#clock.setTimeout(() => this.#expireLeases(), Math.max(0, at - this.#clock.now()));
+  }
+
+  #expireLeases(): void {
+    this.#leaseTimer = undefined;
+    this.#leaseTimerAt = Number.POSITIVE_INFINITY;
+    const now = this.#clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const held of [...this.#inFlight.values()]) {
+      if (held.expiresAt <= now) {
+        // The consumer went silent: the job comes back, and that delivery counted as an attempt.
+        this.#inFlight.delete(held.tag);
+        this.#makeReady(held.message, true);
+      } else if (held.expiresAt < next) {
+        next = held.expiresAt;
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armLeaseTimer(next);
+  }
+
+  #forgetExpiredDedupIds(now: number): void {
+    for (const [id, until] of this.#dedup) if (until <= now) this.#dedup.delete(id);
+  }
+}
+
+function isLane(entry: ReadyEntry): entry is Lane {
+  return (entry as Lane).messages !== undefined;
+}
+
+/** True when a due message is the retried head of its (busy) lane rather than a new arrival. */
+function isLaneHead(lanes: ReadonlyMap<string, Lane>, message: MemoryMessage): boolean {
+  const key = message.meta.orderingKey;
+  return key !== undefined && message.deliveryCount > 0 && lanes.get(key)?.busy === true;
+}

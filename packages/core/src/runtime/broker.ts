@@ -1,0 +1,160 @@
+import { inspect } from 'node:util';
+import type { Clock } from '../clock/clock.js';
+import type { Capabilities } from '../driver/capabilities.js';
+import type { Driver } from '../driver/driver.js';
+import type { QueueTopology } from '../driver/queue-topology.js';
+import { ClosedError } from '../errors/closed-error.js';
+import { ConfigError } from '../errors/config-error.js';
+import { compileBackoff, DEFAULT_BACKOFF } from '../policy/backoff.js';
+import type { Serializer } from '../serialization/serializer.js';
+import type { Logger } from './logger.js';
+import type { QueueOptions } from './options.js';
+import { Queue } from './queue.js';
+import type { ManagedWorker, QueueRuntime } from './queue-runtime.js';
+import { wrapDriverError } from './wrap-error.js';
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_LEASE_MS = 30_000;
+const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
+
+export interface BrokerSettings {
+  readonly driver: Driver;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly serializer: Serializer;
+  readonly provision: boolean;
+  /** The URL with credentials masked, for display. */
+  readonly redactedUrl: string;
+}
+
+/** A connection to one broker. Create queues from it; close it to stop everything gracefully. */
+export class Broker {
+  readonly #settings: BrokerSettings;
+  readonly #provisioned = new Map<string, Promise<void>>();
+  readonly #workers = new Set<ManagedWorker>();
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use `connect()`. */
+  constructor(settings: BrokerSettings) {
+    this.#settings = settings;
+  }
+
+  /** The adapter's name, e.g. "memory" or "amqp". */
+  get adapter(): string {
+    return this.#settings.driver.name;
+  }
+
+  /** What this broker can do. Same names as the adapter README's Characteristics table. */
+  get capabilities(): Capabilities {
+    return this.#settings.driver.capabilities;
+  }
+
+  /** The clock this broker keeps time by (virtual for a test broker). */
+  get clock(): Clock {
+    return this.#settings.clock;
+  }
+
+  /** The native client: the escape hatch. Each adapter documents its type. */
+  native<N = unknown>(): N {
+    return this.#settings.driver.native() as N;
+  }
+
+  /** Defines (or re-opens) a queue. Nothing touches the broker until the first use. */
+  queue<T = unknown>(name: string, options: QueueOptions<T> = {}): Queue<T> {
+    this.#assertOpen('create a queue');
+    if (!QUEUE_NAME.test(name)) {
+      throw new ConfigError(`Queue name "${name}" must be 1-120 characters of letters, digits, ".", "_" or "-"`);
+    }
+    const { driver, clock, logger } = this.#settings;
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ConfigError('maxAttempts must be an integer >= 1');
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const lease = driver.capabilities.lease;
+    if (!Number.isFinite(leaseMs) || leaseMs < lease.minMs || leaseMs > lease.maxMs) {
+      throw new ConfigError(`leaseMs must be between ${lease.minMs} and ${lease.maxMs} on ${driver.name}, got ${leaseMs}`);
+    }
+    if (options.handlerTimeoutMs !== undefined && !(options.handlerTimeoutMs > 0)) {
+      throw new ConfigError('handlerTimeoutMs must be > 0');
+    }
+    const deadLetterName = options.deadLetterQueue ?? `${name}.dlq`;
+    if (!QUEUE_NAME.test(deadLetterName) || deadLetterName === name) {
+      throw new ConfigError(`Invalid dead-letter queue name "${deadLetterName}"`);
+    }
+    const topology: QueueTopology = { name, deadLetterName, leaseMs, maxAttempts };
+    const wrapError = (error: unknown, action: string) => wrapDriverError(driver, name, error, action);
+    const runtime: QueueRuntime<T> = {
+      driver,
+      topology,
+      clock,
+      logger,
+      serializer: options.serializer ?? this.#settings.serializer,
+      schema: options.schema,
+      backoff: compileBackoff(options.backoff ?? DEFAULT_BACKOFF),
+      handlerTimeoutMs: options.handlerTimeoutMs,
+      wrapError,
+      ensureProvisioned: () => this.#ensureProvisioned(topology, wrapError),
+      assertOpen: (operation) => this.#assertOpen(operation),
+      remember: (worker) => this.#workers.add(worker),
+      forget: (worker) => this.#workers.delete(worker),
+    };
+    return new Queue(runtime);
+  }
+
+  /**
+   * Closes every worker (each waits for its running handlers, up to `timeoutMs`), then the
+   * connection. Idempotent; after it, send and process fail with ClosedError.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.all([...this.#workers].map((worker) => worker.close(options)));
+      await this.#settings.driver.close('graceful');
+    })();
+    return this.#closing;
+  }
+
+  /**
+   * @internal Simulates a crash for tests: workers stop dead, nothing is settled, the connection
+   * is dropped. Exposed through `@polyqueue/core/testing` as `simulateCrash`.
+   */
+  async abandon(): Promise<void> {
+    if (this.#closing === undefined) {
+      for (const worker of this.#workers) worker.halt();
+      this.#workers.clear();
+      this.#closing = this.#settings.driver.close('abandon');
+    }
+    await this.#closing;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  toJSON(): { adapter: string; url: string } {
+    return { adapter: this.adapter, url: this.#settings.redactedUrl };
+  }
+
+  toString(): string {
+    return `Broker(${this.#settings.redactedUrl})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#closing !== undefined) throw new ClosedError('broker', operation);
+  }
+
+  #ensureProvisioned(topology: QueueTopology, wrapError: (error: unknown, action: string) => Error): Promise<void> {
+    if (!this.#settings.provision) return Promise.resolve();
+    let done = this.#provisioned.get(topology.name);
+    if (done === undefined) {
+      done = this.#settings.driver.provision(topology).catch((error) => {
+        this.#provisioned.delete(topology.name);
+        throw wrapError(error, 'provision');
+      });
+      this.#provisioned.set(topology.name, done);
+    }
+    return done;
+  }
+}

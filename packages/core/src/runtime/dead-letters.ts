@@ -1,0 +1,61 @@
+import type { StoredDeadLetter } from '../driver/dead-letter-store.js';
+import type { DeadLetterRecord } from '../wire/job-meta.js';
+import type { QueueRuntime } from './queue-runtime.js';
+
+/** A dead letter as the application sees it. */
+export interface DeadLetter<T> {
+  readonly id: string;
+  /** The decoded payload, or undefined when the body could not be decoded (see `body`). */
+  readonly payload: T | undefined;
+  readonly body: Uint8Array;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Why and when it was dead-lettered. Absent when a native safety net moved it. */
+  readonly record: DeadLetterRecord | undefined;
+  readonly raw: unknown;
+}
+
+/** List, redrive and purge a queue's dead letters (rules Q1–Q3). */
+export class DeadLetters<T> {
+  readonly #rt: QueueRuntime<T>;
+
+  /** @internal */
+  constructor(rt: QueueRuntime<T>) {
+    this.#rt = rt;
+  }
+
+  /** Returns up to `limit` dead letters without removing them. */
+  async peek(limit = 100): Promise<DeadLetter<T>[]> {
+    const stored = await this.#call('peek dead letters', (store) => store.peek(limit));
+    return stored.map((letter) => this.#decode(letter));
+  }
+
+  /** Moves `limit` dead letters (all when omitted) back to the queue, attempts reset. */
+  redrive(options: { limit?: number } = {}): Promise<number> {
+    return this.#call('redrive dead letters', (store) => store.redrive(options.limit));
+  }
+
+  /** Deletes every dead letter; returns how many. */
+  purge(): Promise<number> {
+    return this.#call('purge dead letters', (store) => store.purge());
+  }
+
+  async #call<R>(action: string, run: (store: ReturnType<QueueRuntime<T>['driver']['deadLetters']>) => Promise<R>) {
+    this.#rt.assertOpen(action);
+    await this.#rt.ensureProvisioned();
+    try {
+      return await run(this.#rt.driver.deadLetters(this.#rt.topology));
+    } catch (error) {
+      throw this.#rt.wrapError(error, action);
+    }
+  }
+
+  #decode(letter: StoredDeadLetter): DeadLetter<T> {
+    let payload: T | undefined;
+    try {
+      payload = this.#rt.serializer.deserialize(letter.body) as T;
+    } catch {
+      payload = undefined;
+    }
+    return { id: letter.meta.id, payload, body: letter.body, attributes: letter.attributes, record: letter.record, raw: letter.native };
+  }
+}

@@ -1,0 +1,53 @@
+import type { Delivery } from '../driver/delivery.js';
+import { DecodeError } from '../errors/decode-error.js';
+import { describeIssues, validate } from '../schema/validate.js';
+import type { DeadLetterRecord } from '../wire/job-meta.js';
+import { deadLetterRecord } from './failure-policy.js';
+import type { Job } from './job.js';
+import type { QueueRuntime } from './queue-runtime.js';
+
+export type DecodedJob<T> = Job<T>;
+
+export type DecodeResult<T> =
+  | { readonly ok: true; readonly job: DecodedJob<T> }
+  | { readonly ok: false; readonly record: DeadLetterRecord };
+
+/**
+ * Turns a delivery into a job, or into a dead-letter record when its body does not deserialize or
+ * fails the schema (R5). Synchronous unless a schema validates asynchronously.
+ */
+export function decodeDelivery<T>(
+  rt: QueueRuntime<T>,
+  delivery: Delivery,
+): DecodeResult<T> | Promise<DecodeResult<T>> {
+  const meta = delivery.meta;
+  const attempt = (meta.attemptOffset ?? 0) + Math.max(1, delivery.deliveryCount);
+  let payload: unknown;
+  try {
+    payload = rt.serializer.deserialize(delivery.body);
+  } catch (cause) {
+    const error = new DecodeError('decode', `Body is not valid ${rt.serializer.contentType}: ${String(cause)}`, cause);
+    return { ok: false, record: deadLetterRecord(rt, attempt, 'decode', error) };
+  }
+  const build = (value: unknown): DecodeResult<T> => ({
+    ok: true,
+    job: {
+      id: meta.id,
+      queue: rt.topology.name,
+      payload: value as T,
+      attributes: delivery.attributes,
+      attempt,
+      maxAttempts: rt.topology.maxAttempts,
+      enqueuedAt: new Date(meta.enqueuedAt ?? rt.clock.now()),
+      ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
+      ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
+      raw: delivery.native,
+    },
+  });
+  if (!rt.schema) return build(payload);
+  return validate<T>(rt.schema, payload).then((result) => {
+    if (result.ok) return build(result.value);
+    const error = new DecodeError('validation', `Payload fails the queue schema: ${describeIssues(result.issues)}`);
+    return { ok: false, record: deadLetterRecord(rt, attempt, 'validation', error) };
+  });
+}

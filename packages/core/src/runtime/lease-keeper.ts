@@ -1,0 +1,49 @@
+import type { Clock, TimerHandle } from '../clock/clock.js';
+
+export interface Leased {
+  leaseExpiresAt: number;
+}
+
+/**
+ * Extends the leases of every delivery a worker holds, buffered or running, so that no other
+ * consumer receives a job while it is being handled (L1, L2). One timer per worker rather than one
+ * per job: it wakes every third of a lease and extends whatever has half a lease or less left.
+ */
+export class LeaseKeeper<T extends Leased> {
+  readonly #clock: Clock;
+  readonly #leaseMs: number;
+  readonly #held: ReadonlySet<T>;
+  readonly #extend: (item: T) => Promise<unknown>;
+  #timer: TimerHandle | undefined;
+  #stopped = false;
+
+  constructor(clock: Clock, leaseMs: number, held: ReadonlySet<T>, extend: (item: T) => Promise<unknown>) {
+    this.#clock = clock;
+    this.#leaseMs = leaseMs;
+    this.#held = held;
+    this.#extend = extend;
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(1, Math.floor(this.#leaseMs / 3)));
+  }
+
+  #tick(): void {
+    const now = this.#clock.now();
+    const threshold = now + this.#leaseMs / 2;
+    for (const item of this.#held) {
+      if (item.leaseExpiresAt <= threshold) {
+        item.leaseExpiresAt = now + this.#leaseMs;
+        void this.#extend(item);
+      }
+    }
+    this.#schedule();
+  }
+}

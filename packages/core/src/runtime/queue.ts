@@ -1,0 +1,83 @@
+import type { QueueStats } from '../driver/queue-stats.js';
+import { ConfigError } from '../errors/config-error.js';
+import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
+import { DeadLetters } from './dead-letters.js';
+import type { Handler } from './job.js';
+import { compose } from './job.js';
+import type { SendOptions, WorkerOptions } from './options.js';
+import type { QueueRuntime } from './queue-runtime.js';
+import { type BatchItem, type SendResult, sendBatch } from './send-batch.js';
+import { Worker } from './worker.js';
+
+/** A named queue on a broker: send jobs to it, process them, manage its dead letters. */
+export class Queue<T = unknown> {
+  readonly name: string;
+  /** List, redrive and purge this queue's dead letters. */
+  readonly deadLetters: DeadLetters<T>;
+  readonly #rt: QueueRuntime<T>;
+
+  /** @internal Created by `broker.queue()`. */
+  constructor(rt: QueueRuntime<T>) {
+    this.#rt = rt;
+    this.name = rt.topology.name;
+    this.deadLetters = new DeadLetters(rt);
+  }
+
+  /** Sends one job and resolves with its id once the broker has accepted it. */
+  async send(payload: T, options?: SendOptions): Promise<string> {
+    const [result] = await sendBatch(this.#rt, [options === undefined ? { payload } : { payload, options }]);
+    if (!result!.ok) throw result!.error;
+    return result!.id;
+  }
+
+  /**
+   * Sends many jobs, in batches as large as the broker allows. Never rejects for one bad item:
+   * resolves with one result per item, in input order.
+   */
+  sendBatch(items: readonly BatchItem<T>[]): Promise<SendResult[]> {
+    return sendBatch(this.#rt, items);
+  }
+
+  /** Starts a worker that runs `handler` for every job on this queue. */
+  process(handler: Handler<T>, options: WorkerOptions = {}): Worker<T> {
+    this.#rt.assertOpen('process');
+    const concurrency = positiveInt('concurrency', options.concurrency ?? 1);
+    const prefetch = nonNegativeInt('prefetch', options.prefetch ?? concurrency);
+    const handlerTimeoutMs = options.handlerTimeoutMs ?? this.#rt.handlerTimeoutMs;
+    const worker = new Worker(this.#rt, compose(options.middleware ?? [], handler), {
+      concurrency,
+      prefetch,
+      handlerTimeoutMs,
+    });
+    this.#rt.remember(worker);
+    return worker;
+  }
+
+  /** Approximate ready / delayed / in-flight / dead-lettered counts (capability `stats`). */
+  async stats(): Promise<QueueStats> {
+    this.#rt.assertOpen('read stats');
+    if (!this.#rt.driver.capabilities.stats) throw new UnsupportedFeatureError('stats', this.#rt.driver.name);
+    await this.#rt.ensureProvisioned();
+    try {
+      return await this.#rt.driver.stats(this.#rt.topology);
+    } catch (error) {
+      throw this.#rt.wrapError(error, 'read stats');
+    }
+  }
+
+  /** Creates the queue and its dead-letter queue now, instead of on first use. */
+  provision(): Promise<void> {
+    this.#rt.assertOpen('provision');
+    return this.#rt.ensureProvisioned();
+  }
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be an integer >= 1, got ${value}`);
+  return value;
+}
+
+function nonNegativeInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be an integer >= 0, got ${value}`);
+  return value;
+}

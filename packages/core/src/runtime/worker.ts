@@ -1,0 +1,285 @@
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import type { Delivery } from '../driver/delivery.js';
+import type { Receiver } from '../driver/receiver.js';
+import { ClosedError } from '../errors/closed-error.js';
+import { toError } from '../errors/to-error.js';
+import { Deque } from '../util/deque.js';
+import type { DeadLetterRecord } from '../wire/job-meta.js';
+import { type DecodedJob, decodeDelivery } from './decode-delivery.js';
+import { deadLetterRecord, settlementFor } from './failure-policy.js';
+import type { QueueRuntime } from './queue-runtime.js';
+import { TypedEmitter, type WorkerEvents } from './events.js';
+import type { Handler, Job } from './job.js';
+import type { CloseOptions } from './options.js';
+import { JobContextImpl } from './job-context.js';
+import { LeaseKeeper } from './lease-keeper.js';
+
+/** A delivery from receipt until it is settled or released. */
+interface Held {
+  readonly delivery: Delivery;
+  state: 'buffered' | 'running' | 'done';
+  leaseExpiresAt: number;
+  context?: JobContextImpl;
+}
+
+const RECEIVE_ERROR_BACKOFF_MS = [100, 250, 500, 1_000, 2_000, 5_000] as const;
+
+/**
+ * Runs a handler over a queue's deliveries. It owns the policy a user relies on: attempts,
+ * backoff, dead-lettering, handler timeouts, lease extension, concurrency and graceful close.
+ */
+export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
+  readonly queue: string;
+  readonly concurrency: number;
+  readonly #rt: QueueRuntime<T>;
+  readonly #handler: Handler<T>;
+  readonly #clock: Clock;
+  readonly #receiver: Receiver;
+  readonly #maxUnsettled: number;
+  readonly #handlerTimeoutMs: number | undefined;
+  readonly #buffer = new Deque<Held>();
+  readonly #held = new Set<Held>();
+  readonly #stopReceiving = new AbortController();
+  readonly #leases: LeaseKeeper<Held> | undefined;
+  #running = 0;
+  #state: 'running' | 'closing' | 'closed' = 'running';
+  #closing: Promise<void> | undefined;
+  #loop: Promise<void>;
+  #wakeLoop: (() => void) | undefined;
+  #idleWaiters: (() => void)[] = [];
+
+  /** @internal Created by `Queue.process`. */
+  constructor(
+    rt: QueueRuntime<T>,
+    handler: Handler<T>,
+    options: { concurrency: number; prefetch: number; handlerTimeoutMs: number | undefined },
+  ) {
+    super(rt.logger);
+    this.#rt = rt;
+    this.queue = rt.topology.name;
+    this.#handler = handler;
+    this.#clock = rt.clock;
+    this.concurrency = options.concurrency;
+    this.#maxUnsettled = options.concurrency + options.prefetch;
+    this.#handlerTimeoutMs = options.handlerTimeoutMs;
+    this.#receiver = rt.driver.receiver(rt.topology, {
+      leaseMs: rt.topology.leaseMs,
+      maxUnsettled: this.#maxUnsettled,
+    });
+    const lease = rt.driver.capabilities.lease;
+    if (lease.expires && lease.extendable) {
+      this.#leases = new LeaseKeeper(this.#clock, rt.topology.leaseMs, this.#held, (held) =>
+        held.delivery.extendLease(rt.topology.leaseMs).catch((error) => this.#runtimeError('extend a lease', error)),
+      );
+    }
+    this.#loop = this.#receiveLoop();
+  }
+
+  /** True until close() has begun. */
+  get isRunning(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Handlers running right now. */
+  get active(): number {
+    return this.#running;
+  }
+
+  /**
+   * Stops taking jobs, releases prefetched ones at once, waits for running handlers (up to
+   * `timeoutMs`, after which their signals abort and their jobs are released unacked), and
+   * resolves. Idempotent: later calls return the same promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options.timeoutMs);
+    return this.#closing;
+  }
+
+  /**
+   * @internal Stops dead, as if the process had crashed: no more receives, no lease extensions,
+   * no settlements. Used by `simulateCrash` in tests.
+   */
+  halt(): void {
+    this.#state = 'closed';
+    this.#stopReceiving.abort(new ClosedError('worker', 'receive'));
+    this.#wakeLoop?.();
+    this.#leases?.stop();
+    for (const held of this.#held) {
+      held.state = 'done';
+      held.context?.abort(new ClosedError('worker', 'run after a simulated crash'));
+    }
+    this.#closing ??= Promise.resolve();
+  }
+
+  async #close(timeoutMs: number | undefined): Promise<void> {
+    this.#state = 'closing';
+    this.#stopReceiving.abort(new ClosedError('worker', 'receive'));
+    this.#wakeLoop?.();
+    await this.#loop;
+    await this.#receiver.close().catch((error) => this.#runtimeError('close the receiver', error));
+    for (let held = this.#buffer.shift(); held; held = this.#buffer.shift()) await this.#release(held);
+    if (this.#running > 0) await this.#waitForHandlers(timeoutMs);
+    for (const held of [...this.#held]) {
+      held.context?.abort(new ClosedError('worker', 'keep running past the close timeout'));
+      await this.#release(held);
+    }
+    this.#leases?.stop();
+    this.#state = 'closed';
+    this.#rt.forget(this);
+    this.emit('closed');
+  }
+
+  async #waitForHandlers(timeoutMs: number | undefined): Promise<void> {
+    const drained = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    if (timeoutMs === undefined) return drained;
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = this.#clock.setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([drained, timedOut]);
+    if (timer) this.#clock.clearTimeout(timer);
+  }
+
+  async #receiveLoop(): Promise<void> {
+    let failures = 0;
+    const signal = this.#stopReceiving.signal;
+    while (this.#state === 'running') {
+      const room = this.#maxUnsettled - this.#held.size;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#wakeLoop = resolve;
+        });
+        this.#wakeLoop = undefined;
+        continue;
+      }
+      let deliveries: readonly Delivery[];
+      try {
+        await this.#rt.ensureProvisioned();
+        deliveries = await this.#receiver.receive(room, signal);
+        failures = 0;
+      } catch (error) {
+        if (this.#state !== 'running') break;
+        this.#runtimeError('receive', error);
+        const wait = RECEIVE_ERROR_BACKOFF_MS[Math.min(failures++, RECEIVE_ERROR_BACKOFF_MS.length - 1)]!;
+        await new Promise<void>((resolve) => {
+          const timer = this.#clock.setTimeout(resolve, wait);
+          signal.addEventListener('abort', () => (this.#clock.clearTimeout(timer), resolve()), { once: true });
+        });
+        continue;
+      }
+      const leaseExpiresAt = this.#clock.now() + this.#rt.topology.leaseMs;
+      for (const delivery of deliveries) {
+        const held: Held = { delivery, state: 'buffered', leaseExpiresAt };
+        this.#held.add(held);
+        // Deliveries that raced with close() are held too: close releases every buffered one.
+        this.#buffer.push(held);
+      }
+      if (this.#state === 'running') this.#dispatch();
+    }
+  }
+
+  #dispatch(): void {
+    while (this.#running < this.concurrency && this.#state === 'running') {
+      const held = this.#buffer.shift();
+      if (held === undefined) return;
+      held.state = 'running';
+      this.#running++;
+      void this.#handle(held).finally(() => this.#finished(held));
+    }
+  }
+
+  #finished(held: Held): void {
+    this.#running--;
+    this.#held.delete(held);
+    if (this.#state === 'running') {
+      this.#dispatch();
+      this.#wakeLoop?.();
+    } else if (this.#running === 0) {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  async #handle(held: Held): Promise<void> {
+    const decoded = await decodeDelivery(this.#rt, held.delivery);
+    if (!decoded.ok) return this.#deadLetter(held, undefined, decoded.record);
+    const job = decoded.job;
+    const { maxAttempts } = this.#rt.topology;
+    if (job.attempt > maxAttempts) {
+      // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
+      const record = deadLetterRecord(this.#rt, job.attempt - 1, 'exhausted', exhaustedError(job, maxAttempts));
+      return this.#deadLetter(held, job, record);
+    }
+    const context = new JobContextImpl();
+    held.context = context;
+    const started = this.#clock.now();
+    try {
+      await this.#runHandler(job, context);
+    } catch (thrown) {
+      return this.#failed(held, job, toError(thrown));
+    } finally {
+      context.finish();
+    }
+    if (held.state === 'done') return;
+    held.state = 'done';
+    try {
+      await held.delivery.ack();
+    } catch (error) {
+      return this.#runtimeError('ack a completed job (it will be delivered again)', error);
+    }
+    this.emit('completed', job, { durationMs: this.#clock.now() - started });
+  }
+
+  async #runHandler(job: DecodedJob<T>, context: JobContextImpl): Promise<void> {
+    const timeoutMs = this.#handlerTimeoutMs;
+    if (timeoutMs === undefined) {
+      await this.#handler(job, context);
+      return;
+    }
+    const timeout = context.startTimeout(this.#clock, timeoutMs);
+    await Promise.race([Promise.resolve(this.#handler(job, context)), timeout]);
+  }
+
+  async #failed(held: Held, job: Job<T>, error: Error): Promise<void> {
+    if (held.state === 'done') return;
+    this.emit('failed', job, error);
+    const decision = settlementFor(this.#rt, job.attempt, error, (message) => this.#runtimeError(message, error));
+    if (decision.kind === 'dead-letter') return this.#deadLetter(held, job, decision.record);
+    held.state = 'done';
+    try {
+      await held.delivery.retry(decision.delayMs, job.attempt);
+    } catch (settleError) {
+      return this.#runtimeError('schedule a retry (the lease will expire and redeliver it)', settleError);
+    }
+    this.emit('retrying', job, error, { delayMs: decision.delayMs, nextAttempt: job.attempt + 1 });
+  }
+
+  async #deadLetter(held: Held, job: Job<T> | undefined, record: DeadLetterRecord): Promise<void> {
+    if (held.state === 'done') return;
+    held.state = 'done';
+    try {
+      await held.delivery.deadLetter(record);
+    } catch (error) {
+      return this.#runtimeError('dead-letter a job (it will be delivered again)', error);
+    }
+    this.emit('dead-lettered', job, record);
+  }
+
+  async #release(held: Held): Promise<void> {
+    this.#held.delete(held);
+    if (held.state === 'done') return;
+    held.state = 'done';
+    await held.delivery.release().catch((error) => this.#runtimeError('release a job', error));
+  }
+
+  #runtimeError(action: string, error: unknown): void {
+    this.emit('error', this.#rt.wrapError(error, action));
+  }
+}
+
+function exhaustedError(job: Job<unknown>, maxAttempts: number): Error {
+  const error = new Error(
+    `Job ${job.id} was delivered ${job.attempt - 1} times without being settled (max ${maxAttempts}); its consumers likely crashed`,
+  );
+  error.name = 'AttemptsExhaustedError';
+  return error;
+}

@@ -1,0 +1,106 @@
+import type { DeadLetterReason, DeadLetterRecord, JobMeta } from './job-meta.js';
+
+/**
+ * The header form of the wire format: one header per field, all under the `pq-` prefix.
+ * Used by brokers with generous header limits (AMQP, NATS, Service Bus, Pub/Sub, memory).
+ */
+export const HEADER_PREFIX = 'pq-';
+
+export const Header = {
+  id: 'pq-id',
+  attemptOffset: 'pq-attempt-offset',
+  enqueuedAt: 'pq-enqueued-at',
+  notBefore: 'pq-not-before',
+  orderingKey: 'pq-ordering-key',
+  dedupId: 'pq-dedup-id',
+  deadLetterReason: 'pq-dl-reason',
+  errorName: 'pq-dl-error-name',
+  errorMessage: 'pq-dl-error-message',
+  errorStack: 'pq-dl-error-stack',
+  attempts: 'pq-dl-attempts',
+  sourceQueue: 'pq-dl-source-queue',
+  failedAt: 'pq-dl-failed-at',
+} as const;
+
+export type Headers = Record<string, string>;
+
+/** True for a header name that belongs to polyqueue; user attributes may not use these. */
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'pq' || lower.startsWith(HEADER_PREFIX);
+}
+
+export function encodeMetaHeaders(meta: JobMeta, into: Headers = {}): Headers {
+  into[Header.id] = meta.id;
+  into[Header.enqueuedAt] = String(meta.enqueuedAt);
+  if (meta.attemptOffset !== 0) into[Header.attemptOffset] = String(meta.attemptOffset);
+  if (meta.notBefore !== undefined) into[Header.notBefore] = String(meta.notBefore);
+  if (meta.orderingKey !== undefined) into[Header.orderingKey] = meta.orderingKey;
+  if (meta.dedupId !== undefined) into[Header.dedupId] = meta.dedupId;
+  return into;
+}
+
+export function encodeDeadLetterHeaders(record: DeadLetterRecord, into: Headers = {}): Headers {
+  into[Header.deadLetterReason] = record.reason;
+  into[Header.errorName] = record.errorName;
+  into[Header.errorMessage] = record.errorMessage;
+  if (record.errorStack !== undefined) into[Header.errorStack] = record.errorStack;
+  into[Header.attempts] = String(record.attempts);
+  into[Header.sourceQueue] = record.sourceQueue;
+  into[Header.failedAt] = String(record.failedAt);
+  return into;
+}
+
+/** What a received message's headers say; fields a foreign producer left out are absent. */
+export interface DecodedHeaders {
+  readonly meta: Partial<JobMeta>;
+  readonly deadLetter?: DeadLetterRecord;
+  /** The user's attributes: every header outside the polyqueue prefix. */
+  readonly attributes: Headers;
+}
+
+/**
+ * Never throws: a header polyqueue cannot parse is ignored, so a foreign or damaged message still
+ * becomes a job (attempt 1) rather than poisoning the worker.
+ */
+export function decodeHeaders(headers: Readonly<Record<string, unknown>>): DecodedHeaders {
+  const attributes: Headers = {};
+  const text: Headers = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null) continue;
+    const str = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    if (isReservedHeader(name)) text[name.toLowerCase()] = str;
+    else attributes[name] = str;
+  }
+  const meta: { -readonly [K in keyof JobMeta]?: JobMeta[K] } = {};
+  const id = text[Header.id];
+  if (id) meta.id = id;
+  const offset = toInt(text[Header.attemptOffset]);
+  if (offset !== undefined && offset >= 0) meta.attemptOffset = offset;
+  const enqueuedAt = toInt(text[Header.enqueuedAt]);
+  if (enqueuedAt !== undefined) meta.enqueuedAt = enqueuedAt;
+  const notBefore = toInt(text[Header.notBefore]);
+  if (notBefore !== undefined) meta.notBefore = notBefore;
+  const orderingKey = text[Header.orderingKey];
+  if (orderingKey !== undefined) meta.orderingKey = orderingKey;
+  const dedupId = text[Header.dedupId];
+  if (dedupId !== undefined) meta.dedupId = dedupId;
+  const reason = text[Header.deadLetterReason];
+  if (reason === undefined) return { meta, attributes };
+  const deadLetter: DeadLetterRecord = {
+    reason: reason as DeadLetterReason,
+    errorName: text[Header.errorName] ?? '',
+    errorMessage: text[Header.errorMessage] ?? '',
+    ...(text[Header.errorStack] !== undefined ? { errorStack: text[Header.errorStack] } : {}),
+    attempts: toInt(text[Header.attempts]) ?? 0,
+    sourceQueue: text[Header.sourceQueue] ?? '',
+    failedAt: toInt(text[Header.failedAt]) ?? 0,
+  };
+  return { meta, deadLetter, attributes };
+}
+
+function toInt(value: string | undefined): number | undefined {
+  if (value === undefined || !/^-?\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
