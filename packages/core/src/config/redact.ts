@@ -14,7 +14,9 @@ export function redactUrl(url: URL): string {
 
 /** For strings that did not even parse as a URL: mask anything between "//" and "@". */
 export function redactUnparsed(text: string): string {
-  return text.replace(/\/\/[^/@?#]*@/, `//${MASK}@`).replace(/([?&][^=&]*(?:key|secret|token|password)[^=&]*=)[^&#]*/gi, `$1${MASK}`);
+  return text
+    .replace(/\/\/[^/@?#]*@/, `//${MASK}@`)
+    .replace(/([?&][^=&]*(?:key|secret|token|password)[^=&]*=)[^&#]*/gi, `$1${MASK}`);
 }
 
 const SECRET_PARAM = /key|secret|token|password|sas|credential/i;

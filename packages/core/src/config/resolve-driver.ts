@@ -21,9 +21,13 @@ export async function resolveDriver(text: string, options: ResolveOptions = {}):
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new ConfigError(`Not a valid queue URL: "${redactUnparsed(text)}" (expected e.g. memory:// or amqp://host)`, {
-      cause: cause instanceof Error ? new Error(cause.message.replace(text, redactUnparsed(text))) : undefined,
-    });
+    throw new ConfigError(
+      `Not a valid queue URL: "${redactUnparsed(text)}" (expected e.g. memory:// or amqp://host)`,
+      {
+        cause:
+          cause instanceof Error ? new Error(cause.message.replace(text, redactUnparsed(text))) : undefined,
+      },
+    );
   }
   const scheme = url.protocol.replace(/:$/, '');
   const redacted = redactUrl(url);
@@ -39,7 +43,10 @@ export async function resolveDriver(text: string, options: ResolveOptions = {}):
   return adapter.createDriver({ url, redacted, params, ...(options.clock ? { clock: options.clock } : {}) });
 }
 
-async function loadAdapter(scheme: string, extra: Readonly<Record<string, AdapterSource>>): Promise<AdapterModule> {
+async function loadAdapter(
+  scheme: string,
+  extra: Readonly<Record<string, AdapterSource>>,
+): Promise<AdapterModule> {
   const given = extra[scheme];
   if (given) return typeof given === 'function' ? given() : given;
   if (memoryAdapter.schemes.includes(scheme)) return memoryAdapter;

@@ -13,9 +13,12 @@ export class MissingAdapterError extends ConfigError {
   readonly packageName: string;
 
   constructor(scheme: string, packageName: string, cause?: unknown) {
-    super(`The "${scheme}://" scheme needs the package ${packageName}. Install it: npm install ${packageName}`, {
-      cause,
-    });
+    super(
+      `The "${scheme}://" scheme needs the package ${packageName}. Install it: npm install ${packageName}`,
+      {
+        cause,
+      },
+    );
     this.packageName = packageName;
   }
 }

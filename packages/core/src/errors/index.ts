@@ -11,4 +11,4 @@ export { SerializationError } from './serialization-error.js';
 export { NonErrorThrown, toError } from './to-error.js';
 export { UnrecoverableError } from './unrecoverable-error.js';
 export { UnsupportedFeatureError } from './unsupported-error.js';
-export { type ValidationIssue, ValidationError } from './validation-error.js';
+export { ValidationError, type ValidationIssue } from './validation-error.js';

@@ -52,7 +52,9 @@ function intParam(context: DriverContext, name: string): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConfigError(`Parameter ${name} must be a whole number >= 0, got "${text}" in ${context.redacted}`);
+    throw new ConfigError(
+      `Parameter ${name} must be a whole number >= 0, got "${text}" in ${context.redacted}`,
+    );
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../errors/error-code.js';
+import type { ErrorCode } from '../errors/error-code.js';
 
 /** The memory broker's native error: what a real SDK would throw, with its code attached. */
 export class MemoryBrokerError extends Error {

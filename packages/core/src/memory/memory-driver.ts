@@ -106,7 +106,8 @@ export class MemoryDriver implements Driver {
   #queue(name: string): MemoryQueue {
     this.#assertOpen();
     const queue = this.server.queue(name);
-    if (queue === undefined) throw new MemoryBrokerError(`queue "${name}" does not exist`, ErrorCode.NotFound);
+    if (queue === undefined)
+      throw new MemoryBrokerError(`queue "${name}" does not exist`, ErrorCode.NotFound);
     return queue;
   }
 
@@ -170,7 +171,12 @@ class MemoryDelivery implements Delivery {
 
   get native(): MemoryNativeMessage {
     const raw = toRaw(this.#held.message);
-    return { queue: this.#queue.name, body: raw.body, headers: raw.headers, deliveryCount: this.deliveryCount };
+    return {
+      queue: this.#queue.name,
+      body: raw.body,
+      headers: raw.headers,
+      deliveryCount: this.deliveryCount,
+    };
   }
 
   async ack(): Promise<void> {
@@ -231,7 +237,10 @@ class MemoryDeadLetterStore implements DeadLetterStore {
     for (const message of moved) {
       const target = this.#driver.server.create(message.deadLetter?.sourceQueue || this.#topology.name);
       const { deadLetter: _, ...rest } = message;
-      target.enqueue({ ...rest, meta: { ...message.meta, attemptOffset: 0 }, deliveryCount: 0, dueAt: 0 }, { dedup: false });
+      target.enqueue(
+        { ...rest, meta: { ...message.meta, attemptOffset: 0 }, deliveryCount: 0, dueAt: 0 },
+        { dedup: false },
+      );
     }
     return moved.length;
   }

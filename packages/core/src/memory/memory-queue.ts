@@ -336,7 +336,10 @@ export class MemoryQueue {
     if (at >= this.#leaseTimerAt) return;
     if (this.#leaseTimer !== undefined) this.#clock.clearTimeout(this.#leaseTimer);
     this.#leaseTimerAt = at;
-    this.#leaseTimer = this.#clock.setTimeout(() => this.#expireLeases(), Math.max(0, at - this.#clock.now()));
+    this.#leaseTimer = this.#clock.setTimeout(
+      () => this.#expireLeases(),
+      Math.max(0, at - this.#clock.now()),
+    );
   }
 
   #expireLeases(): void {

@@ -86,7 +86,10 @@ export class MemoryServer {
   recordSend(queue: string, message: MemoryMessage): void {
     if (this.#sent === undefined) return;
     let log = this.#sent.get(queue);
-    if (log === undefined) this.#sent.set(queue, (log = []));
+    if (log === undefined) {
+      log = [];
+      this.#sent.set(queue, log);
+    }
     log.push(message);
   }
 

@@ -20,14 +20,20 @@ export type Backoff =
 
 export type BackoffFunction = (attempt: number, error: Error) => number;
 
-export const DEFAULT_BACKOFF: Backoff = { type: 'exponential', initialMs: 1_000, maxMs: 300_000, jitter: true };
+export const DEFAULT_BACKOFF: Backoff = {
+  type: 'exponential',
+  initialMs: 1_000,
+  maxMs: 300_000,
+  jitter: true,
+};
 
 /** Validates a backoff once, at queue definition, and returns the function the worker calls. */
 export function compileBackoff(backoff: Backoff, random: () => number = Math.random): BackoffFunction {
   if (typeof backoff === 'function') {
     return (attempt, error) => {
       const ms = backoff(attempt, error);
-      if (!Number.isFinite(ms) || ms < 0) throw new ConfigError(`Backoff function returned ${ms}; expected ms >= 0`);
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new ConfigError(`Backoff function returned ${ms}; expected ms >= 0`);
       return ms;
     };
   }

@@ -63,15 +63,20 @@ export class Broker {
   queue<T = unknown>(name: string, options: QueueOptions<T> = {}): Queue<T> {
     this.#assertOpen('create a queue');
     if (!QUEUE_NAME.test(name)) {
-      throw new ConfigError(`Queue name "${name}" must be 1-120 characters of letters, digits, ".", "_" or "-"`);
+      throw new ConfigError(
+        `Queue name "${name}" must be 1-120 characters of letters, digits, ".", "_" or "-"`,
+      );
     }
     const { driver, clock, logger } = this.#settings;
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ConfigError('maxAttempts must be an integer >= 1');
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+      throw new ConfigError('maxAttempts must be an integer >= 1');
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const lease = driver.capabilities.lease;
     if (!Number.isFinite(leaseMs) || leaseMs < lease.minMs || leaseMs > lease.maxMs) {
-      throw new ConfigError(`leaseMs must be between ${lease.minMs} and ${lease.maxMs} on ${driver.name}, got ${leaseMs}`);
+      throw new ConfigError(
+        `leaseMs must be between ${lease.minMs} and ${lease.maxMs} on ${driver.name}, got ${leaseMs}`,
+      );
     }
     if (options.handlerTimeoutMs !== undefined && !(options.handlerTimeoutMs > 0)) {
       throw new ConfigError('handlerTimeoutMs must be > 0');
@@ -145,7 +150,10 @@ export class Broker {
     if (this.#closing !== undefined) throw new ClosedError('broker', operation);
   }
 
-  #ensureProvisioned(topology: QueueTopology, wrapError: (error: unknown, action: string) => Error): Promise<void> {
+  #ensureProvisioned(
+    topology: QueueTopology,
+    wrapError: (error: unknown, action: string) => Error,
+  ): Promise<void> {
     if (!this.#settings.provision) return Promise.resolve();
     let done = this.#provisioned.get(topology.name);
     if (done === undefined) {

@@ -16,7 +16,10 @@ export interface CloseOnSignalsOptions extends CloseOptions {
  * `timeoutMs`), prefetched ones are handed back. A second signal exits at once with code 130, for
  * the operator who really means it. Returns a function that removes the listeners.
  */
-export function closeOnSignals(closables: readonly Closable[], options: CloseOnSignalsOptions = {}): () => void {
+export function closeOnSignals(
+  closables: readonly Closable[],
+  options: CloseOnSignalsOptions = {},
+): () => void {
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   let closing = false;
   const onSignal = () => {

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
-import { type AdapterSource, resolveDriver } from '../config/resolve-driver.js';
 import { redactUnparsed } from '../config/redact.js';
+import { type AdapterSource, resolveDriver } from '../config/resolve-driver.js';
 import type { Driver } from '../driver/driver.js';
 import { ConfigError } from '../errors/config-error.js';
 import { jsonSerializer } from '../serialization/json-serializer.js';
@@ -42,7 +42,8 @@ export async function connect(
   let driver = settings.driver;
   let redactedUrl = `${driver?.name ?? ''}://`;
   if (!driver) {
-    if (typeof settings.url !== 'string') throw new ConfigError('connect() needs a URL, e.g. connect("memory://")');
+    if (typeof settings.url !== 'string')
+      throw new ConfigError('connect() needs a URL, e.g. connect("memory://")');
     driver = await resolveDriver(settings.url, {
       ...(settings.adapters ? { adapters: settings.adapters } : {}),
       ...(settings.clock ? { clock: settings.clock } : {}),

@@ -39,7 +39,10 @@ export class DeadLetters<T> {
     return this.#call('purge dead letters', (store) => store.purge());
   }
 
-  async #call<R>(action: string, run: (store: ReturnType<QueueRuntime<T>['driver']['deadLetters']>) => Promise<R>) {
+  async #call<R>(
+    action: string,
+    run: (store: ReturnType<QueueRuntime<T>['driver']['deadLetters']>) => Promise<R>,
+  ) {
     this.#rt.assertOpen(action);
     await this.#rt.ensureProvisioned();
     try {
@@ -56,6 +59,13 @@ export class DeadLetters<T> {
     } catch {
       payload = undefined;
     }
-    return { id: letter.meta.id, payload, body: letter.body, attributes: letter.attributes, record: letter.record, raw: letter.native };
+    return {
+      id: letter.meta.id,
+      payload,
+      body: letter.body,
+      attributes: letter.attributes,
+      record: letter.record,
+      raw: letter.native,
+    };
   }
 }

@@ -26,7 +26,11 @@ export function decodeDelivery<T>(
   try {
     payload = rt.serializer.deserialize(delivery.body);
   } catch (cause) {
-    const error = new DecodeError('decode', `Body is not valid ${rt.serializer.contentType}: ${String(cause)}`, cause);
+    const error = new DecodeError(
+      'decode',
+      `Body is not valid ${rt.serializer.contentType}: ${String(cause)}`,
+      cause,
+    );
     return { ok: false, record: deadLetterRecord(rt, attempt, 'decode', error) };
   }
   const build = (value: unknown): DecodeResult<T> => ({
@@ -47,7 +51,10 @@ export function decodeDelivery<T>(
   if (!rt.schema) return build(payload);
   return validate<T>(rt.schema, payload).then((result) => {
     if (result.ok) return build(result.value);
-    const error = new DecodeError('validation', `Payload fails the queue schema: ${describeIssues(result.issues)}`);
+    const error = new DecodeError(
+      'validation',
+      `Payload fails the queue schema: ${describeIssues(result.issues)}`,
+    );
     return { ok: false, record: deadLetterRecord(rt, attempt, 'validation', error) };
   });
 }

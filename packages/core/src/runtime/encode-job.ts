@@ -28,7 +28,10 @@ export function encodeJob(
   try {
     body = serializer.serialize(payload);
   } catch (cause) {
-    throw new SerializationError(`Payload cannot be serialized as ${serializer.contentType}: ${String(cause)}`, cause);
+    throw new SerializationError(
+      `Payload cannot be serialized as ${serializer.contentType}: ${String(cause)}`,
+      cause,
+    );
   }
   if (options === undefined) {
     checkSize(body.byteLength, capabilities);
@@ -71,7 +74,8 @@ function resolveNotBefore(options: SendOptions, now: number): number | undefined
     throw new ValidationError('Give either delay or notBefore, not both');
   }
   if (delay !== undefined) {
-    if (!Number.isFinite(delay) || delay < 0) throw new ValidationError(`delay must be ms >= 0, got ${delay}`);
+    if (!Number.isFinite(delay) || delay < 0)
+      throw new ValidationError(`delay must be ms >= 0, got ${delay}`);
     return delay === 0 ? undefined : now + Math.ceil(delay);
   }
   if (notBefore !== undefined) {
@@ -90,9 +94,10 @@ function checkAttributes(attributes: Readonly<Record<string, string>>): Readonly
       ]);
     }
     if (name === '' || isReservedHeader(name)) {
-      throw new ValidationError(`Attribute name "${name}" is empty or reserved (the "pq-" prefix belongs to polyqueue)`, [
-        { message: 'reserved or empty name', path: ['attributes', name] },
-      ]);
+      throw new ValidationError(
+        `Attribute name "${name}" is empty or reserved (the "pq-" prefix belongs to polyqueue)`,
+        [{ message: 'reserved or empty name', path: ['attributes', name] }],
+      );
     }
   }
   return attributes;

@@ -7,7 +7,8 @@ export interface Leased {
 /**
  * Extends the leases of every delivery a worker holds, buffered or running, so that no other
  * consumer receives a job while it is being handled (L1, L2). One timer per worker rather than one
- * per job: it wakes every third of a lease and extends whatever has half a lease or less left.
+ * per job: it wakes every third of a lease while anything is held, and extends whatever has half
+ * a lease or less left.
  */
 export class LeaseKeeper<T extends Leased> {
   readonly #clock: Clock;
@@ -22,16 +23,23 @@ export class LeaseKeeper<T extends Leased> {
     this.#leaseMs = leaseMs;
     this.#held = held;
     this.#extend = extend;
-    this.#schedule();
+  }
+
+  /**
+   * Call when deliveries arrive. The timer runs only while something is held, so an idle worker
+   * costs nothing and a virtual clock can jump straight over long backoffs.
+   */
+  wake(): void {
+    if (this.#timer === undefined && !this.#stopped) this.#schedule();
   }
 
   stop(): void {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   #schedule(): void {
-    if (this.#stopped) return;
     this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(1, Math.floor(this.#leaseMs / 3)));
   }
 
@@ -44,6 +52,7 @@ export class LeaseKeeper<T extends Leased> {
         void this.#extend(item);
       }
     }
-    this.#schedule();
+    this.#timer = undefined;
+    if (this.#held.size > 0 && !this.#stopped) this.#schedule();
   }
 }

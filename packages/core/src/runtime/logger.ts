@@ -5,6 +5,8 @@ export interface Logger {
 }
 
 export const consoleLogger: Logger = {
-  warn: (message, detail) => console.warn(`[polyqueue] ${message}`, ...(detail === undefined ? [] : [detail])),
-  error: (message, detail) => console.error(`[polyqueue] ${message}`, ...(detail === undefined ? [] : [detail])),
+  warn: (message, detail) =>
+    console.warn(`[polyqueue] ${message}`, ...(detail === undefined ? [] : [detail])),
+  error: (message, detail) =>
+    console.error(`[polyqueue] ${message}`, ...(detail === undefined ? [] : [detail])),
 };

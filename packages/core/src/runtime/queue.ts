@@ -73,11 +73,13 @@ export class Queue<T = unknown> {
 }
 
 function positiveInt(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be an integer >= 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name} must be an integer >= 1, got ${value}`);
   return value;
 }
 
 function nonNegativeInt(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be an integer >= 0, got ${value}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be an integer >= 0, got ${value}`);
   return value;
 }

@@ -1,6 +1,6 @@
 import type { OutgoingMessage } from '../driver/outgoing-message.js';
-import { describeIssues, validate } from '../schema/validate.js';
 import { ValidationError } from '../errors/validation-error.js';
+import { describeIssues, validate } from '../schema/validate.js';
 import { encodeJob } from './encode-job.js';
 import type { SendOptions } from './options.js';
 import type { QueueRuntime } from './queue-runtime.js';
@@ -11,14 +11,19 @@ export interface BatchItem<T> {
 }
 
 /** One result per item, in input order. */
-export type SendResult = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly error: Error };
+export type SendResult =
+  | { readonly ok: true; readonly id: string }
+  | { readonly ok: false; readonly error: Error };
 
 /**
  * Validates and encodes every item (a bad one fails alone), then publishes the good ones in
  * chunks of the driver's batch limit. Chunks go out concurrently unless an item carries an
  * ordering key, where send order is part of the contract.
  */
-export async function sendBatch<T>(rt: QueueRuntime<T>, items: readonly BatchItem<T>[]): Promise<SendResult[]> {
+export async function sendBatch<T>(
+  rt: QueueRuntime<T>,
+  items: readonly BatchItem<T>[],
+): Promise<SendResult[]> {
   rt.assertOpen('send');
   const results: SendResult[] = new Array(items.length);
   const payloads = rt.schema ? await validateAll(rt, items, results) : items.map((item) => item.payload);
@@ -30,7 +35,10 @@ export async function sendBatch<T>(rt: QueueRuntime<T>, items: readonly BatchIte
     if (results[i] !== undefined) continue;
     try {
       const options = items[i]!.options;
-      pending.push({ index: i, message: encodeJob(payloads[i], options, rt.serializer, driver.capabilities, driver.name, now) });
+      pending.push({
+        index: i,
+        message: encodeJob(payloads[i], options, rt.serializer, driver.capabilities, driver.name, now),
+      });
       if (options?.orderingKey !== undefined) ordered = true;
     } catch (error) {
       results[i] = { ok: false, error: error as Error };
@@ -62,7 +70,10 @@ async function publish<T>(
       const outcome = outcomes[i];
       results[index] = outcome?.ok
         ? { ok: true, id: message.meta.id }
-        : { ok: false, error: rt.wrapError(outcome ? outcome.error : new Error('driver returned no outcome'), 'send') };
+        : {
+            ok: false,
+            error: rt.wrapError(outcome ? outcome.error : new Error('driver returned no outcome'), 'send'),
+          };
     }
   } catch (error) {
     const wrapped = rt.wrapError(error, 'send');
@@ -82,7 +93,10 @@ async function validateAll<T>(
       if (result.ok) return result.value;
       results[i] = {
         ok: false,
-        error: new ValidationError(`Payload fails the queue schema: ${describeIssues(result.issues)}`, result.issues),
+        error: new ValidationError(
+          `Payload fails the queue schema: ${describeIssues(result.issues)}`,
+          result.issues,
+        ),
       };
       return undefined;
     }),

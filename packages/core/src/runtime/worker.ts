@@ -6,13 +6,13 @@ import { toError } from '../errors/to-error.js';
 import { Deque } from '../util/deque.js';
 import type { DeadLetterRecord } from '../wire/job-meta.js';
 import { type DecodedJob, decodeDelivery } from './decode-delivery.js';
-import { deadLetterRecord, settlementFor } from './failure-policy.js';
-import type { QueueRuntime } from './queue-runtime.js';
 import { TypedEmitter, type WorkerEvents } from './events.js';
+import { deadLetterRecord, settlementFor } from './failure-policy.js';
 import type { Handler, Job } from './job.js';
-import type { CloseOptions } from './options.js';
 import { JobContextImpl } from './job-context.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import type { CloseOptions } from './options.js';
+import type { QueueRuntime } from './queue-runtime.js';
 
 /** A delivery from receipt until it is settled or released. */
 interface Held {
@@ -69,7 +69,9 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     const lease = rt.driver.capabilities.lease;
     if (lease.expires && lease.extendable) {
       this.#leases = new LeaseKeeper(this.#clock, rt.topology.leaseMs, this.#held, (held) =>
-        held.delivery.extendLease(rt.topology.leaseMs).catch((error) => this.#runtimeError('extend a lease', error)),
+        held.delivery
+          .extendLease(rt.topology.leaseMs)
+          .catch((error) => this.#runtimeError('extend a lease', error)),
       );
     }
     this.#loop = this.#receiveLoop();
@@ -132,6 +134,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   async #waitForHandlers(timeoutMs: number | undefined): Promise<void> {
     const drained = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     if (timeoutMs === undefined) return drained;
+    if (timeoutMs <= 0) return;
     let timer: TimerHandle | undefined;
     const timedOut = new Promise<void>((resolve) => {
       timer = this.#clock.setTimeout(resolve, timeoutMs);
@@ -163,7 +166,11 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
         const wait = RECEIVE_ERROR_BACKOFF_MS[Math.min(failures++, RECEIVE_ERROR_BACKOFF_MS.length - 1)]!;
         await new Promise<void>((resolve) => {
           const timer = this.#clock.setTimeout(resolve, wait);
-          signal.addEventListener('abort', () => (this.#clock.clearTimeout(timer), resolve()), { once: true });
+          const onAbort = () => {
+            this.#clock.clearTimeout(timer);
+            resolve();
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
         });
         continue;
       }
@@ -174,6 +181,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
         // Deliveries that raced with close() are held too: close releases every buffered one.
         this.#buffer.push(held);
       }
+      if (deliveries.length > 0) this.#leases?.wake();
       if (this.#state === 'running') this.#dispatch();
     }
   }
@@ -206,7 +214,12 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     const { maxAttempts } = this.#rt.topology;
     if (job.attempt > maxAttempts) {
       // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
-      const record = deadLetterRecord(this.#rt, job.attempt - 1, 'exhausted', exhaustedError(job, maxAttempts));
+      const record = deadLetterRecord(
+        this.#rt,
+        job.attempt - 1,
+        'exhausted',
+        exhaustedError(job, maxAttempts),
+      );
       return this.#deadLetter(held, job, record);
     }
     const context = new JobContextImpl();
@@ -242,7 +255,9 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   async #failed(held: Held, job: Job<T>, error: Error): Promise<void> {
     if (held.state === 'done') return;
     this.emit('failed', job, error);
-    const decision = settlementFor(this.#rt, job.attempt, error, (message) => this.#runtimeError(message, error));
+    const decision = settlementFor(this.#rt, job.attempt, error, (message) =>
+      this.#runtimeError(message, error),
+    );
     if (decision.kind === 'dead-letter') return this.#deadLetter(held, job, decision.record);
     held.state = 'done';
     try {

@@ -11,7 +11,11 @@ const REAL_DEFAULT_MS = 10_000;
  * Lets work run until the server has none left. On a virtual clock: yield while anything moves,
  * and jump to the next timer when nothing does. In real time: poll.
  */
-export async function drainUntilIdle(server: MemoryServer, clock: VirtualClock | undefined, maxMs?: number): Promise<void> {
+export async function drainUntilIdle(
+  server: MemoryServer,
+  clock: VirtualClock | undefined,
+  maxMs?: number,
+): Promise<void> {
   if (!clock) {
     const deadline = Date.now() + (maxMs ?? REAL_DEFAULT_MS);
     while (server.pendingWork() > 0) {
@@ -40,7 +44,10 @@ function stuck(server: MemoryServer, maxMs: number): Error {
     .queueNames()
     .map((name) => ({ name, ...server.queue(name)!.counts(), receivers: server.queue(name)!.receivers }))
     .filter((q) => q.ready + q.delayed + q.inFlight > 0)
-    .map((q) => `${q.name}: ready ${q.ready}, delayed ${q.delayed}, in flight ${q.inFlight}, receivers ${q.receivers}`)
+    .map(
+      (q) =>
+        `${q.name}: ready ${q.ready}, delayed ${q.delayed}, in flight ${q.inFlight}, receivers ${q.receivers}`,
+    )
     .join('; ');
   return new Error(`drain: still busy after ${maxMs} ms of broker time (${detail})`);
 }

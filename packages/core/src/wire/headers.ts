@@ -68,7 +68,8 @@ export function decodeHeaders(headers: Readonly<Record<string, unknown>>): Decod
   const text: Headers = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || value === null) continue;
-    const str = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    const str =
+      typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
     if (isReservedHeader(name)) text[name.toLowerCase()] = str;
     else attributes[name] = str;
   }

@@ -4,8 +4,8 @@ export {
   decodeHeaders,
   encodeDeadLetterHeaders,
   encodeMetaHeaders,
-  Header,
   HEADER_PREFIX,
+  Header,
   type Headers,
   isReservedHeader,
 } from './headers.js';

@@ -1,0 +1,102 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { AdapterModule } from '../src/driver/index.js';
+import { ConfigError, connect, MemoryServer, MissingAdapterError } from '../src/index.js';
+
+const SECRET = 's3cr3t-pw';
+
+describe('connect(url): the URL registry', () => {
+  it('rejects a malformed URL with a ConfigError that does not echo its credentials', async () => {
+    const error = await connect(`amqp//guest:${SECRET}@host`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toMatch(/Not a valid queue URL/);
+    expect(inspect(error, { depth: 5 })).not.toContain(SECRET);
+  });
+
+  it('rejects an unknown scheme and lists the known ones', async () => {
+    const error = await connect('kafka://broker:9092').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/Unknown scheme "kafka:\/\/"/);
+    for (const scheme of ['memory', 'amqp', 'amqps', 'nats', 'sqs', 'pubsub', 'servicebus']) {
+      expect((error as Error).message).toContain(scheme);
+    }
+  });
+
+  it('names the package to install when an adapter is missing', async () => {
+    const error = await connect('servicebus://ns.servicebus.windows.net').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingAdapterError);
+    expect((error as MissingAdapterError).packageName).toBe('@polyqueue/adapter-servicebus');
+    expect((error as Error).message).toContain('npm install @polyqueue/adapter-servicebus');
+  });
+
+  it('rejects an unknown parameter by name, with the URL redacted', async () => {
+    const error = await connect(
+      `memory://ns-${Date.now()}?max_message_bytes=10&bogus=1&token=${SECRET}`,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/Unknown parameter "bogus"/);
+    expect((error as Error).message).toContain('max_message_bytes');
+    expect(inspect(error, { depth: 5 })).not.toContain(SECRET);
+  });
+
+  it('never shows credentials in inspect, toJSON, toString or errors of a connected broker', async () => {
+    const fake: AdapterModule = {
+      schemes: ['fake'],
+      parameters: ['region'],
+      createDriver: async (context) => {
+        expect(context.url.password).toBe(SECRET);
+        expect(context.redacted).not.toContain(SECRET);
+        return new MemoryServer().connect();
+      },
+    };
+    const broker = await connect(`fake://user:${SECRET}@host:1234/vhost?region=eu`, { adapters: { fake } });
+    expect(inspect(broker)).not.toContain(SECRET);
+    expect(JSON.stringify(broker)).not.toContain(SECRET);
+    expect(String(broker)).not.toContain(SECRET);
+    expect(String(broker)).toContain('fake://');
+    await broker.close();
+  });
+
+  it('loads third-party adapters lazily from a loader function', async () => {
+    let loaded = 0;
+    const broker = await connect('custom://x', {
+      adapters: {
+        custom: async () => {
+          loaded++;
+          return {
+            schemes: ['custom'],
+            parameters: [],
+            createDriver: async () => new MemoryServer().connect(),
+          };
+        },
+      },
+    });
+    expect(loaded).toBe(1);
+    expect(broker.adapter).toBe('memory');
+    await broker.close();
+  });
+
+  it('shares one memory server per namespace, and refuses conflicting settings', async () => {
+    const ns = `shared-${Date.now()}`;
+    const a = await connect(`memory://${ns}?max_message_bytes=2048`);
+    const b = await connect(`memory://${ns}?max_message_bytes=2048`);
+    await a.queue('q').send('hello');
+    expect((await b.queue('q').stats()).ready).toBe(1);
+    await expect(connect(`memory://${ns}?max_message_bytes=4096`)).rejects.toBeInstanceOf(ConfigError);
+    await expect(connect(`memory://${ns}-2?max_message_bytes=-3`)).rejects.toThrow(/whole number/);
+    await a.close();
+    await b.close();
+  });
+
+  it('validates queue options at definition time', async () => {
+    const broker = await connect({ driver: new MemoryServer().connect() });
+    expect(() => broker.queue('bad name!')).toThrow(ConfigError);
+    expect(() => broker.queue('q', { maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => broker.queue('q', { leaseMs: 0 })).toThrow(/leaseMs/);
+    expect(() => broker.queue('q', { backoff: { type: 'fixed', delayMs: -1 } })).toThrow(/delayMs/);
+    expect(() => broker.queue('q', { deadLetterQueue: 'q' })).toThrow(/dead-letter/);
+    expect(() => broker.queue('q').process(() => {}, { concurrency: 0 })).toThrow(/concurrency/);
+    await expect(connect({})).rejects.toBeInstanceOf(ConfigError);
+    await broker.close();
+  });
+});
