@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@polyqueue/source'] },
   ssr: { resolve: { conditions: ['@polyqueue/source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
