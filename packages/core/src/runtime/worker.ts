@@ -192,7 +192,11 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       if (held === undefined) return;
       held.state = 'running';
       this.#running++;
-      void this.#handle(held).finally(() => this.#finished(held));
+      void this.#handle(held)
+        // Only a bug (a schema that throws, a broken serializer) lands here. The job stays
+        // unsettled, so its lease lapses and it is delivered again: nothing is lost.
+        .catch((error: unknown) => this.#runtimeError('handle a delivery', error))
+        .finally(() => this.#finished(held));
     }
   }
 
