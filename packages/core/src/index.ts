@@ -21,8 +21,10 @@ export { Broker, DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from './runtime/broker
 export { type Closable, type CloseOnSignalsOptions, closeOnSignals } from './runtime/close-on-signals.js';
 export { type ConnectOptions, connect } from './runtime/connect.js';
 export type { DeadLetter, DeadLetters } from './runtime/dead-letters.js';
+export type { DeliveryHandler } from './runtime/delivery-handler.js';
 export type { WorkerEvents } from './runtime/events.js';
 export type { Handler, Job, JobContext, Middleware } from './runtime/job.js';
+export type { JobOutcome } from './runtime/job-runner.js';
 export { consoleLogger, type Logger } from './runtime/logger.js';
 export type { CloseOptions, QueueOptions, SendOptions, WorkerOptions } from './runtime/options.js';
 export { Queue } from './runtime/queue.js';

@@ -2,41 +2,34 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Delivery } from '../driver/delivery.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ClosedError } from '../errors/closed-error.js';
-import { toError } from '../errors/to-error.js';
 import { Deque } from '../util/deque.js';
-import type { DeadLetterRecord } from '../wire/job-meta.js';
-import { type DecodedJob, decodeDelivery } from './decode-delivery.js';
 import { TypedEmitter, type WorkerEvents } from './events.js';
-import { deadLetterRecord, settlementFor } from './failure-policy.js';
-import type { Handler, Job } from './job.js';
-import { JobContextImpl } from './job-context.js';
+import type { Handler } from './job.js';
+import { JobRunner, type Settleable } from './job-runner.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { CloseOptions } from './options.js';
 import type { QueueRuntime } from './queue-runtime.js';
 
 /** A delivery from receipt until it is settled or released. */
-interface Held {
-  readonly delivery: Delivery;
-  state: 'buffered' | 'running' | 'done';
+interface Held extends Settleable {
   leaseExpiresAt: number;
-  context?: JobContextImpl;
 }
 
 const RECEIVE_ERROR_BACKOFF_MS = [100, 250, 500, 1_000, 2_000, 5_000] as const;
 
 /**
- * Runs a handler over a queue's deliveries. It owns the policy a user relies on: attempts,
- * backoff, dead-lettering, handler timeouts, lease extension, concurrency and graceful close.
+ * Runs a handler over a queue's deliveries: the receive loop, concurrency and prefetch bounds,
+ * lease extension and graceful close. What happens to each delivery (attempts, backoff,
+ * dead-lettering, handler timeouts) is the JobRunner's.
  */
 export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   readonly queue: string;
   readonly concurrency: number;
   readonly #rt: QueueRuntime<T>;
-  readonly #handler: Handler<T>;
+  readonly #runner: JobRunner<T>;
   readonly #clock: Clock;
   readonly #receiver: Receiver;
   readonly #maxUnsettled: number;
-  readonly #handlerTimeoutMs: number | undefined;
   readonly #buffer = new Deque<Held>();
   readonly #held = new Set<Held>();
   readonly #stopReceiving = new AbortController();
@@ -57,11 +50,12 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     super(rt.logger);
     this.#rt = rt;
     this.queue = rt.topology.name;
-    this.#handler = handler;
+    this.#runner = new JobRunner(rt, handler, options.handlerTimeoutMs, (event, ...args) =>
+      this.emit(event, ...args),
+    );
     this.#clock = rt.clock;
     this.concurrency = options.concurrency;
     this.#maxUnsettled = options.concurrency + options.prefetch;
-    this.#handlerTimeoutMs = options.handlerTimeoutMs;
     this.#receiver = rt.driver.receiver(rt.topology, {
       leaseMs: rt.topology.leaseMs,
       maxUnsettled: this.#maxUnsettled,
@@ -192,7 +186,8 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       if (held === undefined) return;
       held.state = 'running';
       this.#running++;
-      void this.#handle(held)
+      void this.#runner
+        .run(held)
         // Only a bug (a schema that throws, a broken serializer) lands here. The job stays
         // unsettled, so its lease lapses and it is delivered again: nothing is lost.
         .catch((error: unknown) => this.#runtimeError('handle a delivery', error))
@@ -211,78 +206,6 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     }
   }
 
-  async #handle(held: Held): Promise<void> {
-    const decoded = await decodeDelivery(this.#rt, held.delivery);
-    if (!decoded.ok) return this.#deadLetter(held, undefined, decoded.record);
-    const job = decoded.job;
-    const { maxAttempts } = this.#rt.topology;
-    if (job.attempt > maxAttempts) {
-      // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
-      const record = deadLetterRecord(
-        this.#rt,
-        job.attempt - 1,
-        'exhausted',
-        exhaustedError(job, maxAttempts),
-      );
-      return this.#deadLetter(held, job, record);
-    }
-    const context = new JobContextImpl();
-    held.context = context;
-    const started = this.#clock.now();
-    try {
-      await this.#runHandler(job, context);
-    } catch (thrown) {
-      return this.#failed(held, job, toError(thrown));
-    } finally {
-      context.finish();
-    }
-    if (held.state === 'done') return;
-    held.state = 'done';
-    try {
-      await held.delivery.ack();
-    } catch (error) {
-      return this.#runtimeError('ack a completed job (it will be delivered again)', error);
-    }
-    this.emit('completed', job, { durationMs: this.#clock.now() - started });
-  }
-
-  async #runHandler(job: DecodedJob<T>, context: JobContextImpl): Promise<void> {
-    const timeoutMs = this.#handlerTimeoutMs;
-    if (timeoutMs === undefined) {
-      await this.#handler(job, context);
-      return;
-    }
-    const timeout = context.startTimeout(this.#clock, timeoutMs);
-    await Promise.race([Promise.resolve(this.#handler(job, context)), timeout]);
-  }
-
-  async #failed(held: Held, job: Job<T>, error: Error): Promise<void> {
-    if (held.state === 'done') return;
-    this.emit('failed', job, error);
-    const decision = settlementFor(this.#rt, job.attempt, error, (message) =>
-      this.#runtimeError(message, error),
-    );
-    if (decision.kind === 'dead-letter') return this.#deadLetter(held, job, decision.record);
-    held.state = 'done';
-    try {
-      await held.delivery.retry(decision.delayMs, job.attempt);
-    } catch (settleError) {
-      return this.#runtimeError('schedule a retry (the lease will expire and redeliver it)', settleError);
-    }
-    this.emit('retrying', job, error, { delayMs: decision.delayMs, nextAttempt: job.attempt + 1 });
-  }
-
-  async #deadLetter(held: Held, job: Job<T> | undefined, record: DeadLetterRecord): Promise<void> {
-    if (held.state === 'done') return;
-    held.state = 'done';
-    try {
-      await held.delivery.deadLetter(record);
-    } catch (error) {
-      return this.#runtimeError('dead-letter a job (it will be delivered again)', error);
-    }
-    this.emit('dead-lettered', job, record);
-  }
-
   async #release(held: Held): Promise<void> {
     this.#held.delete(held);
     if (held.state === 'done') return;
@@ -293,12 +216,4 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   #runtimeError(action: string, error: unknown): void {
     this.emit('error', this.#rt.wrapError(error, action));
   }
-}
-
-function exhaustedError(job: Job<unknown>, maxAttempts: number): Error {
-  const error = new Error(
-    `Job ${job.id} was delivered ${job.attempt - 1} times without being settled (max ${maxAttempts}); its consumers likely crashed`,
-  );
-  error.name = 'AttemptsExhaustedError';
-  return error;
 }

@@ -1,0 +1,141 @@
+import type { Delivery } from '../driver/delivery.js';
+import { toError } from '../errors/to-error.js';
+import type { DeadLetterRecord } from '../wire/job-meta.js';
+import { decodeDelivery } from './decode-delivery.js';
+import type { WorkerEvents } from './events.js';
+import { deadLetterRecord, settlementFor } from './failure-policy.js';
+import type { Handler, Job } from './job.js';
+import { JobContextImpl } from './job-context.js';
+import type { QueueRuntime } from './queue-runtime.js';
+
+/** A delivery being handled, and whether it is still this runner's to settle. */
+export interface Settleable {
+  readonly delivery: Delivery;
+  /** `done` once settled or released; a handler finishing after that settles nothing. */
+  state: 'buffered' | 'running' | 'done';
+  context?: JobContextImpl;
+}
+
+/** How one delivery ended. `unsettled`: settling failed, so the broker will deliver it again. */
+export type JobOutcome = 'completed' | 'retrying' | 'dead-lettered' | 'released' | 'unsettled';
+
+export type EmitEvent<T> = <K extends keyof WorkerEvents<T> & string>(
+  event: K,
+  ...args: WorkerEvents<T>[K]
+) => void;
+
+/**
+ * The per-delivery policy, in one place: decode, count attempts, run the handler under its
+ * timeout, then ack, retry after backoff, or dead-letter with metadata. Workers use it behind
+ * their receive loop; Lambda and push endpoints use it on deliveries the platform hands them.
+ */
+export class JobRunner<T> {
+  readonly #rt: QueueRuntime<T>;
+  readonly #handler: Handler<T>;
+  readonly #handlerTimeoutMs: number | undefined;
+  readonly #emit: EmitEvent<T>;
+
+  constructor(
+    rt: QueueRuntime<T>,
+    handler: Handler<T>,
+    handlerTimeoutMs: number | undefined,
+    emit: EmitEvent<T>,
+  ) {
+    this.#rt = rt;
+    this.#handler = handler;
+    this.#handlerTimeoutMs = handlerTimeoutMs;
+    this.#emit = emit;
+  }
+
+  async run(held: Settleable): Promise<JobOutcome> {
+    const decoded = await decodeDelivery(this.#rt, held.delivery);
+    if (!decoded.ok) return this.#deadLetter(held, undefined, decoded.record);
+    const job = decoded.job;
+    const { maxAttempts } = this.#rt.topology;
+    if (job.attempt > maxAttempts) {
+      // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
+      const record = deadLetterRecord(
+        this.#rt,
+        job.attempt - 1,
+        'exhausted',
+        exhaustedError(job, maxAttempts),
+      );
+      return this.#deadLetter(held, job, record);
+    }
+    const context = new JobContextImpl();
+    held.context = context;
+    const started = this.#rt.clock.now();
+    try {
+      await this.#runHandler(job, context);
+    } catch (thrown) {
+      return this.#failed(held, job, toError(thrown));
+    } finally {
+      context.finish();
+    }
+    if (held.state === 'done') return 'released';
+    held.state = 'done';
+    try {
+      await held.delivery.ack();
+    } catch (error) {
+      return this.#unsettled('ack a completed job (it will be delivered again)', error);
+    }
+    this.#emit('completed', job, { durationMs: this.#rt.clock.now() - started });
+    return 'completed';
+  }
+
+  async #runHandler(job: Job<T>, context: JobContextImpl): Promise<void> {
+    const timeoutMs = this.#handlerTimeoutMs;
+    if (timeoutMs === undefined) {
+      await this.#handler(job, context);
+      return;
+    }
+    const timeout = context.startTimeout(this.#rt.clock, timeoutMs);
+    await Promise.race([Promise.resolve(this.#handler(job, context)), timeout]);
+  }
+
+  async #failed(held: Settleable, job: Job<T>, error: Error): Promise<JobOutcome> {
+    if (held.state === 'done') return 'released';
+    this.#emit('failed', job, error);
+    const decision = settlementFor(this.#rt, job.attempt, error, (message) =>
+      this.#emit('error', this.#rt.wrapError(error, message)),
+    );
+    if (decision.kind === 'dead-letter') return this.#deadLetter(held, job, decision.record);
+    held.state = 'done';
+    try {
+      await held.delivery.retry(decision.delayMs, job.attempt);
+    } catch (settleError) {
+      return this.#unsettled('schedule a retry (the lease will expire and redeliver it)', settleError);
+    }
+    this.#emit('retrying', job, error, { delayMs: decision.delayMs, nextAttempt: job.attempt + 1 });
+    return 'retrying';
+  }
+
+  async #deadLetter(
+    held: Settleable,
+    job: Job<T> | undefined,
+    record: DeadLetterRecord,
+  ): Promise<JobOutcome> {
+    if (held.state === 'done') return 'released';
+    held.state = 'done';
+    try {
+      await held.delivery.deadLetter(record);
+    } catch (error) {
+      return this.#unsettled('dead-letter a job (it will be delivered again)', error);
+    }
+    this.#emit('dead-lettered', job, record);
+    return 'dead-lettered';
+  }
+
+  #unsettled(action: string, error: unknown): JobOutcome {
+    this.#emit('error', this.#rt.wrapError(error, action));
+    return 'unsettled';
+  }
+}
+
+function exhaustedError(job: Job<unknown>, maxAttempts: number): Error {
+  const error = new Error(
+    `Job ${job.id} was delivered ${job.attempt - 1} times without being settled (max ${maxAttempts}); its consumers likely crashed`,
+  );
+  error.name = 'AttemptsExhaustedError';
+  return error;
+}
