@@ -99,4 +99,67 @@ describe('connect(url): the URL registry', () => {
     await expect(connect({})).rejects.toBeInstanceOf(ConfigError);
     await broker.close();
   });
+
+  it('masks credentials that a failing adapter quotes in its own error', async () => {
+    const leaky: AdapterModule = {
+      schemes: ['leaky'],
+      parameters: [],
+      createDriver: async (context) => {
+        const error = new Error(`connect ECONNREFUSED ${context.url.href}`);
+        Object.assign(error, { code: 'ECONNREFUSED' });
+        throw error;
+      },
+    };
+    const error = await connect(`leaky://user:${SECRET}@host`, { adapters: { leaky } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'Unavailable', retryable: true });
+    expect(inspect(error, { depth: 6 })).not.toContain(SECRET);
+    expect((error as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('masks credentials in worker errors and log lines', async () => {
+    const server = new MemoryServer();
+    const leaky: AdapterModule = {
+      schemes: ['leaky'],
+      parameters: [],
+      createDriver: async (context) => {
+        const inner = server.connect();
+        return Object.assign(Object.create(null), {
+          name: 'leaky',
+          capabilities: inner.capabilities,
+          provision: async () => {},
+          send: inner.send.bind(inner),
+          receiver: () => ({
+            receive: async () => {
+              throw new Error(`lost connection to ${context.url.href}`);
+            },
+            close: async () => {},
+          }),
+          deadLetters: inner.deadLetters.bind(inner),
+          stats: inner.stats.bind(inner),
+          errorCode: () => 'Unavailable' as const,
+          native: () => null,
+          close: async () => {},
+        });
+      },
+    };
+    const logged: string[] = [];
+    const logger = {
+      warn: (m: string, d?: unknown) => logged.push(m, inspect(d)),
+      error: (m: string, d?: unknown) => logged.push(m, inspect(d)),
+    };
+    const broker = await connect(`leaky://user:${SECRET}@host`, { adapters: { leaky }, logger });
+    const worker = broker.queue('q').process(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const events: Error[] = [];
+    worker.on('error', (e) => events.push(e));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await worker.close();
+    expect(logged.join('\n')).toContain('lost connection');
+    expect(logged.join('\n')).not.toContain(SECRET);
+    expect(events.length).toBeGreaterThan(0);
+    expect(inspect(events, { depth: 6 })).not.toContain(SECRET);
+    await broker.close();
+  });
 });

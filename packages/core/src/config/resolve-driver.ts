@@ -1,10 +1,14 @@
 import type { Clock } from '../clock/clock.js';
 import type { AdapterModule } from '../driver/adapter-module.js';
 import type { Driver } from '../driver/driver.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { ConfigError, MissingAdapterError } from '../errors/config-error.js';
+import { ErrorCode } from '../errors/error-code.js';
+import { PolyqueueError } from '../errors/polyqueue-error.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
 import { KNOWN_ADAPTER_PACKAGES } from './known-adapters.js';
 import { redactUnparsed, redactUrl } from './redact.js';
+import { redactText, sanitizeError, secretsOf } from './secrets.js';
 
 /** An adapter given directly, or a loader that imports it on first use. */
 export type AdapterSource = AdapterModule | (() => Promise<AdapterModule>);
@@ -40,8 +44,39 @@ export async function resolveDriver(text: string, options: ResolveOptions = {}):
     }
     params.set(name, value);
   }
-  return adapter.createDriver({ url, redacted, params, ...(options.clock ? { clock: options.clock } : {}) });
+  try {
+    return await adapter.createDriver({
+      url,
+      redacted,
+      params,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  } catch (error) {
+    throw connectError(scheme, redacted, error, secretsOf(text));
+  }
 }
+
+/** A failed connection, wrapped once, with the URL's credentials masked even inside `cause`. */
+function connectError(scheme: string, redacted: string, error: unknown, secrets: readonly string[]): Error {
+  if (error instanceof PolyqueueError) return sanitizeError(error, secrets);
+  const code = (error as { code?: unknown })?.code;
+  const unreachable = typeof code === 'string' && UNREACHABLE.has(code);
+  const message = redactText(error instanceof Error ? error.message : String(error), secrets);
+  return new BrokerError(
+    `${scheme}: could not connect to ${redacted}: ${message}`,
+    unreachable ? ErrorCode.Unavailable : ErrorCode.Unknown,
+    sanitizeError(error, secrets),
+  );
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
 
 async function loadAdapter(
   scheme: string,

@@ -25,6 +25,8 @@ export interface BrokerSettings {
   readonly provision: boolean;
   /** The URL with credentials masked, for display. */
   readonly redactedUrl: string;
+  /** The URL's credentials, masked wherever an error or log line might quote them. */
+  readonly secrets: readonly string[];
 }
 
 /** A connection to one broker. Create queues from it; close it to stop everything gracefully. */
@@ -86,7 +88,8 @@ export class Broker {
       throw new ConfigError(`Invalid dead-letter queue name "${deadLetterName}"`);
     }
     const topology: QueueTopology = { name, deadLetterName, leaseMs, maxAttempts };
-    const wrapError = (error: unknown, action: string) => wrapDriverError(driver, name, error, action);
+    const wrapError = (error: unknown, action: string) =>
+      wrapDriverError(driver, name, error, action, this.#settings.secrets);
     const runtime: QueueRuntime<T> = {
       driver,
       topology,

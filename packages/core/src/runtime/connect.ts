@@ -2,6 +2,7 @@ import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { redactUnparsed } from '../config/redact.js';
 import { type AdapterSource, resolveDriver } from '../config/resolve-driver.js';
+import { redactingLogger, secretsOf } from '../config/secrets.js';
 import type { Driver } from '../driver/driver.js';
 import { ConfigError } from '../errors/config-error.js';
 import { jsonSerializer } from '../serialization/json-serializer.js';
@@ -50,10 +51,12 @@ export async function connect(
     });
     redactedUrl = redactUnparsed(settings.url);
   }
+  const secrets = settings.url ? secretsOf(settings.url) : [];
   return new Broker({
     driver,
     clock: driver.clock ?? settings.clock ?? systemClock,
-    logger: settings.logger ?? consoleLogger,
+    logger: redactingLogger(settings.logger ?? consoleLogger, secrets),
+    secrets,
     serializer: settings.serializer ?? jsonSerializer,
     provision: settings.provision ?? true,
     redactedUrl,

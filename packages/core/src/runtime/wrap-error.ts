@@ -1,4 +1,5 @@
 import { redactUnparsed } from '../config/redact.js';
+import { redactText, sanitizeError } from '../config/secrets.js';
 import type { Driver } from '../driver/driver.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { ErrorCode } from '../errors/error-code.js';
@@ -9,15 +10,22 @@ import { QueueNotFoundError } from '../errors/queue-not-found-error.js';
  * The single place native errors enter the closed code set. Called once per error: a
  * PolyqueueError passes through untouched, so `cause` is always the native error.
  */
-export function wrapDriverError(driver: Driver, queue: string, error: unknown, action: string): Error {
-  if (error instanceof PolyqueueError) return error;
+export function wrapDriverError(
+  driver: Driver,
+  queue: string,
+  error: unknown,
+  action: string,
+  secrets: readonly string[] = [],
+): Error {
+  if (error instanceof PolyqueueError) return sanitizeError(error, secrets);
   let code: ErrorCode;
   try {
     code = driver.errorCode(error);
   } catch {
     code = ErrorCode.Unknown;
   }
-  if (code === ErrorCode.NotFound) return new QueueNotFoundError(queue, error);
-  const detail = redactUnparsed(error instanceof Error ? error.message : String(error));
-  return new BrokerError(`${driver.name}: could not ${action} on queue "${queue}": ${detail}`, code, error);
+  const cause = sanitizeError(error, secrets);
+  if (code === ErrorCode.NotFound) return new QueueNotFoundError(queue, cause);
+  const detail = redactText(redactUnparsed(error instanceof Error ? error.message : String(error)), secrets);
+  return new BrokerError(`${driver.name}: could not ${action} on queue "${queue}": ${detail}`, code, cause);
 }
