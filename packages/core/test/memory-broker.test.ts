@@ -77,13 +77,14 @@ describe('memory broker mechanics', () => {
     await broker.close();
   });
 
-  it('drops a duplicate dedupId inside the window and accepts it after', async () => {
+  it('drops a duplicate dedupId inside the window, returning the original id, and accepts it after', async () => {
     const clock = new VirtualClock();
     const server = new MemoryServer({ clock, dedupWindowMs: 1_000 });
     const broker = await connect({ driver: server.connect() });
     const q = broker.queue('q');
-    await q.send(1, { dedupId: 'same' });
-    await q.send(2, { dedupId: 'same' });
+    const first = await q.send(1, { dedupId: 'same' });
+    // The duplicate is dropped, and send answers with the id the handler will actually see.
+    expect(await q.send(2, { dedupId: 'same' })).toBe(first);
     expect((await q.stats()).ready).toBe(1);
     await clock.advance(1_000);
     await q.send(3, { dedupId: 'same' });

@@ -7,7 +7,7 @@ import { ErrorCode } from '../errors/error-code.js';
 import { PolyqueueError } from '../errors/polyqueue-error.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
 import { KNOWN_ADAPTER_PACKAGES } from './known-adapters.js';
-import { redactUnparsed, redactUrl } from './redact.js';
+import { redactCredentials, redactUrl } from './redact.js';
 import { redactText, sanitizeError, secretsOf } from './secrets.js';
 
 /** An adapter given directly, or a loader that imports it on first use. */
@@ -26,10 +26,12 @@ export async function resolveDriver(text: string, options: ResolveOptions = {}):
     url = new URL(text);
   } catch (cause) {
     throw new ConfigError(
-      `Not a valid queue URL: "${redactUnparsed(text)}" (expected e.g. memory:// or amqp://host)`,
+      `Not a valid queue URL: "${redactUrl(text)}" (expected e.g. memory:// or amqp://host)`,
       {
         cause:
-          cause instanceof Error ? new Error(cause.message.replace(text, redactUnparsed(text))) : undefined,
+          cause instanceof Error
+            ? new Error(redactCredentials(cause.message.replace(text, redactUrl(text))))
+            : undefined,
       },
     );
   }

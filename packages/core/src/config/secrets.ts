@@ -1,23 +1,33 @@
 import { inspect } from 'node:util';
 import type { Logger } from '../runtime/logger.js';
+import { SECRET_PARAM } from './redact.js';
 
 const MASK = '***';
-const SECRET_PARAM = /key|secret|token|password|sas|credential/i;
 
 /**
- * The credentials a URL carries. Redaction by value, not only by position, is what keeps them
- * out of native errors and log lines that quote them in ways no URL parser would recognise.
+ * The credentials a URL or connection string carries. Redaction by value, not only by position,
+ * is what keeps them out of native errors and log lines that quote them in ways no URL parser
+ * would recognise.
  */
-export function secretsOf(url: string): string[] {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return [];
+export function secretsOf(target: string): string[] {
+  const secrets: string[] = [];
+  const userinfo = /\/\/([^/@?#;]*)@/.exec(target)?.[1];
+  if (userinfo) {
+    const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo;
+    secrets.push(password, safeDecode(password));
   }
-  const secrets = [parsed.password, decodeURIComponent(parsed.password)];
-  for (const [name, value] of parsed.searchParams) if (SECRET_PARAM.test(name)) secrets.push(value);
+  for (const [, name, value] of target.matchAll(/(?:^|[?&;])\s*([^=&;?/]+)=([^&;#]*)/g)) {
+    if (SECRET_PARAM.test(name!)) secrets.push(value!, safeDecode(value!));
+  }
   return [...new Set(secrets.filter((s) => s.length >= 3))];
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export function redactText(text: string, secrets: readonly string[]): string {

@@ -9,5 +9,11 @@ export interface OutgoingMessage {
   readonly meta: JobMeta;
 }
 
-/** The outcome of one message in a batch, in the batch's order. */
-export type SendOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+/**
+ * The outcome of one message in a batch, in the batch's order. When the broker dropped the message
+ * as a duplicate of an earlier `dedupId`, `duplicateOf` is that earlier job's id where the broker
+ * can tell it, so that `send` returns the id the handler will actually see.
+ */
+export type SendOutcome =
+  | { readonly ok: true; readonly duplicateOf?: string }
+  | { readonly ok: false; readonly error: unknown };

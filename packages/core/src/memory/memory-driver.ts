@@ -56,9 +56,9 @@ export class MemoryDriver implements Driver {
     for (let i = 0; i < messages.length; i++) {
       const { body, attributes, meta } = messages[i]!;
       const message: MemoryMessage = { body, attributes, meta, deliveryCount: 0, dueAt: 0 };
-      queue.enqueue(message);
+      const duplicateOf = queue.enqueue(message);
       this.server.recordSend(topology.name, message);
-      outcomes[i] = OK;
+      outcomes[i] = duplicateOf === undefined ? OK : { ok: true, duplicateOf };
     }
     return outcomes;
   }
@@ -86,9 +86,33 @@ export class MemoryDriver implements Driver {
     return this.server;
   }
 
+  /**
+   * A consumer's socket keeps a real client's process alive while it waits for work; the memory
+   * broker has no socket, so an open receiver holds this handle instead. Without it, a script
+   * whose only pending work is a delayed job would simply exit.
+   */
+  #keepAlive: NodeJS.Timeout | undefined;
+  #openReceivers = 0;
+
+  /** @internal */
+  receiverOpened(): void {
+    if (this.#openReceivers++ === 0) this.#keepAlive = setInterval(() => {}, 2 ** 30);
+  }
+
+  /** @internal */
+  receiverClosed(): void {
+    if (--this.#openReceivers === 0) this.#releaseKeepAlive();
+  }
+
+  #releaseKeepAlive(): void {
+    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
     if (this.#state !== 'open') return;
     this.#state = mode === 'graceful' ? 'closed' : 'dead';
+    this.#releaseKeepAlive();
     for (const name of this.server.queueNames()) {
       const queue = this.server.queue(name)!;
       queue.dropWaiters(this);
@@ -134,6 +158,7 @@ class MemoryReceiver implements Receiver {
     if (this.#queue === undefined) {
       this.#queue = this.#driver.queueOrThrow(this.#topology.name);
       this.#queue.receivers++;
+      this.#driver.receiverOpened();
     }
     const queue = this.#queue;
     let taken = queue.take(max, this.#driver, this.#leaseMs);
@@ -142,7 +167,9 @@ class MemoryReceiver implements Receiver {
   }
 
   async close(): Promise<void> {
-    if (this.#queue) this.#queue.receivers--;
+    if (this.#queue === undefined) return;
+    this.#queue.receivers--;
+    this.#driver.receiverClosed();
     this.#queue = undefined;
   }
 }

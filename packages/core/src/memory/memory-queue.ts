@@ -45,7 +45,7 @@ export class MemoryQueue {
   readonly #lanes = new Map<string, Lane>();
   readonly #delayed = new MinHeap<MemoryMessage>();
   readonly #inFlight = new Map<number, InFlight>();
-  readonly #dedup = new Map<string, number>();
+  readonly #dedup = new Map<string, { readonly id: string; readonly until: number }>();
   readonly #waiters: Waiter[] = [];
   readonly #onChange: () => void;
   #readyCount = 0;
@@ -67,22 +67,23 @@ export class MemoryQueue {
   // --- producing ---------------------------------------------------------------------------
 
   /**
-   * Accepts a message; returns false when it was a duplicate inside the dedup window. Moves
-   * between queues (dead-lettering, redrive) pass `dedup: false`: they are not new sends.
+   * Accepts a message. When it duplicates a `dedupId` seen inside the window it is dropped, and the
+   * id of the job that was kept is returned. Moves between queues (dead-lettering, redrive) pass
+   * `dedup: false`: they are not new sends.
    */
-  enqueue(message: MemoryMessage, options: { dedup: boolean } = { dedup: true }): boolean {
+  enqueue(message: MemoryMessage, options: { dedup: boolean } = { dedup: true }): string | undefined {
     const dedupId = message.meta.dedupId;
     if (dedupId !== undefined && options.dedup) {
       const now = this.#clock.now();
-      const until = this.#dedup.get(dedupId);
-      if (until !== undefined && until > now) return false;
-      this.#dedup.set(dedupId, now + this.#limits.dedupWindowMs);
+      const original = this.#dedup.get(dedupId);
+      if (original !== undefined && original.until > now) return original.id;
+      this.#dedup.set(dedupId, { id: message.meta.id, until: now + this.#limits.dedupWindowMs });
       if (this.#dedup.size > 10_000) this.#forgetExpiredDedupIds(now);
     }
     const notBefore = message.meta.notBefore ?? 0;
     if (notBefore > this.#clock.now()) this.#delay(message, notBefore);
     else this.#makeReady(message, false);
-    return true;
+    return undefined;
   }
 
   // --- consuming ---------------------------------------------------------------------------
@@ -360,7 +361,7 @@ export class MemoryQueue {
   }
 
   #forgetExpiredDedupIds(now: number): void {
-    for (const [id, until] of this.#dedup) if (until <= now) this.#dedup.delete(id);
+    for (const [dedupId, { until }] of this.#dedup) if (until <= now) this.#dedup.delete(dedupId);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
-import { redactUnparsed } from '../config/redact.js';
+import { redactUrl } from '../config/redact.js';
 import { type AdapterSource, resolveDriver } from '../config/resolve-driver.js';
 import { redactingLogger, secretsOf } from '../config/secrets.js';
 import type { Driver } from '../driver/driver.js';
@@ -49,7 +49,7 @@ export async function connect(
       ...(settings.adapters ? { adapters: settings.adapters } : {}),
       ...(settings.clock ? { clock: settings.clock } : {}),
     });
-    redactedUrl = redactUnparsed(settings.url);
+    redactedUrl = redactUrl(settings.url);
   }
   const secrets = settings.url ? secretsOf(settings.url) : [];
   return new Broker({

@@ -69,7 +69,7 @@ async function publish<T>(
       const { index, message } = chunk[i]!;
       const outcome = outcomes[i];
       results[index] = outcome?.ok
-        ? { ok: true, id: message.meta.id }
+        ? { ok: true, id: outcome.duplicateOf ?? message.meta.id }
         : {
             ok: false,
             error: rt.wrapError(outcome ? outcome.error : new Error('driver returned no outcome'), 'send'),

@@ -1,4 +1,4 @@
-import { redactUnparsed } from '../config/redact.js';
+import { redactCredentials } from '../config/redact.js';
 import { redactText, sanitizeError } from '../config/secrets.js';
 import type { Driver } from '../driver/driver.js';
 import { BrokerError } from '../errors/broker-error.js';
@@ -26,6 +26,9 @@ export function wrapDriverError(
   }
   const cause = sanitizeError(error, secrets);
   if (code === ErrorCode.NotFound) return new QueueNotFoundError(queue, cause);
-  const detail = redactText(redactUnparsed(error instanceof Error ? error.message : String(error)), secrets);
+  const detail = redactText(
+    redactCredentials(error instanceof Error ? error.message : String(error)),
+    secrets,
+  );
   return new BrokerError(`${driver.name}: could not ${action} on queue "${queue}": ${detail}`, code, cause);
 }

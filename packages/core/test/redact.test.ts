@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { secretsOf } from '../src/config/secrets.js';
+import { redactCredentials, redactUrl } from '../src/index.js';
+
+describe('credential redaction', () => {
+  it.each([
+    ['amqp://guest:pw123@h:5672/v?prefetch=5', 'amqp://guest:***@h:5672/v?prefetch=5'],
+    ['nats://tok3n@h:4222', 'nats://***@h:4222'],
+    ['fake://h?sas=S1&x=1', 'fake://h?sas=***&x=1'],
+    ['servicebus://ns?credential=S2', 'servicebus://ns?credential=***'],
+    [
+      'sqs://?region=eu&access_key_id=AK&secret_access_key=SK',
+      'sqs://?region=eu&access_key_id=***&secret_access_key=***',
+    ],
+    [
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=S3cr3t=',
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=***;SharedAccessKey=***',
+    ],
+    ['amqp//guest:pw123@host', 'amqp//***@host'],
+    ['sqs://?region=eu&endpoint=http://127.0.0.1:9324', 'sqs://?region=eu&endpoint=http://127.0.0.1:9324'],
+  ])('redactUrl(%s)', (input, expected) => {
+    expect(redactUrl(input)).toBe(expected);
+  });
+
+  it('leaves free text readable while masking credentials in it', () => {
+    expect(redactCredentials('memory: queue "x" does not exist')).toBe('memory: queue "x" does not exist');
+    expect(redactCredentials('failed amqp://u:p4ss@h with token=abc')).toBe(
+      'failed amqp://***@h with token=***',
+    );
+  });
+
+  it('collects the secret values a URL or connection string carries', () => {
+    expect(secretsOf('amqp://guest:p%40ss@h')).toEqual(['p%40ss', 'p@ss']);
+    expect(secretsOf('Endpoint=sb://x/;SharedAccessKeyName=Root;SharedAccessKey=S3cr3t=')).toEqual([
+      'Root',
+      'S3cr3t=',
+    ]);
+    expect(secretsOf('memory://')).toEqual([]);
+  });
+});
