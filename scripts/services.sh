@@ -2,9 +2,12 @@
 # Makes sure the brokers that the test suites and benchmarks need are running on loopback, on a
 # Debian-like machine (Debian 12, Ubuntu 22.04+). With Docker, use `docker compose up -d` instead.
 #
-#   scripts/services.sh [up]    install what is missing (apt-get), start what is stopped, wait until
-#                               each broker answers. Never stops or restarts a running service.
-#   scripts/services.sh status  say what answers; change nothing. Exits 1 if anything is missing.
+#   scripts/services.sh [up] [SERVICE...]    install what is missing (apt-get), start what is
+#                               stopped, wait until each broker answers. Never stops or restarts a
+#                               running service. Default: every service.
+#   scripts/services.sh status [SERVICE...]  say what answers; change nothing. Exits 1 if anything
+#                               is missing.
+#   SERVICE is one of: rabbitmq nats redis
 #
 # One function per service, listed in SERVICES. An adapter that needs another broker adds one.
 set -euo pipefail
@@ -141,19 +144,25 @@ die() {
 }
 
 usage() {
-  sed -n '2,9s/^# \{0,1\}//p' "$0"
+  sed -n '2,12s/^# \{0,1\}//p' "$0"
 }
 
 main() {
   local action=${1:-up}
+  [ $# -gt 0 ] && shift
+  local selected=("$@")
+  [ ${#selected[@]} -gt 0 ] || selected=("${SERVICES[@]}")
+  local service
+  for service in "${selected[@]}"; do
+    [[ " ${SERVICES[*]} " == *" $service "* ]] || die "unknown service '$service' (known: ${SERVICES[*]})"
+  done
   case $action in
     up)
-      local service
-      for service in "${SERVICES[@]}"; do "$service" up; done
+      for service in "${selected[@]}"; do "$service" up; done
       ;;
     status)
-      local service missing=0
-      for service in "${SERVICES[@]}"; do "$service" status || missing=1; done
+      local missing=0
+      for service in "${selected[@]}"; do "$service" status || missing=1; done
       return "$missing"
       ;;
     -h | --help | help)
