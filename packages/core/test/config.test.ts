@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { KNOWN_ADAPTER_PACKAGES } from '../src/config/known-adapters.js';
 import type { AdapterModule } from '../src/driver/index.js';
 import { ConfigError, connect, MemoryServer, MissingAdapterError } from '../src/index.js';
 
@@ -23,10 +24,23 @@ describe('connect(url): the URL registry', () => {
   });
 
   it('names the package to install when an adapter is missing', async () => {
-    const error = await connect('servicebus://ns.servicebus.windows.net').catch((e: unknown) => e);
+    const error = await connect('kafka://broker', {
+      adapters: { kafka: '@polyqueue/adapter-that-is-not-installed' },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingAdapterError);
-    expect((error as MissingAdapterError).packageName).toBe('@polyqueue/adapter-servicebus');
-    expect((error as Error).message).toContain('npm install @polyqueue/adapter-servicebus');
+    expect((error as MissingAdapterError).packageName).toBe('@polyqueue/adapter-that-is-not-installed');
+    expect((error as Error).message).toContain('npm install @polyqueue/adapter-that-is-not-installed');
+  });
+
+  it('maps every built-in scheme to its adapter package', () => {
+    expect(KNOWN_ADAPTER_PACKAGES).toEqual({
+      amqp: '@polyqueue/adapter-amqp',
+      amqps: '@polyqueue/adapter-amqp',
+      nats: '@polyqueue/adapter-nats',
+      sqs: '@polyqueue/adapter-sqs',
+      pubsub: '@polyqueue/adapter-pubsub',
+      servicebus: '@polyqueue/adapter-servicebus',
+    });
   });
 
   it('rejects an unknown parameter by name, with the URL redacted', async () => {

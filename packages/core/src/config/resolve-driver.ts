@@ -10,8 +10,11 @@ import { KNOWN_ADAPTER_PACKAGES } from './known-adapters.js';
 import { redactCredentials, redactUrl } from './redact.js';
 import { redactText, sanitizeError, secretsOf } from './secrets.js';
 
-/** An adapter given directly, or a loader that imports it on first use. */
-export type AdapterSource = AdapterModule | (() => Promise<AdapterModule>);
+/**
+ * An adapter given directly, a loader that imports it on first use, or the name of a package that
+ * exports `adapter` (imported on first use, with a clear error naming it when it is not installed).
+ */
+export type AdapterSource = AdapterModule | (() => Promise<AdapterModule>) | string;
 
 export interface ResolveOptions {
   /** Extra or overriding schemes, e.g. a third-party adapter: `{ kafka: kafkaAdapter }`. */
@@ -85,6 +88,7 @@ async function loadAdapter(
   extra: Readonly<Record<string, AdapterSource>>,
 ): Promise<AdapterModule> {
   const given = extra[scheme];
+  if (typeof given === 'string') return importAdapter(scheme, given);
   if (given) return typeof given === 'function' ? given() : given;
   if (memoryAdapter.schemes.includes(scheme)) return memoryAdapter;
   const packageName = KNOWN_ADAPTER_PACKAGES[scheme];
@@ -92,6 +96,10 @@ async function loadAdapter(
     const known = ['memory', ...Object.keys(KNOWN_ADAPTER_PACKAGES), ...Object.keys(extra)].sort();
     throw new ConfigError(`Unknown scheme "${scheme}://". Known schemes: ${known.join(', ')}`);
   }
+  return importAdapter(scheme, packageName);
+}
+
+async function importAdapter(scheme: string, packageName: string): Promise<AdapterModule> {
   try {
     const module = (await import(packageName)) as { adapter?: AdapterModule };
     if (!module.adapter) throw new ConfigError(`${packageName} does not export an "adapter"`);

@@ -1,0 +1,76 @@
+import type { AdapterSource, Broker, Capabilities } from '@polyqueue/core';
+
+/** A message as a plain native producer or consumer sees it (rule I1). */
+export interface NativeMessage {
+  readonly body: Uint8Array;
+  /** Native headers / attributes as strings. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** How the suite keeps time: real time, or a virtual clock that the suite drives. */
+export interface SuiteTime {
+  now(): number;
+  /** Let `ms` pass. On a virtual clock this advances it (running due timers) instead of waiting. */
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * What an adapter gives the suite. Everything broker-specific lives here; the rules themselves are
+ * written once, against the portable API.
+ */
+export interface ConformanceHarness {
+  /** Shown in the describe() title, e.g. "memory (virtual clock)". */
+  readonly name: string;
+  /**
+   * What the broker under test declares: exactly `broker.capabilities` of a connection made with
+   * `connect()`. Needed before any test runs, because a rule whose capability is absent must be
+   * registered as skipped, and test runners register tests synchronously. Connect once in the
+   * adapter's test file (top-level await) or build the driver and read it. Every test checks that
+   * its connections declare the same, so a stale value cannot silently skip a rule.
+   */
+  readonly capabilities: Capabilities;
+  /**
+   * A new, independent connection to the broker under test (a separate process, as far as the
+   * broker can tell). Every call must reach the same broker. The harness applies its own
+   * test settings here, e.g. a shrunk native delay maximum so that D2 runs in seconds.
+   */
+  connect(options?: { provision?: boolean }): Promise<Broker>;
+  /**
+   * A valid URL for this adapter (K1 appends an unknown parameter to it and adds credentials).
+   * It is only parsed and connected to, never used to send.
+   */
+  readonly url: string;
+  /**
+   * Adapters that `connect(url)` needs for a scheme core does not know: a third-party adapter
+   * passes `{ myscheme: adapter }`. K1 connects with `connect(url, { adapters })`. Built-in
+   * schemes need nothing.
+   */
+  readonly adapters?: Readonly<Record<string, AdapterSource>>;
+  /**
+   * Multiplies every nominal duration in the suite (leases of 1–2 s, backoffs of a few hundred ms).
+   * Default 1. Raise it for slow brokers or emulators, lower it for fast in-process ones.
+   */
+  readonly timeScale?: number;
+  /** Default: real time. */
+  readonly time?: SuiteTime;
+  /**
+   * Documented emulator deviations, by rule ID: the rule is skipped and its title ends with
+   * `[skip: deviation <text>]`. Every entry must also be listed in the adapter README.
+   */
+  readonly deviations?: Readonly<Record<string, string>>;
+  /** Publish as a plain native producer would, with no polyqueue metadata (I1). */
+  publishNative(broker: Broker, queue: string, message: NativeMessage): Promise<void>;
+  /** Take one message as a plain native consumer would, or undefined if none arrives in time (I1). */
+  consumeNative(broker: Broker, queue: string): Promise<NativeMessage | undefined>;
+  /** Make `broker` behave as if its process died. Default: `simulateCrash` from core/testing. */
+  crash?(broker: Broker): Promise<void>;
+}
+
+/** The test-runner functions the suite needs: vitest, jest and mocha all provide them. */
+export interface TestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  /** Registers a skipped test (vitest/jest: `it.skip`). */
+  skip(name: string, body: () => Promise<void>): void;
+  afterAll?(body: () => Promise<void>): void;
+}

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import type { DeadLetter, Queue, QueueStats } from '@polyqueue/core';
+import { Gate, JobLog, recordEvents } from '../observe.js';
+import type { TestScope } from '../scope.js';
+import type { RuleRegistry } from '../skip.js';
+import { peekUntil } from './dead-letter.js';
+
+/** Fills a queue's dead-letter queue with `count` jobs (one failed attempt each); returns their ids. */
+async function deadLetterJobs(
+  scope: TestScope,
+  queue: Queue<{ n: number }>,
+  count: number,
+): Promise<string[]> {
+  const { ctx } = scope;
+  const worker = queue.process(
+    () => {
+      throw new Error('to the dead-letter queue');
+    },
+    { concurrency: 4 },
+  );
+  const dead = recordEvents(ctx, worker, 'dead-lettered');
+  const ids: string[] = [];
+  for (let n = 0; n < count; n++) ids.push(await queue.send({ n }, { attributes: { n: String(n) } }));
+  await ctx.waitFor(`${count} jobs to be dead-lettered`, () => dead.length >= count, ctx.ms(5_000));
+  await ctx.settle('the failing worker to close', worker.close(), ctx.ms(5_000));
+  return ids;
+}
+
+/** What must not change between two peeks. */
+function summary(letters: readonly DeadLetter<unknown>[]) {
+  return letters
+    .map(({ id, payload, attributes, record }) => ({ id, payload, attributes: { ...attributes }, record }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Q1–Q4: operating on dead letters: look, move back, delete, count. */
+export function deadLetterOpsRules(suite: RuleRegistry): void {
+  const { ctx } = suite;
+
+  suite.rule('Q1 peeking at dead letters twice returns the same letters and removes none', async (scope) => {
+    const queue = scope.queue<{ n: number }>(await scope.connect(), ctx.queueName('q1'), { maxAttempts: 1 });
+    const ids = await deadLetterJobs(scope, queue, 3);
+    const first = await peekUntil(scope, queue, 3);
+    const second = await queue.deadLetters.peek();
+    assert.deepEqual(new Set(first.map((letter) => letter.id)), new Set(ids));
+    assert.deepEqual(summary(second), summary(first), 'a second peek sees exactly what the first saw');
+    assert.equal((await queue.deadLetters.peek(2)).length, 2, 'peek honours its limit');
+    assert.equal((await queue.deadLetters.peek()).length, 3, 'peeking removed letters');
+  });
+
+  suite.rule('Q2 redrive N, then all: attempts reset, none lost, none duplicated', async (scope) => {
+    const queue = scope.queue<{ n: number }>(await scope.connect(), ctx.queueName('q2'), {
+      maxAttempts: 2,
+      backoff: { type: 'fixed', delayMs: ctx.ms(50) },
+    });
+    let failing = true;
+    const failedAttempts = new JobLog<{ n: number }>(ctx);
+    const handled = new JobLog<{ n: number }>(ctx);
+    const worker = queue.process(
+      (job) => {
+        if (!failing) return void handled.record(job);
+        failedAttempts.record(job);
+        throw new Error('not yet');
+      },
+      { concurrency: 4 },
+    );
+    const dead = recordEvents(ctx, worker, 'dead-lettered');
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) ids.push(await queue.send({ n }));
+    await ctx.waitFor('5 jobs to use up both attempts', () => dead.length >= 5, ctx.ms(5_000));
+    await peekUntil(scope, queue, 5);
+    assert.equal(failedAttempts.count, 10, 'two attempts each before dead-lettering');
+    failing = false;
+
+    assert.equal(await queue.deadLetters.redrive({ limit: 2 }), 2, 'redrive({ limit: 2 }) moves 2');
+    await ctx.waitFor('the 2 redriven jobs', () => handled.count >= 2, ctx.ms(5_000));
+    await ctx.quietPeriod(ctx.ms(300));
+    assert.equal(handled.count, 2, 'exactly the 2 redriven jobs come back');
+    const left = await queue.deadLetters.peek();
+    assert.equal(left.length, 3, '3 letters stay in the dead-letter queue');
+    assert.deepEqual(
+      new Set([...left.map((letter) => letter.id), ...handled.ids()]),
+      new Set(ids),
+      'none lost',
+    );
+
+    assert.equal(await queue.deadLetters.redrive(), 3, 'redrive() moves the rest');
+    await ctx.waitFor('all 5 jobs', () => handled.count >= 5, ctx.ms(5_000));
+    await ctx.quietPeriod(ctx.ms(300));
+    assert.deepEqual(handled.ids(), new Set(ids), 'every dead letter came back');
+    for (const [id, calls] of handled.callsPerId())
+      assert.equal(calls, 1, `job ${id} came back ${calls} times`);
+    for (const { job } of handled.seen)
+      assert.equal(job.attempt, 1, `job ${job.id} came back at attempt ${job.attempt}`);
+    assert.deepEqual(await queue.deadLetters.peek(), [], 'the dead-letter queue is empty');
+  });
+
+  suite.rule('Q3 purge empties the dead-letter queue', async (scope) => {
+    const queue = scope.queue<{ n: number }>(await scope.connect(), ctx.queueName('q3'), { maxAttempts: 1 });
+    await deadLetterJobs(scope, queue, 3);
+    await peekUntil(scope, queue, 3);
+    const purged = await queue.deadLetters.purge();
+    assert.equal(typeof purged, 'number');
+    let left = -1;
+    await ctx
+      .waitFor(
+        'an empty dead-letter queue',
+        async () => {
+          left = (await queue.deadLetters.peek()).length;
+          return left === 0;
+        },
+        ctx.ms(5_000),
+      )
+      .catch(() => assert.fail(`${left} dead letters left after purge`));
+  });
+
+  const hasStats = ctx.capabilities.stats;
+  suite.rule(
+    'Q4 stats() counts ready, delayed, in-flight and dead-lettered jobs',
+    async (scope) => {
+      const broker = await scope.connect();
+      const queue = scope.queue<{ kind: string }>(broker, ctx.queueName('q4'), {
+        maxAttempts: 1,
+        leaseMs: ctx.leaseMs(10_000),
+      });
+      const gate = new Gate();
+      let holding = false;
+      const worker = queue.process(
+        async (job) => {
+          if (job.payload.kind === 'dead') throw new Error('to the dead-letter queue');
+          holding = true;
+          await gate.opened;
+        },
+        // One handler and no prefetch: exactly one job in flight, the rest stay where they are.
+        { concurrency: 1, prefetch: 0 },
+      );
+      const dead = recordEvents(ctx, worker, 'dead-lettered');
+      await queue.send({ kind: 'dead' });
+      await ctx.waitFor('the dead letter', () => dead.length >= 1, ctx.ms(5_000));
+      await queue.send({ kind: 'hold' });
+      await ctx.waitFor('the held job', () => holding, ctx.ms(5_000));
+      for (let i = 0; i < 2; i++) await queue.send({ kind: 'ready' });
+      for (let i = 0; i < 3; i++) await queue.send({ kind: 'delayed' }, { delay: ctx.ms(60_000) });
+      const expected: QueueStats = { ready: 2, delayed: 3, inFlight: 1, deadLettered: 1 };
+      let stats: QueueStats | undefined;
+      await ctx
+        .waitFor(
+          'stats to settle',
+          async () => {
+            const { ready, delayed, inFlight, deadLettered } = await queue.stats();
+            stats = { ready, delayed, inFlight, deadLettered };
+            return JSON.stringify(stats) === JSON.stringify(expected);
+          },
+          ctx.ms(5_000),
+        )
+        .catch(() => assert.deepEqual(stats, expected));
+      gate.open();
+    },
+    { requires: { capability: 'stats', present: hasStats } },
+  );
+}
