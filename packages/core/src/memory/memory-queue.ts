@@ -209,7 +209,7 @@ export class MemoryQueue {
     for (const lane of this.#lanes.values()) if (lane.busy) yield* lane.messages;
   }
 
-  /** Removes up to `limit` ready or delayed messages (for redrive and raw reads). */
+  /** Removes up to `limit` ready messages, as a consumer would see them (for redrive and raw reads). */
   takeStored(limit: number): MemoryMessage[] {
     const taken: MemoryMessage[] = [];
     while (taken.length < limit) {
@@ -228,7 +228,6 @@ export class MemoryQueue {
         taken.push(entry);
       }
     }
-    while (taken.length < limit && this.#delayed.length > 0) taken.push(this.#delayed.pop()!);
     if (taken.length > 0) this.#onChange();
     return taken;
   }
