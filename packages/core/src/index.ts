@@ -16,7 +16,7 @@ export type { Capabilities } from './driver/capabilities.js';
 export type { QueueStats } from './driver/queue-stats.js';
 export * from './errors/index.js';
 export { MemoryBrokerError } from './memory/memory-broker-error.js';
-export type { MemoryNativeMessage } from './memory/memory-message.js';
+export { MemoryNativeMessage } from './memory/memory-message.js';
 export { MemoryServer, type MemoryServerOptions, type RawMessage } from './memory/memory-server.js';
 export { type Backoff, type BackoffFunction, compileBackoff, DEFAULT_BACKOFF } from './policy/backoff.js';
 export { Broker, DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from './runtime/broker.js';

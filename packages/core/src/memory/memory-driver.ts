@@ -9,7 +9,7 @@ import type { Receiver, ReceiverOptions } from '../driver/receiver.js';
 import { ErrorCode } from '../errors/error-code.js';
 import type { DeadLetterRecord } from '../wire/job-meta.js';
 import { MemoryBrokerError } from './memory-broker-error.js';
-import type { MemoryMessage, MemoryNativeMessage } from './memory-message.js';
+import { type MemoryMessage, MemoryNativeMessage } from './memory-message.js';
 import type { InFlight, MemoryQueue } from './memory-queue.js';
 import { type MemoryServer, toRaw } from './memory-server.js';
 
@@ -197,13 +197,7 @@ class MemoryDelivery implements Delivery {
   }
 
   get native(): MemoryNativeMessage {
-    const raw = toRaw(this.#held.message);
-    return {
-      queue: this.#queue.name,
-      body: raw.body,
-      headers: raw.headers,
-      deliveryCount: this.deliveryCount,
-    };
+    return new MemoryNativeMessage(this.#queue.name, this.#held.message, this.deliveryCount);
   }
 
   async ack(): Promise<void> {

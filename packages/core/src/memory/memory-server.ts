@@ -1,8 +1,8 @@
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
-import { decodeHeaders, encodeDeadLetterHeaders, encodeMetaHeaders } from '../wire/headers.js';
+import { decodeHeaders } from '../wire/headers.js';
 import { MemoryDriver } from './memory-driver.js';
-import type { MemoryMessage } from './memory-message.js';
+import { type MemoryMessage, toHeaders } from './memory-message.js';
 import { MemoryQueue } from './memory-queue.js';
 
 export interface MemoryServerOptions {
@@ -132,12 +132,5 @@ export class MemoryServer {
 }
 
 export function toRaw(message: MemoryMessage): RawMessage {
-  const headers: Record<string, string> = { ...message.attributes };
-  if (message.meta.enqueuedAt !== undefined) {
-    encodeMetaHeaders({ attemptOffset: 0, enqueuedAt: message.meta.enqueuedAt, ...message.meta }, headers);
-  } else {
-    headers['pq-id'] = message.meta.id;
-  }
-  if (message.deadLetter) encodeDeadLetterHeaders(message.deadLetter, headers);
-  return { body: message.body, headers };
+  return { body: message.body, headers: toHeaders(message) };
 }

@@ -33,28 +33,35 @@ export function decodeDelivery<T>(
     );
     return { ok: false, record: deadLetterRecord(rt, attempt, 'decode', error) };
   }
-  const build = (value: unknown): DecodeResult<T> => ({
-    ok: true,
-    job: {
-      id: meta.id,
-      queue: rt.topology.name,
-      payload: value as T,
-      attributes: delivery.attributes,
-      attempt,
-      maxAttempts: rt.topology.maxAttempts,
-      enqueuedAt: new Date(meta.enqueuedAt ?? rt.clock.now()),
-      ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
-      ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
-      raw: delivery.native,
-    },
-  });
-  if (!rt.schema) return build(payload);
+  if (!rt.schema) return { ok: true, job: buildJob(rt, delivery, attempt, payload) };
   return validate<T>(rt.schema, payload).then((result) => {
-    if (result.ok) return build(result.value);
+    if (result.ok) return { ok: true, job: buildJob(rt, delivery, attempt, result.value) };
     const error = new DecodeError(
       'validation',
       `Payload fails the queue schema: ${describeIssues(result.issues)}`,
     );
     return { ok: false, record: deadLetterRecord(rt, attempt, 'validation', error) };
   });
+}
+
+/** A top-level function rather than a closure per job: this runs for every delivery. */
+function buildJob<T>(
+  rt: QueueRuntime<T>,
+  delivery: Delivery,
+  attempt: number,
+  payload: unknown,
+): DecodedJob<T> {
+  const meta = delivery.meta;
+  return {
+    id: meta.id,
+    queue: rt.topology.name,
+    payload: payload as T,
+    attributes: delivery.attributes,
+    attempt,
+    maxAttempts: rt.topology.maxAttempts,
+    enqueuedAt: new Date(meta.enqueuedAt ?? rt.clock.now()),
+    ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
+    ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
+    raw: delivery.native,
+  };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Capabilities } from '../driver/capabilities.js';
 import type { OutgoingMessage } from '../driver/outgoing-message.js';
 import { MessageTooLargeError } from '../errors/message-too-large-error.js';
@@ -6,6 +5,7 @@ import { SerializationError } from '../errors/serialization-error.js';
 import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { Serializer } from '../serialization/serializer.js';
+import { randomId } from '../util/uuid.js';
 import { isReservedHeader } from '../wire/headers.js';
 import type { SendOptions } from './options.js';
 
@@ -35,7 +35,7 @@ export function encodeJob(
   }
   if (options === undefined) {
     checkSize(body.byteLength, capabilities);
-    return { body, attributes: NO_ATTRIBUTES, meta: { id: randomUUID(), attemptOffset: 0, enqueuedAt: now } };
+    return { body, attributes: NO_ATTRIBUTES, meta: { id: randomId(), attemptOffset: 0, enqueuedAt: now } };
   }
   const attributes = options.attributes ? checkAttributes(options.attributes) : NO_ATTRIBUTES;
   let size = body.byteLength;
@@ -54,7 +54,7 @@ export function encodeJob(
     body,
     attributes,
     meta: {
-      id: randomUUID(),
+      id: randomId(),
       attemptOffset: 0,
       enqueuedAt: now,
       ...(notBefore !== undefined ? { notBefore } : {}),

@@ -48,7 +48,10 @@ export class JobRunner<T> {
   }
 
   async run(held: Settleable): Promise<JobOutcome> {
-    const decoded = await decodeDelivery(this.#rt, held.delivery);
+    // Decoding is synchronous unless a schema validates asynchronously; awaiting a plain value
+    // would still cost a microtask per job.
+    const decoding = decodeDelivery(this.#rt, held.delivery);
+    const decoded = decoding instanceof Promise ? await decoding : decoding;
     if (!decoded.ok) return this.#deadLetter(held, undefined, decoded.record);
     const job = decoded.job;
     const { maxAttempts } = this.#rt.topology;
@@ -66,7 +69,8 @@ export class JobRunner<T> {
     held.context = context;
     const started = this.#rt.clock.now();
     try {
-      await this.#runHandler(job, context);
+      if (this.#handlerTimeoutMs === undefined) await this.#handler(job, context);
+      else await this.#runWithTimeout(job, context, this.#handlerTimeoutMs);
     } catch (thrown) {
       return this.#failed(held, job, toError(thrown));
     } finally {
@@ -83,12 +87,7 @@ export class JobRunner<T> {
     return 'completed';
   }
 
-  async #runHandler(job: Job<T>, context: JobContextImpl): Promise<void> {
-    const timeoutMs = this.#handlerTimeoutMs;
-    if (timeoutMs === undefined) {
-      await this.#handler(job, context);
-      return;
-    }
+  async #runWithTimeout(job: Job<T>, context: JobContextImpl, timeoutMs: number): Promise<void> {
     const timeout = context.startTimeout(this.#rt.clock, timeoutMs);
     await Promise.race([Promise.resolve(this.#handler(job, context)), timeout]);
   }

@@ -1,0 +1,5 @@
+import type { Suite } from '../suite.js';
+import { memorySuite } from './memory.js';
+
+/** Every suite, in run order. Adapters append theirs (amqp, nats, sqs...) and peers (bullmq...). */
+export const suites: readonly Suite[] = [memorySuite];

@@ -1,0 +1,195 @@
+import { type Broker, connect, MemoryServer } from '@polyqueue/core';
+import { collectGarbage, liveHeapMiB, medianSeconds, type RssTrace, rssMiB } from '../measure.js';
+import { rawProcess, rawSend } from '../raw-memory.js';
+import type { Row, Target } from '../report.js';
+import type { Suite, SuiteOptions } from '../suite.js';
+import { fill, paced, processPrefilled, sendBatches, sendOneByOne, stream } from '../workload.js';
+
+const POLYQUEUE = 'polyqueue';
+const RAW = 'raw driver';
+
+const SEND_TARGET: Target = { op: '>=', value: 1_000_000 };
+const PROCESS_TARGET: Target = { op: '>=', value: 300_000 };
+const FLAT_TARGET: Target = { op: '==', value: true };
+
+/** The producer keeps at most this many batches unhandled in the streaming run. */
+const STREAM_BACKLOG_BATCHES = 5;
+
+interface RssSummary {
+  readonly start: number;
+  readonly peak: number;
+  readonly end: number;
+  readonly samples: RssTrace['samples'];
+}
+
+type Add = (
+  metric: string,
+  subject: string,
+  value: number | boolean,
+  unit: string,
+  extra?: Partial<Row>,
+) => void;
+
+/** A fresh server per case: no case inherits another's queues, timers or garbage. */
+async function withBroker<R>(body: (broker: Broker, server: MemoryServer) => Promise<R>): Promise<R> {
+  collectGarbage();
+  const server = new MemoryServer();
+  const broker = await connect({ driver: server.connect() });
+  try {
+    return await body(broker, server);
+  } finally {
+    await broker.close();
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const perJobMicros = (slowSeconds: number, fastSeconds: number, jobs: number) =>
+  ((slowSeconds - fastSeconds) / jobs) * 1e6;
+
+/** Runs every code path once, small, so V8 has optimized both sides before anything is timed. */
+async function warmUp(o: SuiteOptions): Promise<void> {
+  const n = Math.min(50_000, o.jobs);
+  await withBroker((b) => sendBatches(b, 'warm', n, o.batchSize));
+  await withBroker((b) => sendOneByOne(b, 'warm', n / 5));
+  await withBroker((_, s) => rawSend(s, 'warm', n, o.batchSize));
+  await withBroker(async (b) => {
+    await fill(b, 'warm', n, o.batchSize);
+    return processPrefilled(b, 'warm', n, o.concurrency);
+  });
+  await withBroker(async (b, s) => {
+    await fill(b, 'warm', n, o.batchSize);
+    return rawProcess(s, 'warm', n, o.concurrency);
+  });
+  await withBroker((b) =>
+    stream(b, 'warm', { ...o, jobs: n, backlog: o.batchSize * STREAM_BACKLOG_BATCHES }),
+  );
+}
+
+function addRss(add: Add, label: string, trace: RssSummary, note: string) {
+  add(`${label}: RSS start`, POLYQUEUE, trace.start, 'MiB', { note, series: trace.samples });
+  add(`${label}: RSS peak`, POLYQUEUE, trace.peak, 'MiB');
+  add(`${label}: RSS end`, POLYQUEUE, trace.end, 'MiB');
+}
+
+/** Send and process at once over `rssJobs` jobs: throughput, latency under load, RSS trace. */
+async function streaming(o: SuiteOptions, add: Add): Promise<void> {
+  o.log(`memory: streaming ${count(o.rssJobs)} jobs (send and process at once)`);
+  const backlog = o.batchSize * STREAM_BACKLOG_BATCHES;
+  let heap = { before: 0, after: 0 };
+  const run = await withBroker(async (b) => {
+    const before = liveHeapMiB();
+    const result = await stream(b, 'stream', { ...o, jobs: o.rssJobs, backlog });
+    heap = { before, after: liveHeapMiB() };
+    return result;
+  });
+  const note = `${count(o.rssJobs)} jobs, backlog <= ${count(backlog)}`;
+  add(`end to end, streaming, c=${o.concurrency}`, POLYQUEUE, o.rssJobs / run.seconds, 'jobs/s', {
+    note: `${note}; producer and worker share one event loop`,
+  });
+  add('latency p50, streaming', POLYQUEUE, run.latency.percentile(50), 'ms', {
+    note: 'send to handler start, every 100th job; mostly time queued behind the backlog',
+  });
+  add('latency p99, streaming', POLYQUEUE, run.latency.percentile(99), 'ms');
+  addRss(add, 'streaming', run.rss, note);
+  add('streaming: RSS flat', POLYQUEUE, run.rss.flat, '', {
+    target: FLAT_TARGET,
+    note: `second half peaked ${run.rss.lateGrowthMiB.toFixed(1)} MiB above the first half's peak`,
+    series: run.rss.samples,
+  });
+  add('streaming: live heap growth', POLYQUEUE, heap.after - heap.before, 'MiB', {
+    note: `after a full GC, end minus start (${heap.before.toFixed(1)} MiB at start)`,
+  });
+}
+
+/** One send() at a time at a fixed rate, below saturation: latency without a backlog. */
+async function pacedLatency(o: SuiteOptions, add: Add): Promise<void> {
+  o.log(`memory: paced latency, ${count(o.pacedRate)} jobs/s for ${o.pacedSeconds} s`);
+  const options = { perSecond: o.pacedRate, seconds: o.pacedSeconds, concurrency: o.concurrency };
+  const run = await withBroker((b) => paced(b, 'paced', options));
+  const note = `send() at ${count(o.pacedRate)} jobs/s (got ${count(Math.round(run.achievedPerSecond))}), every job`;
+  add('latency p50, paced', POLYQUEUE, run.latency.percentile(50), 'ms', { note });
+  add('latency p99, paced', POLYQUEUE, run.latency.percentile(99), 'ms');
+}
+
+async function sending(o: SuiteOptions, add: Add): Promise<void> {
+  o.log(`memory: send ${count(o.jobs)} jobs, ${o.repeats}x each`);
+  const pq = await medianSeconds(o.repeats, () =>
+    withBroker((b) => sendBatches(b, 'send', o.jobs, o.batchSize)),
+  );
+  const raw = await medianSeconds(o.repeats, () =>
+    withBroker((_, s) => rawSend(s, 'send', o.jobs, o.batchSize)),
+  );
+  const oneJobs = Math.max(1, Math.floor(o.jobs / 5));
+  const one = await medianSeconds(o.repeats, () => withBroker((b) => sendOneByOne(b, 'send', oneJobs)));
+  const note = `${count(o.jobs)} jobs, ${count(o.batchSize)} per call`;
+  add('send, sendBatch', POLYQUEUE, o.jobs / pq, 'jobs/s', { target: SEND_TARGET, note });
+  add('send, driver.send', RAW, o.jobs / raw, 'jobs/s', { note: `${note}, counter ids` });
+  add('send overhead per job', POLYQUEUE, perJobMicros(pq, raw, o.jobs), 'µs/job', {
+    note: '1/polyqueue rate - 1/raw rate',
+  });
+  add('send, one per call', POLYQUEUE, oneJobs / one, 'jobs/s', {
+    note: `${count(oneJobs)} awaited send() calls`,
+  });
+}
+
+async function processing(o: SuiteOptions, add: Add): Promise<void> {
+  o.log(`memory: process ${count(o.jobs)} pre-filled jobs, ${o.repeats}x each`);
+  // RSS of the first run only: from before the fill, through the full queue, to the drained end.
+  let rss: RssSummary | undefined;
+  let heap: { before: number; after: number } | undefined;
+  const pq = await medianSeconds(o.repeats, () =>
+    withBroker(async (b) => {
+      const heapBefore = heap === undefined ? liveHeapMiB() : 0;
+      const before = rssMiB();
+      await fill(b, 'process', o.jobs, o.batchSize);
+      const filled = rssMiB();
+      const run = await processPrefilled(b, 'process', o.jobs, o.concurrency);
+      rss ??= prefilledTrace(before, filled, run.rss);
+      heap ??= { before: heapBefore, after: liveHeapMiB() };
+      return run.seconds;
+    }),
+  );
+  const raw = await medianSeconds(o.repeats, () =>
+    withBroker(async (b, s) => {
+      await fill(b, 'process', o.jobs, o.batchSize);
+      return rawProcess(s, 'process', o.jobs, o.concurrency);
+    }),
+  );
+  const metric = `process, pre-filled, c=${o.concurrency}`;
+  const note = `${count(o.jobs)} jobs, no-op handler`;
+  add(metric, POLYQUEUE, o.jobs / pq, 'jobs/s', { target: PROCESS_TARGET, note });
+  add(metric, RAW, o.jobs / raw, 'jobs/s', {
+    note: `${note}; receive ${o.concurrency}, handle, ack, repeat`,
+  });
+  add('runtime overhead per job', POLYQUEUE, perJobMicros(pq, raw, o.jobs), 'µs/job', {
+    note: '1/polyqueue rate - 1/raw rate',
+  });
+  addRss(add, 'pre-filled', rss!, `before the fill; ${count(o.jobs)} jobs queued at once`);
+  add('pre-filled: live heap after drain', POLYQUEUE, heap!.after, 'MiB', {
+    note: `after a full GC; ${heap!.before.toFixed(1)} MiB before the fill`,
+  });
+}
+
+/** The pre-filled run from before the fill (at job 0), through the full queue, to the drained end. */
+function prefilledTrace(before: number, filled: number, processing: RssTrace): RssSummary {
+  const samples = [{ jobs: 0, rssMiB: before }, { jobs: 0, rssMiB: filled }, ...processing.samples];
+  return { start: before, peak: Math.max(filled, processing.peak), end: processing.end, samples };
+}
+
+export const memorySuite: Suite = {
+  name: 'memory',
+  description: 'the in-memory adapter (memory://), against its driver used directly',
+  async run(o) {
+    const rows: Row[] = [];
+    const add: Add = (metric, subject, value, unit, extra) =>
+      rows.push({ suite: 'memory', metric, subject, value, unit, ...extra });
+    o.log('memory: warming up');
+    await warmUp(o);
+    // The long run goes first, on the cleanest heap, so that its RSS trace is its own.
+    await streaming(o, add);
+    await pacedLatency(o, add);
+    await sending(o, add);
+    await processing(o, add);
+    return rows;
+  },
+};
