@@ -43,6 +43,12 @@ export interface Driver {
    *
    * Delays: deliver no earlier than `meta.notBefore`. Beyond `maxNativeDelayMs`, use the delay
    * path (hops or a forwarder) without counting the wait as attempts.
+   *
+   * A forwarder (a delay queue, topic or stream whose due messages are republished to the work
+   * queue) runs while at least one receiver for the queue is open in the process: due jobs only
+   * matter to consumers, and every consuming process then helps. Several forwarders on one delay
+   * path must be safe together, and one that dies mid-way loses nothing: publish (with the
+   * broker's dedup id where it has one), then ack.
    */
   send(queue: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]>;
 
