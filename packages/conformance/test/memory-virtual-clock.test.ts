@@ -1,6 +1,7 @@
-import { type ConformanceHarness, runConformance } from '@polyqueue/conformance';
-import { connect, MemoryServer, VirtualClock } from '@polyqueue/core';
+import { runConformance } from '@polyqueue/conformance';
+import { MemoryServer, VirtualClock } from '@polyqueue/core';
 import { afterAll, describe, it } from 'vitest';
+import { memoryHarness } from './memory-harness.js';
 
 // The same contract on virtual time: a nominal second is 15 minutes, so leases last hours and
 // the longest waits most of a day, and the whole run still takes a second or two. The native
@@ -8,22 +9,10 @@ import { afterAll, describe, it } from 'vitest';
 const clock = new VirtualClock();
 const server = new MemoryServer({ clock, maxNativeDelayMs: 15 * 60_000 });
 
-const harness: ConformanceHarness = {
+const harness = memoryHarness(server, {
   name: 'memory (virtual clock)',
-  url: 'memory://k1',
-  capabilities: server.connect().capabilities,
   timeScale: 900,
   time: { now: () => clock.now(), sleep: (ms) => clock.advance(ms) },
-  connect: (options = {}) => connect({ driver: server.connect(), ...options }),
-  publishNative: async (_broker, queue, message) => server.publishRaw(queue, message),
-  consumeNative: async (_broker, queue) => {
-    for (let tries = 0; tries < 20; tries++) {
-      const [message] = server.consumeRaw(queue, 1);
-      if (message) return message;
-      await clock.advance(1_000);
-    }
-    return undefined;
-  },
-};
+});
 
 runConformance(harness, { describe, it, skip: it.skip, afterAll });

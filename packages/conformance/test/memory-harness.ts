@@ -1,0 +1,30 @@
+import type { ConformanceHarness, SuiteTime } from '@polyqueue/conformance';
+import { connect, type MemoryServer } from '@polyqueue/core';
+
+/**
+ * The harness for the memory adapter: one in-process broker shared by every connection, as one
+ * RabbitMQ is shared by many processes. Its "native" producer and consumer are the server's raw
+ * API, which speaks the header form of the wire format.
+ */
+export function memoryHarness(
+  server: MemoryServer,
+  settings: { name: string; timeScale: number; time?: SuiteTime },
+): ConformanceHarness {
+  const wait = (ms: number) =>
+    settings.time ? settings.time.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+  return {
+    ...settings,
+    url: 'memory://k1',
+    capabilities: server.connect().capabilities,
+    connect: (options = {}) => connect({ driver: server.connect(), ...options }),
+    publishNative: async (_broker, queue, message) => server.publishRaw(queue, message),
+    consumeNative: async (_broker, queue) => {
+      for (let tries = 0; tries < 20; tries++) {
+        const [message] = server.consumeRaw(queue, 1);
+        if (message) return message;
+        await wait(40 * settings.timeScale); // a nominal 40 ms between tries
+      }
+      return undefined;
+    },
+  };
+}
