@@ -18,14 +18,8 @@ readonly SERVICES=(rabbitmq nats redis)
 # RabbitMQ for the amqp suite: 127.0.0.1:5672, guest/guest (guest may log in from loopback only).
 rabbitmq() {
   local action=$1
-  if reachable 5672; then
-    report rabbitmq up "$HOST:5672"
-    return 0
-  fi
-  if [ "$action" = status ]; then
-    report rabbitmq down "$HOST:5672" 'start it: scripts/services.sh up'
-    return 1
-  fi
+  probe rabbitmq 5672 "$action" && return 0
+  [ "$action" = status ] && return 1
   ensure_installed rabbitmq-server /usr/sbin/rabbitmq-server
   # The package may have started a node already (it can still be booting): start one only if not.
   if ! as_root /usr/sbin/rabbitmqctl -q ping >/dev/null 2>&1; then
@@ -69,14 +63,8 @@ nats() {
 # Redis for the BullMQ peer in the benchmarks: 127.0.0.1:6379.
 redis() {
   local action=$1
-  if reachable 6379; then
-    report redis up "$HOST:6379"
-    return 0
-  fi
-  if [ "$action" = status ]; then
-    report redis down "$HOST:6379" 'start it: scripts/services.sh up'
-    return 1
-  fi
+  probe redis 6379 "$action" && return 0
+  [ "$action" = status ] && return 1
   ensure_installed redis-server /usr/bin/redis-server
   if command -v service >/dev/null 2>&1 && [ -x /etc/init.d/redis-server ]; then
     # Debian's own way: runs as the redis user with /etc/redis/redis.conf (loopback only).
@@ -90,6 +78,18 @@ redis() {
 }
 
 # --- helpers -------------------------------------------------------------------------------------
+
+# Reports whether service $1 answers on port $2. True when it is up; when it is down and the
+# action $3 is `status`, also says how to start it.
+probe() {
+  local name=$1 port=$2 action=$3
+  if reachable "$port"; then
+    report "$name" up "$HOST:$port"
+    return 0
+  fi
+  [ "$action" = status ] && report "$name" down "$HOST:$port" 'start it: scripts/services.sh up'
+  return 1
+}
 
 # True when something accepts TCP connections on $HOST:$1.
 reachable() {
