@@ -1,4 +1,4 @@
-import type { StoredDeadLetter } from '../driver/dead-letter-store.js';
+import type { DeadLetterStore, StoredDeadLetter } from '../driver/dead-letter-store.js';
 import type { DeadLetterRecord } from '../wire/job-meta.js';
 import type { QueueRuntime } from './queue-runtime.js';
 
@@ -39,10 +39,7 @@ export class DeadLetters<T> {
     return this.#call('purge dead letters', (store) => store.purge());
   }
 
-  async #call<R>(
-    action: string,
-    run: (store: ReturnType<QueueRuntime<T>['driver']['deadLetters']>) => Promise<R>,
-  ) {
+  async #call<R>(action: string, run: (store: DeadLetterStore) => Promise<R>) {
     this.#rt.assertOpen(action);
     await this.#rt.ensureProvisioned();
     try {
