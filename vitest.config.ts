@@ -2,13 +2,38 @@ import { defineConfig } from 'vitest/config';
 
 // One test command for the whole monorepo: unit tests and every conformance run.
 // The custom condition resolves @polyqueue/* to TypeScript sources, so tests need no build step.
+//
+// Fault tests (`*.fault.test.ts`) restart real brokers. They live in their own project and run
+// one file at a time, after everything else, so a restart never pulls a broker from under
+// another suite.
+const FAULT_TESTS = 'packages/*/test/**/*.fault.test.ts';
+
 export default defineConfig({
   resolve: { conditions: ['@polyqueue/source'] },
   ssr: { resolve: { conditions: ['@polyqueue/source'] } },
   test: {
-    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', './test/summary-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          exclude: [FAULT_TESTS, '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'fault',
+          include: [FAULT_TESTS],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -7,75 +7,22 @@
 #                               running service. Default: every service.
 #   scripts/services.sh status [SERVICE...]  say what answers; change nothing. Exits 1 if anything
 #                               is missing.
-#   SERVICE is one of: rabbitmq nats redis
+#   SERVICE is the name of a file in scripts/services/ (rabbitmq, nats, redis, ...)
 #
-# One function per service, listed in SERVICES. An adapter that needs another broker adds one.
+# One file per service in scripts/services/<name>.sh, defining `<name> up|status`. An adapter that
+# needs another broker or emulator adds one; this script finds it by name.
 set -euo pipefail
 
 readonly HOST=127.0.0.1
-readonly SERVICES=(rabbitmq nats redis)
-
-# RabbitMQ for the amqp suite: 127.0.0.1:5672, guest/guest (guest may log in from loopback only).
-rabbitmq() {
-  local action=$1
-  probe rabbitmq 5672 "$action" && return 0
-  [ "$action" = status ] && return 1
-  ensure_installed rabbitmq-server /usr/sbin/rabbitmq-server
-  # The package may have started a node already (it can still be booting): start one only if not.
-  if ! as_root /usr/sbin/rabbitmqctl -q ping >/dev/null 2>&1; then
-    as_root /usr/sbin/rabbitmq-server -detached
-  fi
-  local deadline=$((SECONDS + 120))
-  until as_root /usr/sbin/rabbitmqctl -q await_startup >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || die 'RabbitMQ did not start within 120 s; see /var/log/rabbitmq/'
-    sleep 1
-  done
-  wait_for rabbitmq 5672 30
-  report rabbitmq started "$HOST:5672"
-}
-
-# nats-server with JetStream for the nats suite: 127.0.0.1:4222.
-nats() {
-  local action=$1
-  if reachable 4222; then
-    if ! nats_has_jetstream; then
-      report nats 'no JetStream' "$HOST:4222" 'a nats-server runs without -js: restart it with -js'
-      [ "$action" = status ] && return 1
-      die 'nats-server on port 4222 has JetStream off; this script does not restart running services'
-    fi
-    report nats up "$HOST:4222" 'JetStream on'
-    return 0
-  fi
-  if [ "$action" = status ]; then
-    report nats down "$HOST:4222" 'start it: scripts/services.sh up'
-    return 1
-  fi
-  ensure_installed nats-server /usr/sbin/nats-server
-  as_root mkdir -p /var/lib/nats-server
-  # The pid file makes --oknodo mean "ours is running", not "some nats-server is running".
-  as_root start-stop-daemon --start --oknodo --background \
-    --make-pidfile --pidfile /run/polyqueue-nats-server.pid --exec /usr/sbin/nats-server -- \
-    -a "$HOST" -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
-  wait_for nats 4222 15
-  report nats started "$HOST:4222" 'JetStream on'
-}
-
-# Redis for the BullMQ peer in the benchmarks: 127.0.0.1:6379.
-redis() {
-  local action=$1
-  probe redis 6379 "$action" && return 0
-  [ "$action" = status ] && return 1
-  ensure_installed redis-server /usr/bin/redis-server
-  if command -v service >/dev/null 2>&1 && [ -x /etc/init.d/redis-server ]; then
-    # Debian's own way: runs as the redis user with /etc/redis/redis.conf (loopback only).
-    as_root service redis-server start >/dev/null
-  else
-    as_root start-stop-daemon --start --oknodo --background --exec /usr/bin/redis-server -- \
-      --bind "$HOST" --port 6379
-  fi
-  wait_for redis 6379 15
-  report redis started "$HOST:6379"
-}
+SERVICES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/services"
+readonly SERVICES_DIR
+SERVICES=()
+for service_file in "$SERVICES_DIR"/*.sh; do
+  # shellcheck source=/dev/null
+  source "$service_file"
+  SERVICES+=("$(basename "$service_file" .sh)")
+done
+readonly SERVICES
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -94,13 +41,6 @@ probe() {
 # True when something accepts TCP connections on $HOST:$1.
 reachable() {
   timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null
-}
-
-# True when the nats-server on 4222 announces JetStream in its INFO line.
-nats_has_jetstream() {
-  local info
-  info=$(timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/4222 && head -n 1 <&3" 2>/dev/null) || return 1
-  [[ $info == *'"jetstream":true'* ]]
 }
 
 wait_for() {
@@ -144,7 +84,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,12s/^# \{0,1\}//p' "$0"
+  sed -n '2,13s/^# \{0,1\}//p' "$0"
 }
 
 main() {
