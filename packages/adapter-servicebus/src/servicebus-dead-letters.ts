@@ -1,0 +1,113 @@
+import type { ServiceBusReceivedMessage } from '@azure/service-bus';
+import type { DeadLetterStore, JobMeta, QueueTopology, StoredDeadLetter } from '@polyqueue/core/driver';
+import type { BusReceiver } from './bus/bus-client.js';
+import { copyMessageId } from './copy-id.js';
+import { decodeReceived, toServiceBusMessage } from './message-codec.js';
+import type { QueueLink } from './queue-link.js';
+
+/** Messages per receive or peek call on the dead-letter sub-queue. */
+const PAGE = 50;
+/** How long to wait for more dead letters before deciding the sub-queue is drained. */
+const DRAIN_WAIT_MS = 1_000;
+
+/**
+ * The queue's native dead-letter sub-queue (`<queue>/$deadletterqueue`). Service Bus has no
+ * server-side redrive: messages are received, resent to their source queue, then completed.
+ */
+export class ServiceBusDeadLetterStore implements DeadLetterStore {
+  readonly #link: QueueLink;
+  readonly #topology: QueueTopology;
+  readonly #nativeName: (queue: string) => string;
+
+  constructor(link: QueueLink, topology: QueueTopology, nativeName: (queue: string) => string) {
+    this.#link = link;
+    this.#topology = topology;
+    this.#nativeName = nativeName;
+  }
+
+  /** Peeking neither locks nor counts a delivery. */
+  async peek(limit: number): Promise<readonly StoredDeadLetter[]> {
+    return this.#withReceiver(async (receiver) => {
+      const letters: StoredDeadLetter[] = [];
+      while (letters.length < limit) {
+        const page = await receiver.peekMessages(Math.min(PAGE, limit - letters.length));
+        if (page.length === 0) break;
+        for (const message of page) letters.push(toStoredDeadLetter(message));
+      }
+      return letters;
+    });
+  }
+
+  /**
+   * Resend to the source queue, confirmed, then complete the dead letter: a crash in between
+   * leaves a duplicate, never a loss. The attempt count starts again (attemptOffset 0, and a new
+   * message has a delivery count of 0); the dead-letter properties are not copied.
+   */
+  async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
+    return this.#drain(limit, async (message) => {
+      const decoded = decodeReceived(message);
+      const source = decoded.deadLetter?.sourceQueue || this.#topology.name;
+      const meta: JobMeta = {
+        enqueuedAt: message.enqueuedTimeUtc?.getTime() ?? Date.now(),
+        ...decoded.meta,
+        attemptOffset: 0,
+      };
+      const { notBefore: _dropped, ...due } = meta;
+      const copy = toServiceBusMessage(
+        { body: decoded.body, attributes: decoded.attributes, meta: due },
+        {
+          messageId: copyMessageId(decoded.meta.id, 'redrive', message.sequenceNumber),
+          ...(message.sessionId !== undefined ? { sessionId: message.sessionId } : {}),
+        },
+      );
+      await this.#link.bus.sender(this.#nativeName(source)).sendMessages([copy]);
+    });
+  }
+
+  async purge(): Promise<number> {
+    return this.#drain(Number.POSITIVE_INFINITY, async () => {});
+  }
+
+  /** Receives up to `limit` dead letters, runs `before` on each, then completes it. */
+  async #drain(
+    limit: number,
+    before: (message: ServiceBusReceivedMessage) => Promise<void>,
+  ): Promise<number> {
+    return this.#withReceiver(async (receiver) => {
+      let done = 0;
+      while (done < limit) {
+        const page = await receiver.receiveMessages(Math.min(PAGE, limit - done), {
+          maxWaitTimeInMs: DRAIN_WAIT_MS,
+        });
+        if (page.length === 0) break;
+        for (const message of page) {
+          await before(message);
+          await receiver.completeMessage(message);
+          done++;
+        }
+      }
+      return done;
+    });
+  }
+
+  async #withReceiver<T>(body: (receiver: BusReceiver) => Promise<T>): Promise<T> {
+    const receiver = this.#link.bus.receiver(this.#link.nativeName, { subQueue: 'deadLetter' });
+    try {
+      return await body(receiver);
+    } finally {
+      await receiver.close();
+    }
+  }
+}
+
+function toStoredDeadLetter(message: ServiceBusReceivedMessage): StoredDeadLetter {
+  const decoded = decodeReceived(message);
+  return {
+    body: decoded.body,
+    attributes: decoded.attributes,
+    meta: decoded.meta,
+    // Absent when Service Bus moved it itself (MaxDeliveryCountExceeded, TTL expiry).
+    ...(decoded.deadLetter ? { record: decoded.deadLetter } : {}),
+    native: message,
+  };
+}

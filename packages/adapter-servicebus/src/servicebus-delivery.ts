@@ -1,0 +1,127 @@
+import type { ServiceBusReceivedMessage } from '@azure/service-bus';
+import {
+  type DeadLetterRecord,
+  type Delivery,
+  encodeDeadLetterHeaders,
+  type JobMeta,
+  truncate,
+} from '@polyqueue/core/driver';
+import type { BusReceiver, BusSender, BusSessionReceiver } from './bus/bus-client.js';
+import { copyMessageId } from './copy-id.js';
+import {
+  type DecodedMessage,
+  deliveryCountOf,
+  RELEASES_PROPERTY,
+  toServiceBusMessage,
+} from './message-codec.js';
+
+/** Service Bus keeps `DeadLetterReason` and `DeadLetterErrorDescription` short; so does polyqueue. */
+const MAX_REASON_CHARS = 128;
+const MAX_DESCRIPTION_CHARS = 1_024;
+
+/** What a delivery needs from its driver and receiver. */
+export interface DeliveryContext {
+  readonly receiver: BusReceiver | BusSessionReceiver;
+  /** The sender for the queue the job came from: retry copies go there. */
+  readonly sender: BusSender;
+  /** False once the driver or receiver is gone: settlements are then no-ops (SPI contract). */
+  alive(): boolean;
+  now(): number;
+  /** Session queues: `sessionId` of the received message, which retry copies must keep. */
+  readonly sessions: boolean;
+  /** Called once the delivery is settled, so the driver stops tracking it. */
+  settled(delivery: ServiceBusDelivery): void;
+}
+
+/** One received Service Bus message (`job.raw` is the `ServiceBusReceivedMessage`). */
+export class ServiceBusDelivery implements Delivery {
+  readonly body: Uint8Array;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly meta: Partial<JobMeta> & { readonly id: string };
+  readonly deliveryCount: number;
+  readonly native: ServiceBusReceivedMessage;
+  readonly #context: DeliveryContext;
+  readonly #releases: number;
+  #settled = false;
+
+  constructor(message: ServiceBusReceivedMessage, decoded: DecodedMessage, context: DeliveryContext) {
+    this.body = decoded.body;
+    this.attributes = decoded.attributes;
+    this.meta = decoded.meta;
+    this.#releases = decoded.releases;
+    this.deliveryCount = deliveryCountOf(message, decoded.releases);
+    this.native = message;
+    this.#context = context;
+  }
+
+  ack(): Promise<void> {
+    return this.#settle(() => this.#context.receiver.completeMessage(this.native));
+  }
+
+  /**
+   * Abandoning would redeliver at once, so a retry with backoff schedules a copy at now + delay,
+   * carrying the attempts used so far, and only then completes this message: a crash in between
+   * leaves a duplicate, never a loss. The copy's messageId is derived from this message's sequence
+   * number, so that under duplicate detection a second copy from a redelivery of it is dropped.
+   */
+  retry(delayMs: number, attempt: number): Promise<void> {
+    return this.#settle(async () => {
+      const { now, sender } = this.#context;
+      const dueAt = now() + Math.max(0, delayMs);
+      const meta: JobMeta = {
+        enqueuedAt: this.native.enqueuedTimeUtc?.getTime() ?? now(),
+        ...this.meta,
+        attemptOffset: attempt,
+        notBefore: dueAt,
+      };
+      const copy = toServiceBusMessage(
+        { body: this.body, attributes: this.attributes, meta },
+        {
+          messageId: copyMessageId(this.meta.id, 'retry', this.native.sequenceNumber),
+          ...(this.native.sessionId !== undefined ? { sessionId: this.native.sessionId } : {}),
+        },
+      );
+      if (delayMs > 0) await sender.scheduleMessages([copy], new Date(dueAt));
+      else await sender.sendMessages([copy]);
+      await this.#context.receiver.completeMessage(this.native);
+    });
+  }
+
+  deadLetter(record: DeadLetterRecord): Promise<void> {
+    return this.#settle(() =>
+      this.#context.receiver.deadLetterMessage(this.native, {
+        deadLetterReason: truncate(record.reason, MAX_REASON_CHARS),
+        deadLetterErrorDescription: truncate(
+          `${record.errorName}: ${record.errorMessage}`,
+          MAX_DESCRIPTION_CHARS,
+        ),
+        ...encodeDeadLetterHeaders(record),
+      }),
+    );
+  }
+
+  /** Abandon, remembering the release so that it is not counted as an attempt. */
+  release(): Promise<void> {
+    return this.#settle(() =>
+      this.#context.receiver.abandonMessage(this.native, { [RELEASES_PROPERTY]: this.#releases + 1 }),
+    );
+  }
+
+  async extendLease(): Promise<void> {
+    if (this.#settled || !this.#context.alive()) return;
+    const receiver = this.#context.receiver;
+    // On a session queue the message lock is the session lock (renewMessageLock is refused there).
+    if ('renewSessionLock' in receiver) await receiver.renewSessionLock();
+    else await receiver.renewMessageLock(this.native);
+  }
+
+  async #settle(action: () => Promise<void>): Promise<void> {
+    if (this.#settled || !this.#context.alive()) return;
+    this.#settled = true;
+    try {
+      await action();
+    } finally {
+      this.#context.settled(this);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { ConfigError, UnsupportedFeatureError } from '@polyqueue/core';
+import type {
+  Capabilities,
+  Clock,
+  DeadLetterStore,
+  Driver,
+  ErrorCode,
+  OutgoingMessage,
+  QueueStats,
+  QueueTopology,
+  Receiver,
+  ReceiverOptions,
+  SendOutcome,
+} from '@polyqueue/core/driver';
+import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-client.js';
+import { firstSendIdentity, toServiceBusMessage } from './message-codec.js';
+import { MAX_LOCK_MS, MIN_LOCK_MS, provisionQueue } from './provisioning.js';
+import type { QueueLink } from './queue-link.js';
+import { ServiceBusDeadLetterStore } from './servicebus-dead-letters.js';
+import type { DeliveryContext, ServiceBusDelivery } from './servicebus-delivery.js';
+import { serviceBusErrorCode } from './servicebus-errors.js';
+import { ServiceBusQueueReceiver } from './servicebus-receiver.js';
+import type { ServiceBusSettings } from './settings.js';
+
+const OK: SendOutcome = Object.freeze({ ok: true });
+
+/** The Service Bus driver: the mechanism over the narrow `BusClient` interface, and nothing else. */
+export class ServiceBusDriver implements Driver {
+  readonly name = 'servicebus';
+  readonly capabilities: Capabilities;
+  /** Set only with an injected BusClient that keeps other time (the tests' fake on a virtual clock). */
+  readonly clock?: Clock;
+  readonly #bus: BusClient;
+  readonly #settings: ServiceBusSettings;
+  readonly #unsettled = new Set<ServiceBusDelivery>();
+  readonly #receivers = new Set<BusReceiver | BusSessionReceiver>();
+  #state: 'open' | 'closed' = 'open';
+
+  constructor(bus: BusClient, settings: ServiceBusSettings, clock?: Clock) {
+    this.#bus = bus;
+    this.#settings = settings;
+    if (clock) this.clock = clock;
+    this.capabilities = {
+      maxMessageBytes: settings.maxMessageBytes,
+      // Batches are split by bytes into native batches anyway; this bounds one send call.
+      maxBatchSize: 100,
+      maxNativeDelayMs: Number.POSITIVE_INFINITY,
+      lease: { expires: true, extendable: true, minMs: MIN_LOCK_MS, maxMs: MAX_LOCK_MS },
+      ordering: settings.sessions,
+      dedup: settings.dedupWindowMs === undefined ? false : { windowMs: settings.dedupWindowMs },
+      nativeDeadLetter: true,
+      // Service Bus counts active (locked or not), scheduled and dead-lettered messages, but not
+      // locked ones apart: an in-flight count cannot be given.
+      stats: false,
+      // Scheduled messages are enqueued by the service's clock, which may differ from this one.
+      timing: { granularityMs: 1_000, toleranceMs: 2_000 },
+    };
+  }
+
+  /** Logical queue name to Service Bus queue name. */
+  nativeName(queue: string): string {
+    return `${this.#settings.queuePrefix}${queue}`;
+  }
+
+  async provision(queue: QueueTopology): Promise<void> {
+    const admin = this.#bus.admin;
+    if (!admin) {
+      throw new ConfigError(
+        'servicebus: this connection has no administration client, so it cannot create queues. Pass `admin` ' +
+          '(a ServiceBusAdministrationClient) with your ServiceBusClient, or connect with { provision: false }.',
+      );
+    }
+    await provisionQueue(admin, this.nativeName(queue.name), queue, this.#settings);
+  }
+
+  async send(queue: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    const now = this.#now();
+    const native = messages.map((message) => {
+      const sbMessage = toServiceBusMessage(message, firstSendIdentity(message, this.#settings.sessions));
+      const notBefore = message.meta.notBefore;
+      if (notBefore !== undefined && notBefore > now) sbMessage.scheduledEnqueueTimeUtc = new Date(notBefore);
+      return sbMessage;
+    });
+    await this.#bus.sender(this.nativeName(queue.name)).sendMessages(native);
+    // Service Bus accepts a duplicate silently, so `duplicateOf` cannot be told.
+    return messages.map(() => OK);
+  }
+
+  receiver(queue: QueueTopology, options: ReceiverOptions): Receiver {
+    void options;
+    return new ServiceBusQueueReceiver(this.#link(queue));
+  }
+
+  deadLetters(queue: QueueTopology): DeadLetterStore {
+    return new ServiceBusDeadLetterStore(this.#link(queue), queue, (name) => this.nativeName(name));
+  }
+
+  async stats(_queue: QueueTopology): Promise<QueueStats> {
+    throw new UnsupportedFeatureError('stats', this.name);
+  }
+
+  errorCode(error: unknown): ErrorCode {
+    return serviceBusErrorCode(error);
+  }
+
+  /** The escape hatch: the `ServiceBusClient` (or what the injected BusClient exposes). */
+  native(): unknown {
+    return this.#bus.native;
+  }
+
+  /**
+   * Graceful: every unsettled delivery is abandoned (given back at once, not counted), then the
+   * links close. Abandon: nothing is settled; locks run out as after a crash.
+   */
+  async close(mode: 'graceful' | 'abandon'): Promise<void> {
+    if (this.#state === 'closed') return;
+    if (mode === 'graceful') {
+      await Promise.allSettled([...this.#unsettled].map((delivery) => delivery.release()));
+    }
+    this.#state = 'closed';
+    const receivers = [...this.#receivers];
+    this.#receivers.clear();
+    await Promise.allSettled(receivers.map((receiver) => receiver.close()));
+    await this.#bus.close();
+  }
+
+  #now(): number {
+    return this.clock?.now() ?? Date.now();
+  }
+
+  #link(queue: QueueTopology): QueueLink {
+    const nativeName = this.nativeName(queue.name);
+    const alive = () => this.#state === 'open';
+    return {
+      bus: this.#bus,
+      nativeName,
+      sessions: this.#settings.sessions,
+      alive,
+      context: (receiver): DeliveryContext => ({
+        receiver,
+        sender: this.#bus.sender(nativeName),
+        alive,
+        now: () => this.#now(),
+        sessions: this.#settings.sessions,
+        settled: (delivery) => void this.#unsettled.delete(delivery),
+      }),
+      track: (delivery) => {
+        this.#unsettled.add(delivery);
+        return delivery;
+      },
+      opened: (receiver) => {
+        this.#receivers.add(receiver);
+        return receiver;
+      },
+    };
+  }
+}
