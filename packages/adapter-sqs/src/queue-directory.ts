@@ -1,0 +1,112 @@
+import type { QueueTopology } from '@polyqueue/core/driver';
+import { ErrorCode } from '@polyqueue/core/driver';
+import type { SqsApi } from './sqs-api.js';
+import { sqsErrorCode } from './sqs-errors.js';
+import { nativeDelayQueueName, nativeQueueName } from './sqs-names.js';
+
+/** One native queue, resolved once and cached. */
+export interface QueueRef {
+  readonly name: string;
+  readonly url: string;
+  readonly arn: string;
+  readonly fifo: boolean;
+  /** The queue's own `MaximumMessageSize`: read from SQS, never assumed. */
+  readonly maxBytes: number;
+}
+
+/** How far above `maxAttempts` the native crash-loop safety net sits (R6). */
+export const REDRIVE_MARGIN = 2;
+
+/**
+ * Maps logical queues to native ones, provisions them idempotently and caches their URL, ARN and
+ * size limit. Failed look-ups are not cached, so a queue created later is found.
+ */
+export class QueueDirectory {
+  readonly #api: SqsApi;
+  readonly #prefix: string;
+  readonly #fifo: boolean;
+  readonly #refs = new Map<string, Promise<QueueRef>>();
+
+  constructor(api: SqsApi, prefix: string, fifo: boolean) {
+    this.#api = api;
+    this.#prefix = prefix;
+    this.#fifo = fifo;
+  }
+
+  work(logical: string): Promise<QueueRef> {
+    return this.#resolve(nativeQueueName(this.#prefix, logical, this.#fifo), this.#fifo);
+  }
+
+  deadLetter(topology: QueueTopology): Promise<QueueRef> {
+    return this.work(topology.deadLetterName);
+  }
+
+  /** The delay path's queue: a standard queue, whatever the work queue's type. */
+  delay(logical: string): Promise<QueueRef> {
+    return this.#resolve(nativeDelayQueueName(this.#prefix, logical), false);
+  }
+
+  /**
+   * Creates the dead-letter queue (same type as the work queue), the work queue with its redrive
+   * policy and lease, and the delay queue. Safe to run from any number of processes.
+   */
+  async provision(topology: QueueTopology): Promise<void> {
+    const dlqName = nativeQueueName(this.#prefix, topology.deadLetterName, this.#fifo);
+    const workName = nativeQueueName(this.#prefix, topology.name, this.#fifo);
+    const dlq = await this.#create(dlqName, this.#fifo);
+    const work = await this.#create(workName, this.#fifo);
+    await this.#api.setQueueAttributes({
+      QueueUrl: work.url,
+      Attributes: {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlq.arn,
+          maxReceiveCount: String(Math.min(1_000, topology.maxAttempts + REDRIVE_MARGIN)),
+        }),
+        // The queue's default lease is what Lambda and plain consumers get; workers ask per receive.
+        VisibilityTimeout: String(Math.min(43_200, Math.max(1, Math.ceil(topology.leaseMs / 1_000)))),
+      },
+    });
+    await this.#create(nativeDelayQueueName(this.#prefix, topology.name), false);
+  }
+
+  async #create(name: string, fifo: boolean): Promise<QueueRef> {
+    try {
+      await this.#api.createQueue({
+        QueueName: name,
+        ...(fifo ? { Attributes: { FifoQueue: 'true' } } : {}),
+      });
+    } catch (error) {
+      // A queue that exists with other attributes (set by an operator) is still our queue.
+      if (sqsErrorCode(error) !== ErrorCode.AlreadyExists) throw error;
+    }
+    this.#refs.delete(name);
+    return this.#resolve(name, fifo);
+  }
+
+  #resolve(name: string, fifo: boolean): Promise<QueueRef> {
+    let ref = this.#refs.get(name);
+    if (ref === undefined) {
+      ref = this.#lookUp(name, fifo);
+      this.#refs.set(name, ref);
+      ref.catch(() => this.#refs.delete(name));
+    }
+    return ref;
+  }
+
+  async #lookUp(name: string, fifo: boolean): Promise<QueueRef> {
+    const { QueueUrl: url } = await this.#api.getQueueUrl({ QueueName: name });
+    if (!url) throw new Error(`SQS returned no URL for queue ${name}`);
+    const { Attributes: attributes = {} } = await this.#api.getQueueAttributes({
+      QueueUrl: url,
+      AttributeNames: ['QueueArn', 'MaximumMessageSize'],
+    });
+    const maxBytes = Number(attributes.MaximumMessageSize);
+    return {
+      name,
+      url,
+      arn: attributes.QueueArn ?? '',
+      fifo,
+      maxBytes: Number.isSafeInteger(maxBytes) && maxBytes > 0 ? maxBytes : 262_144,
+    };
+  }
+}

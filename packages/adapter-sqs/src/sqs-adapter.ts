@@ -1,0 +1,123 @@
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { ConfigError } from '@polyqueue/core';
+import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
+import { type SqsApi, sdkApi } from './sqs-api.js';
+import { SqsDriver } from './sqs-driver.js';
+
+/** Programmatic options, equivalent to the URL parameters. */
+export interface SqsDriverOptions {
+  /** A client of your own (shared credentials, middleware, retries). Default: one built from `region`/`endpoint`. */
+  readonly client?: SQSClient;
+  /** AWS region. Default: the SDK's (AWS_REGION, profile...). */
+  readonly region?: string;
+  /** Endpoint URL, e.g. an emulator's `http://127.0.0.1:9324`. Default: the SDK's. */
+  readonly endpoint?: string;
+  /** Prefix of every native queue name. Default "". */
+  readonly queuePrefix?: string;
+  /** FIFO queues (`.fifo`): ordering keys and dedup ids. Default false. */
+  readonly fifo?: boolean;
+  /** Long-poll wait per receive, 0–20 s. Default 20. */
+  readonly waitTimeSeconds?: number;
+  /** Longest per-message DelaySeconds, 1–900. Default 900; lower it only to test the delay path. */
+  readonly maxNativeDelaySeconds?: number;
+  /** For unit tests: the narrow SQS interface instead of a client. */
+  readonly api?: SqsApi;
+}
+
+/**
+ * `sqs://?region=eu-west-1&endpoint=http://127.0.0.1:9324&queue_prefix=prod-&fifo=true`
+ * Parameters: region, endpoint, queue_prefix, fifo, wait_time_seconds, max_native_delay_seconds.
+ */
+export const PARAMETERS = [
+  'region',
+  'endpoint',
+  'queue_prefix',
+  'fifo',
+  'wait_time_seconds',
+  'max_native_delay_seconds',
+] as const;
+
+export const adapter: AdapterModule = {
+  schemes: ['sqs'],
+  parameters: PARAMETERS,
+  async createDriver(context: DriverContext) {
+    const { params, redacted } = context;
+    const region = params.get('region');
+    const endpoint = params.get('endpoint');
+    const queuePrefix = params.get('queue_prefix');
+    const waitTimeSeconds = intParam(params.get('wait_time_seconds'), 'wait_time_seconds', 0, 20, redacted);
+    const maxNativeDelaySeconds = intParam(
+      params.get('max_native_delay_seconds'),
+      'max_native_delay_seconds',
+      1,
+      900,
+      redacted,
+    );
+    const fifo = boolParam(params.get('fifo'), redacted);
+    return createSqsDriver({
+      ...(region ? { region } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      ...(queuePrefix ? { queuePrefix } : {}),
+      ...(waitTimeSeconds !== undefined ? { waitTimeSeconds } : {}),
+      ...(maxNativeDelaySeconds !== undefined ? { maxNativeDelaySeconds } : {}),
+      ...(fifo !== undefined ? { fifo } : {}),
+    });
+  },
+};
+
+/** A driver from options: pass it to `connect({ driver })`, e.g. to share your own `SQSClient`. */
+export function createSqsDriver(options: SqsDriverOptions = {}): SqsDriver {
+  const waitTimeSeconds = options.waitTimeSeconds ?? 20;
+  const maxNativeDelaySeconds = options.maxNativeDelaySeconds ?? 900;
+  if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20) {
+    throw new ConfigError(
+      `waitTimeSeconds must be a whole number of seconds from 0 to 20, got ${waitTimeSeconds}`,
+    );
+  }
+  if (!Number.isInteger(maxNativeDelaySeconds) || maxNativeDelaySeconds < 1 || maxNativeDelaySeconds > 900) {
+    throw new ConfigError(
+      `maxNativeDelaySeconds must be a whole number from 1 to 900, got ${maxNativeDelaySeconds}`,
+    );
+  }
+  if (options.queuePrefix !== undefined && !/^[A-Za-z0-9_-]*$/.test(options.queuePrefix)) {
+    throw new ConfigError(
+      `queue_prefix may only hold letters, digits, "-" and "_", got "${options.queuePrefix}"`,
+    );
+  }
+  let client = options.client;
+  const ownsClient = client === undefined && options.api === undefined;
+  if (ownsClient) {
+    const config: SQSClientConfig = {
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    };
+    client = new SQSClient(config);
+  }
+  return new SqsDriver({
+    api: options.api ?? sdkApi(client!),
+    ...(client ? { client } : {}),
+    queuePrefix: options.queuePrefix ?? '',
+    fifo: options.fifo ?? false,
+    waitTimeSeconds,
+    maxNativeDelaySeconds,
+    ownsClient,
+  });
+}
+
+function intParam(text: string | undefined, name: string, min: number, max: number, redacted: string) {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `Parameter ${name} must be a whole number from ${min} to ${max}, got "${text}" in ${redacted}`,
+    );
+  }
+  return value;
+}
+
+function boolParam(text: string | undefined, redacted: string): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new ConfigError(`Parameter fifo must be true or false, got "${text}" in ${redacted}`);
+}

@@ -1,0 +1,149 @@
+import type { Message } from '@aws-sdk/client-sqs';
+import type { DeadLetterRecord, Delivery, JobMeta, QueueTopology } from '@polyqueue/core/driver';
+import type { QueueRef } from './queue-directory.js';
+import type { SqsDriver } from './sqs-driver.js';
+import { decodeAttributes } from './sqs-wire.js';
+import { remainingBudgetSeconds, toSeconds } from './visibility.js';
+
+/** How a delivery ended, for the FIFO group gate: its group may go on, or must wait. */
+export type SettleKind = 'done' | 'back';
+
+const encoder = new TextEncoder();
+
+/**
+ * One received SQS message. Settlement:
+ * - ack: `DeleteMessageBatch` (coalesced with other acks of the same tick);
+ * - retry: `ChangeMessageVisibility` to the backoff, not deleted, so `ApproximateReceiveCount`
+ *   counts the next attempt; a backoff beyond the 12 h visibility budget republishes a copy
+ *   through the delay path with the attempts used carried in `pq.a`, then deletes this one;
+ * - dead letter: send to the dead-letter queue with the record, THEN delete;
+ * - release: visibility 0; extend: `ChangeMessageVisibility`, within the budget.
+ */
+export class SqsDelivery implements Delivery {
+  readonly body: Uint8Array;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly meta: Partial<JobMeta> & { readonly id: string };
+  readonly deliveryCount: number;
+  /** The SDK's `Message`, with `Attributes` (system) and `MessageAttributes`. */
+  readonly native: Message;
+  /** FIFO message group (absent on standard queues). */
+  readonly group: string | undefined;
+  readonly receivedAt: number;
+  /** Wall-clock time the current visibility ends (for the FIFO gate's own lease keeping). */
+  visibleAt: number;
+  onSettled: ((kind: SettleKind) => void) | undefined;
+  readonly #driver: SqsDriver;
+  readonly #queue: QueueRef;
+  readonly #topology: QueueTopology;
+  #settled = false;
+
+  constructor(
+    driver: SqsDriver,
+    queue: QueueRef,
+    topology: QueueTopology,
+    message: Message,
+    leaseMs: number,
+  ) {
+    const decoded = decodeAttributes(message.MessageAttributes);
+    this.native = message;
+    this.body = encoder.encode(message.Body ?? '');
+    this.attributes = decoded.attributes;
+    this.meta = { ...decoded.meta, id: decoded.meta.id ?? message.MessageId ?? '' };
+    this.deliveryCount = Math.max(1, Number(message.Attributes?.ApproximateReceiveCount) || 1);
+    this.group = message.Attributes?.MessageGroupId;
+    this.receivedAt = Date.now();
+    this.visibleAt = this.receivedAt + leaseMs;
+    this.#driver = driver;
+    this.#queue = queue;
+    this.#topology = topology;
+  }
+
+  get receiptHandle(): string {
+    return this.native.ReceiptHandle ?? '';
+  }
+
+  ack(): Promise<void> {
+    return this.#settle('done', () => this.#driver.deleteMessage(this.#queue, this.receiptHandle));
+  }
+
+  retry(delayMs: number, attempt: number): Promise<void> {
+    return this.#settle('back', async () => {
+      const seconds = toSeconds(delayMs);
+      if (seconds <= remainingBudgetSeconds(this.receivedAt, Date.now())) {
+        await this.#changeVisibility(seconds);
+        return;
+      }
+      await this.#driver.republish(this.#topology, this, {
+        ...this.#fullMeta(),
+        attemptOffset: attempt,
+        notBefore: Date.now() + delayMs,
+      });
+      await this.#driver.deleteMessage(this.#queue, this.receiptHandle);
+    });
+  }
+
+  deadLetter(record: DeadLetterRecord): Promise<void> {
+    return this.#settle('done', async () => {
+      await this.#driver.sendToDeadLetters(this.#topology, this, this.#fullMeta(), record);
+      await this.#driver.deleteMessage(this.#queue, this.receiptHandle);
+    });
+  }
+
+  release(): Promise<void> {
+    return this.#settle('back', () => this.#changeVisibility(0));
+  }
+
+  async extendLease(leaseMs: number): Promise<void> {
+    if (this.#settled || !this.#driver.alive) return;
+    const now = Date.now();
+    const seconds = Math.min(toSeconds(leaseMs), remainingBudgetSeconds(this.receivedAt, now));
+    if (seconds < 1) throw new Error(`Job ${this.meta.id} has used up the 12 h SQS visibility budget`);
+    await this.#changeVisibility(seconds);
+    this.visibleAt = now + seconds * 1_000;
+  }
+
+  /** Release without settling: for messages the receiver never handed out. */
+  async giveBack(): Promise<void> {
+    if (this.#begin()) await this.#changeVisibility(0);
+  }
+
+  /**
+   * Settlement is once only, and a dead (abandoned) connection settles nothing. The FIFO gate
+   * hears `kind` on success; a settlement that failed leaves the message to come back, so its
+   * group must wait for it ('back').
+   */
+  async #settle(kind: SettleKind, work: () => Promise<unknown>): Promise<void> {
+    if (!this.#begin()) return;
+    let outcome: SettleKind = 'back';
+    try {
+      await work();
+      outcome = kind;
+    } finally {
+      this.onSettled?.(outcome);
+    }
+  }
+
+  #begin(): boolean {
+    if (this.#settled || !this.#driver.alive) return false;
+    this.#settled = true;
+    return true;
+  }
+
+  #changeVisibility(seconds: number): Promise<unknown> {
+    return this.#driver.api.changeMessageVisibility({
+      QueueUrl: this.#queue.url,
+      ReceiptHandle: this.receiptHandle,
+      VisibilityTimeout: seconds,
+    });
+  }
+
+  /** The job's metadata, completed for a foreign message that carried none. */
+  #fullMeta(): JobMeta {
+    const sent = Number(this.native.Attributes?.SentTimestamp);
+    return {
+      ...this.meta,
+      attemptOffset: this.meta.attemptOffset ?? 0,
+      enqueuedAt: this.meta.enqueuedAt ?? (Number.isSafeInteger(sent) ? sent : this.receivedAt),
+    };
+  }
+}

@@ -1,0 +1,332 @@
+import type { Message, ReceiveMessageRequest, SQSClient } from '@aws-sdk/client-sqs';
+import type {
+  Capabilities,
+  DeadLetterRecord,
+  DeadLetterStore,
+  Driver,
+  ErrorCode,
+  JobMeta,
+  OutgoingMessage,
+  QueueStats,
+  QueueTopology,
+  Receiver,
+  ReceiverOptions,
+  SendOutcome,
+} from '@polyqueue/core/driver';
+import { Batcher } from './batcher.js';
+import { DelayForwarder } from './delay-forwarder.js';
+import { delayRoute } from './delay-route.js';
+import { bodyText, buildOutgoing, fifoPlacement, type Routed, sendOne, sendRouted } from './outgoing.js';
+import { QueueDirectory, type QueueRef } from './queue-directory.js';
+import type { SqsApi } from './sqs-api.js';
+import { SqsDeadLetterStore } from './sqs-dead-letters.js';
+import type { SqsDelivery } from './sqs-delivery.js';
+import { SqsBatchEntryError, sqsErrorCode } from './sqs-errors.js';
+import { fifoToken } from './sqs-names.js';
+import { SqsReceiver } from './sqs-receiver.js';
+import type { DecodedMessage } from './sqs-wire.js';
+import { VISIBILITY_BUDGET_MS } from './visibility.js';
+
+export interface SqsDriverSettings {
+  readonly api: SqsApi;
+  /** The SDK client behind `api`, returned by `native()` (the escape hatch). */
+  readonly client?: SQSClient;
+  readonly queuePrefix: string;
+  readonly fifo: boolean;
+  /** Long-poll wait per receive, 0-20 s. */
+  readonly waitTimeSeconds: number;
+  /** Longest per-message `DelaySeconds`, 1-900; lower it only to exercise the delay path in tests. */
+  readonly maxNativeDelaySeconds: number;
+  /** Whether `close()` also destroys the SDK client (true when the adapter created it). */
+  readonly ownsClient: boolean;
+}
+
+/** The SQS driver: standard or FIFO queues, on the AWS SDK v3 or anything implementing `SqsApi`. */
+export class SqsDriver implements Driver {
+  readonly name = 'sqs';
+  readonly capabilities: Capabilities;
+  readonly api: SqsApi;
+  readonly directory: QueueDirectory;
+  readonly fifo: boolean;
+  readonly waitTimeSeconds: number;
+  readonly #settings: SqsDriverSettings;
+  readonly #deleters = new Map<string, Batcher<string>>();
+  readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
+  readonly #polls = new Set<AbortController>();
+  #state: 'open' | 'closed' | 'dead' = 'open';
+
+  constructor(settings: SqsDriverSettings) {
+    this.#settings = settings;
+    this.api = settings.api;
+    this.fifo = settings.fifo;
+    this.waitTimeSeconds = settings.waitTimeSeconds;
+    this.directory = new QueueDirectory(settings.api, settings.queuePrefix, settings.fifo);
+    this.capabilities = {
+      // SQS's ceiling; each queue's own MaximumMessageSize is read and enforced per send.
+      maxMessageBytes: 1_048_576,
+      maxBatchSize: 10,
+      // FIFO queues take no per-message delay: every delay there takes the delay path.
+      maxNativeDelayMs: settings.fifo ? 0 : settings.maxNativeDelaySeconds * 1_000,
+      lease: { expires: true, extendable: true, minMs: 1_000, maxMs: VISIBILITY_BUDGET_MS },
+      ordering: settings.fifo,
+      dedup: settings.fifo ? { windowMs: 300_000 } : false,
+      nativeDeadLetter: true,
+      stats: true,
+      // Delays and visibility are whole seconds, rounded up: late by up to 1 s plus a poll, never
+      // early but for clock skew between the sending and the forwarding process.
+      timing: { granularityMs: 10, toleranceMs: 1_500 },
+    };
+  }
+
+  get alive(): boolean {
+    return this.#state === 'open';
+  }
+
+  provision(queue: QueueTopology): Promise<void> {
+    this.#assertOpen();
+    return this.directory.provision(queue);
+  }
+
+  async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    this.#assertOpen();
+    // Resolved first, so that a missing queue fails the whole call with NotFound (P5).
+    await this.directory.work(topology.name);
+    const now = Date.now();
+    const routed = await Promise.all(
+      messages.map((message) =>
+        this.#route(topology, message.body, message.attributes, message.meta, now, {
+          dedup: message.meta.dedupId ?? message.meta.id,
+        }).catch((error: Error) => error),
+      ),
+    );
+    return sendRouted(this.api, routed);
+  }
+
+  receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
+    return new SqsReceiver(this, topology, options.leaseMs, options.maxUnsettled);
+  }
+
+  deadLetters(topology: QueueTopology): DeadLetterStore {
+    return new SqsDeadLetterStore(this, topology);
+  }
+
+  async stats(topology: QueueTopology): Promise<QueueStats> {
+    const names = [
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesDelayed',
+      'ApproximateNumberOfMessagesNotVisible',
+    ] as const;
+    const read = async (ref: Promise<QueueRef>) => {
+      const { Attributes: a = {} } = await this.api.getQueueAttributes({
+        QueueUrl: (await ref).url,
+        AttributeNames: [...names],
+      });
+      return names.map((name) => Number(a[name] ?? 0));
+    };
+    const [work, dead, delay] = await Promise.all([
+      read(this.directory.work(topology.name)),
+      read(this.directory.deadLetter(topology)),
+      read(this.directory.delay(topology.name)).catch(() => [0, 0, 0]),
+    ]);
+    const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+    return {
+      ready: work[0]!,
+      delayed: work[1]! + sum(delay),
+      inFlight: work[2]!,
+      deadLettered: sum(dead),
+    };
+  }
+
+  errorCode(error: unknown): ErrorCode {
+    return sqsErrorCode(error);
+  }
+
+  /** The escape hatch: the `SQSClient` (undefined when the driver was built on a bare `SqsApi`). */
+  native(): SQSClient | undefined {
+    return this.#settings.client;
+  }
+
+  async close(mode: 'graceful' | 'abandon'): Promise<void> {
+    if (this.#state !== 'open') return;
+    if (mode === 'graceful') await Promise.all([...this.#deleters.values()].map((d) => d.drain()));
+    this.#state = mode === 'graceful' ? 'closed' : 'dead';
+    for (const poll of this.#polls) poll.abort();
+    await Promise.all([...this.#forwarders.values()].map(({ forwarder }) => forwarder.stop()));
+    this.#forwarders.clear();
+    if (this.#settings.ownsClient) this.#settings.client?.destroy();
+  }
+
+  // ---- used by receivers, deliveries, the forwarder and the dead-letter store ----
+
+  /** A ReceiveMessage the driver can cut short on close. */
+  async receiveMessages(
+    queue: QueueRef,
+    input: ReceiveMessageRequest,
+    signal?: AbortSignal,
+  ): Promise<Message[]> {
+    this.#assertOpen();
+    const poll = new AbortController();
+    const onAbort = () => poll.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#polls.add(poll);
+    try {
+      const { Messages = [] } = await this.api.receiveMessage({ ...input, QueueUrl: queue.url }, poll.signal);
+      return Messages;
+    } finally {
+      this.#polls.delete(poll);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Deletes one message; deletes of the same tick share a `DeleteMessageBatch`. */
+  deleteMessage(queue: QueueRef, receiptHandle: string): Promise<void> {
+    let deleter = this.#deleters.get(queue.url);
+    if (deleter === undefined) {
+      deleter = new Batcher<string>(10, async (handles) => {
+        const result = await this.api.deleteMessageBatch({
+          QueueUrl: queue.url,
+          Entries: handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+        });
+        const errors: (Error | undefined)[] = new Array(handles.length);
+        for (const failed of result.Failed ?? []) errors[Number(failed.Id)] = new SqsBatchEntryError(failed);
+        return errors;
+      });
+      this.#deleters.set(queue.url, deleter);
+    }
+    return deleter.add(receiptHandle);
+  }
+
+  /** A copy of a job through the delay path (a retry longer than the visibility budget allows). */
+  async republish(topology: QueueTopology, delivery: SqsDelivery, meta: JobMeta): Promise<void> {
+    const routed = await this.#route(topology, delivery.body, delivery.attributes, meta, Date.now(), {
+      dedup: `${meta.id}.a${meta.attemptOffset}`,
+    });
+    await sendOne(this.api, routed.target, routed.message);
+  }
+
+  /** Puts a job in its dead-letter queue with the record. Attempts restart when it is redriven. */
+  async sendToDeadLetters(
+    topology: QueueTopology,
+    delivery: SqsDelivery,
+    meta: JobMeta,
+    record: DeadLetterRecord,
+  ): Promise<void> {
+    const dlq = await this.directory.deadLetter(topology);
+    const letterMeta = withoutDelay({ ...meta, attemptOffset: 0 });
+    const placement = this.fifo
+      ? { groupId: fifoToken(meta.id), dedupId: fifoToken(`${meta.id}.dl.${record.failedAt}`) }
+      : {};
+    const message = buildOutgoing(
+      delivery.native.Body ?? '',
+      delivery.attributes,
+      letterMeta,
+      dlq,
+      placement,
+      record,
+    );
+    await sendOne(this.api, dlq, message);
+  }
+
+  /**
+   * The forwarder's step: each delay-queue message goes to the work queue when due (within the
+   * native maximum on standard queues), else back into the delay queue. Returns which were placed.
+   */
+  async placeDelayed(
+    topology: QueueTopology,
+    items: readonly { message: Message; decoded: DecodedMessage }[],
+  ): Promise<boolean[]> {
+    const now = Date.now();
+    const routed = await Promise.all(
+      items.map(({ message, decoded }) => {
+        const meta: JobMeta = {
+          ...decoded.meta,
+          id: decoded.meta.id ?? message.MessageId ?? '',
+          attemptOffset: decoded.meta.attemptOffset ?? 0,
+          enqueuedAt: decoded.meta.enqueuedAt ?? now,
+        };
+        const dedup =
+          meta.attemptOffset === 0 && meta.dedupId !== undefined
+            ? meta.dedupId
+            : `${meta.id}.a${meta.attemptOffset}`;
+        return this.#route(topology, message.Body ?? '', decoded.attributes, meta, now, { dedup }).catch(
+          (error: Error) => error,
+        );
+      }),
+    );
+    const outcomes = await sendRouted(this.api, routed);
+    return outcomes.map((outcome) => outcome.ok);
+  }
+
+  /** Sends messages of the dead-letter store's redrive. */
+  sendMessages(routed: readonly (Routed | Error)[]): Promise<SendOutcome[]> {
+    return sendRouted(this.api, routed);
+  }
+
+  /** Routes a message of `topology` (now, or through the delay path) and builds it. */
+  routeJob(
+    topology: QueueTopology,
+    body: string,
+    attributes: Readonly<Record<string, string>>,
+    meta: JobMeta,
+    dedup: string,
+  ): Promise<Routed> {
+    return this.#route(topology, body, attributes, meta, Date.now(), { dedup });
+  }
+
+  forwarderOpened(topology: QueueTopology): void {
+    let entry = this.#forwarders.get(topology.name);
+    if (entry === undefined) {
+      entry = { forwarder: new DelayForwarder(this, topology), receivers: 0 };
+      this.#forwarders.set(topology.name, entry);
+      if (this.alive) entry.forwarder.start();
+    }
+    entry.receivers++;
+  }
+
+  forwarderClosed(topology: QueueTopology): void {
+    const entry = this.#forwarders.get(topology.name);
+    if (entry === undefined || --entry.receivers > 0) return;
+    this.#forwarders.delete(topology.name);
+    void entry.forwarder.stop();
+  }
+
+  throwForwarderError(topology: QueueTopology): void {
+    const forwarder = this.#forwarders.get(topology.name)?.forwarder;
+    if (forwarder?.error === undefined) return;
+    const error = forwarder.error;
+    forwarder.error = undefined;
+    throw error;
+  }
+
+  async #route(
+    topology: QueueTopology,
+    body: Uint8Array | string,
+    attributes: Readonly<Record<string, string>>,
+    meta: JobMeta,
+    now: number,
+    options: { dedup: string },
+  ): Promise<Routed> {
+    const text = typeof body === 'string' ? body : bodyText(body);
+    const route = delayRoute(meta.notBefore, now, this.fifo, this.#settings.maxNativeDelaySeconds);
+    if (route.queue === 'delay') {
+      const target = await this.directory.delay(topology.name);
+      const placement = route.delaySeconds > 0 ? { delaySeconds: route.delaySeconds } : {};
+      return { target, message: buildOutgoing(text, attributes, meta, target, placement) };
+    }
+    const target = await this.directory.work(topology.name);
+    const placement = {
+      ...(this.fifo ? fifoPlacement(meta, options.dedup) : {}),
+      ...(route.delaySeconds > 0 ? { delaySeconds: route.delaySeconds } : {}),
+    };
+    return { target, message: buildOutgoing(text, attributes, meta, target, placement) };
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw new Error('The SQS driver is closed');
+  }
+}
+
+function withoutDelay(meta: JobMeta): JobMeta {
+  const { notBefore: _, ...rest } = meta;
+  return rest;
+}
