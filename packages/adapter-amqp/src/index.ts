@@ -1,1 +1,60 @@
-export {};
+import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
+import { type AmqpConnect, type AmqpConnection, amqplibConnect } from './amqp-client.js';
+import { AmqpDriver } from './amqp-driver.js';
+import { type AmqpOptions, amqplibUrl, DEFAULT_OPTIONS, PARAMETERS, parseOptions } from './amqp-options.js';
+
+export type {
+  AmqpChannel,
+  AmqpConfirmChannel,
+  AmqpConnect,
+  AmqpConnection,
+  AmqpMessage,
+} from './amqp-client.js';
+export { AmqpDriver } from './amqp-driver.js';
+export { AmqpNoRouteError, AmqpUnavailableError, amqpErrorCode } from './amqp-errors.js';
+export type { AmqpOptions, QueueType } from './amqp-options.js';
+
+/**
+ * `amqp://user:pass@host:5672/vhost?queue_type=quorum` (and `amqps://`). `connect(url)` finds it
+ * by scheme; see README.md for every parameter.
+ */
+export const adapter: AdapterModule = {
+  schemes: ['amqp', 'amqps'],
+  parameters: PARAMETERS,
+  async createDriver(context: DriverContext) {
+    const options = parseOptions(context);
+    // amqplib reads `heartbeat` from the URL itself; polyqueue's own parameters are removed.
+    const connect = amqplibConnect(amqplibUrl(context.url));
+    return new AmqpDriver({ ...options, connect, redacted: context.redacted }).open();
+  },
+};
+
+/**
+ * A driver on your own amqplib connection(s), for `connect({ driver })`. Pass a factory to keep
+ * automatic recovery (it is called again after every connection loss), or a connection you
+ * already hold: polyqueue then uses it until it closes and cannot reopen it.
+ */
+export async function createAmqpDriver(
+  client: AmqpConnect | AmqpConnection,
+  options: Partial<AmqpOptions> = {},
+): Promise<AmqpDriver> {
+  const connect: AmqpConnect = typeof client === 'function' ? client : sharedConnection(client);
+  return new AmqpDriver({
+    ...DEFAULT_OPTIONS,
+    ...options,
+    connect,
+    redacted: 'amqp://(shared client)',
+  }).open();
+}
+
+function sharedConnection(connection: AmqpConnection): AmqpConnect {
+  let given = false;
+  return async () => {
+    if (given)
+      throw new Error(
+        'the shared amqplib connection closed; polyqueue cannot reopen a connection it does not own',
+      );
+    given = true;
+    return connection;
+  };
+}

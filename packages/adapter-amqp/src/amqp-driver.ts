@@ -1,0 +1,305 @@
+import { ConfigError } from '@polyqueue/core';
+import type {
+  Capabilities,
+  DeadLetterRecord,
+  DeadLetterStore,
+  Driver,
+  ErrorCode,
+  JobMeta,
+  OutgoingMessage,
+  QueueStats,
+  QueueTopology,
+  Receiver,
+  ReceiverOptions,
+  SendOutcome,
+} from '@polyqueue/core/driver';
+import type { AmqpChannel, AmqpConnect, AmqpConnection } from './amqp-client.js';
+import { AmqpDeadLetterStore } from './amqp-dead-letter-store.js';
+import type { CopyPublisher } from './amqp-delivery.js';
+import { AmqpUnavailableError, amqpErrorCode } from './amqp-errors.js';
+import { publishOptions } from './amqp-message.js';
+import { delayRoute, MAX_NAME_BYTES, maxCascadeDelayMs, NativeNames, targetWord } from './amqp-names.js';
+import { type AmqpOptions, MAX_DELAY_LEVELS } from './amqp-options.js';
+import { AmqpReceiver } from './amqp-receiver.js';
+import { AmqpSession, type Link } from './amqp-session.js';
+import { declareCascade, declareQueue } from './amqp-topology.js';
+
+/**
+ * ε. TTL expiry is kept in whole milliseconds per cascade level, so a delivery can be a hair
+ * early; a message due within ε is handed out rather than sent round the cascade again.
+ */
+const GRANULARITY_MS = 5;
+/** Each cascade level a delay passes adds about 2 ms; 32 levels and a loaded host fit in this. */
+const TOLERANCE_MS = 250;
+/** Messages per `send` call: publishes are pipelined on one confirm channel, then awaited. */
+const MAX_BATCH = 1_000;
+/** setTimeout's ceiling: RabbitMQ holds a delivery until ack or channel close, not for a lease. */
+const MAX_LEASE_MS = 2 ** 31 - 1;
+
+export interface AmqpDriverOptions extends AmqpOptions {
+  /** Opens a connection; called again after every loss. */
+  readonly connect: AmqpConnect;
+  /** The URL with credentials masked, for messages. */
+  readonly redacted: string;
+}
+
+/**
+ * The RabbitMQ driver. Quorum (or classic) work queues and DLQs, a shared binary TTL cascade for
+ * delays and backoffs, publisher confirms with `mandatory`, and a connection that recovers on its
+ * own. See README.md for the mapping.
+ */
+export class AmqpDriver implements Driver {
+  readonly name = 'amqp';
+  readonly capabilities: Capabilities;
+  readonly names: NativeNames;
+  readonly #options: AmqpDriverOptions;
+  readonly #session: AmqpSession;
+  /** Queues provisioned by this driver: redeclared on every reconnect. */
+  readonly #provisioned = new Map<string, QueueTopology>();
+  /** Per connection: whether the cascade is declared, and work queues known to be bound to it. */
+  #delayReady: DelayReady = { generation: 0, cascade: undefined, bound: new Map() };
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #state: 'open' | 'closed' = 'open';
+  readonly #copies: CopyPublisher;
+
+  constructor(options: AmqpDriverOptions) {
+    this.#options = options;
+    this.names = new NativeNames(options.queuePrefix, options.queueType);
+    this.capabilities = {
+      maxMessageBytes: options.maxMessageBytes,
+      maxBatchSize: MAX_BATCH,
+      maxNativeDelayMs: maxCascadeDelayMs(options.delayLevels),
+      lease: { expires: false, extendable: false, minMs: 1, maxMs: MAX_LEASE_MS },
+      ordering: false,
+      dedup: false,
+      nativeDeadLetter: options.queueType === 'quorum',
+      stats: false,
+      timing: { granularityMs: GRANULARITY_MS, toleranceMs: TOLERANCE_MS },
+    };
+    this.#session = new AmqpSession(options.connect, {
+      connectTimeoutMs: options.connectTimeoutMs,
+      reconnectMaxMs: options.reconnectMaxMs,
+      onConnect: (link) => this.#redeclare(link),
+      onError: () => undefined,
+    });
+    this.#copies = {
+      publishCopy: (queue, message, deadLetter) =>
+        this.#track(this.#publish(queue, message.body, message.attributes, message.meta, deadLetter)),
+    };
+  }
+
+  /** Connects for the first time, without retrying, so that a wrong URL or password fails fast. */
+  async open(): Promise<this> {
+    await this.#session.open();
+    return this;
+  }
+
+  async provision(queue: QueueTopology): Promise<void> {
+    this.#assertOpen();
+    checkNameLength(this.names.queue(queue.name));
+    checkNameLength(this.names.queue(queue.deadLetterName));
+    const link = await this.#session.link();
+    await this.#declare(link, queue);
+    this.#provisioned.set(queue.name, queue);
+  }
+
+  async send(queue: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    this.#assertOpen();
+    const native = this.names.queue(queue.name);
+    // No connection: the whole call fails, once, with a retryable error.
+    const link = await this.#session.link();
+    return Promise.all(
+      messages.map((message) =>
+        this.#track(this.#publishOn(link, native, message.body, message.attributes, message.meta)).then(
+          (): SendOutcome => OK,
+          (error: unknown): SendOutcome => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+
+  receiver(queue: QueueTopology, options: ReceiverOptions): Receiver {
+    this.#assertOpen();
+    return new AmqpReceiver({
+      session: this.#session,
+      copies: this.#copies,
+      targets: { work: this.names.queue(queue.name), deadLetter: this.names.queue(queue.deadLetterName) },
+      countsDeliveries: this.#options.queueType === 'quorum',
+      granularityMs: GRANULARITY_MS,
+      maxUnsettled: options.maxUnsettled,
+      onError: () => undefined,
+      beforeConsume: async () => this.#assertOpen(),
+    });
+  }
+
+  deadLetters(queue: QueueTopology): DeadLetterStore {
+    this.#assertOpen();
+    return new AmqpDeadLetterStore({
+      session: this.#session,
+      copies: this.#copies,
+      queue: this.names.queue(queue.deadLetterName),
+      sourceQueue: (logical) => this.names.queue(logical || queue.name),
+    });
+  }
+
+  /** Not offered (capability `stats` is false): AMQP reports only ready counts, per queue. */
+  async stats(_queue: QueueTopology): Promise<QueueStats> {
+    throw new Error('stats are not supported on RabbitMQ (capability stats is false)');
+  }
+
+  errorCode(error: unknown): ErrorCode {
+    return amqpErrorCode(error);
+  }
+
+  /** The escape hatch: the live amqplib ChannelModel, or undefined while reconnecting. */
+  native(): AmqpConnection | undefined {
+    return this.#session.current?.connection;
+  }
+
+  async close(mode: 'graceful' | 'abandon'): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    if (mode === 'graceful') await Promise.allSettled([...this.#inFlight]);
+    await this.#session.close();
+  }
+
+  /** Publishes one job copy on the live connection (waiting for it to come back). */
+  async #publish(
+    nativeQueue: string,
+    body: Uint8Array,
+    attributes: Readonly<Record<string, string>>,
+    meta: JobMeta,
+    deadLetter?: DeadLetterRecord,
+  ): Promise<void> {
+    const link = await this.#session.link();
+    await this.#publishOn(link, nativeQueue, body, attributes, meta, deadLetter);
+  }
+
+  /**
+   * Straight to the queue through the default exchange when due, else into the cascade (capped
+   * at one pass: the receiver sends a job that arrives before it is due round again).
+   */
+  async #publishOn(
+    link: Link,
+    nativeQueue: string,
+    body: Uint8Array,
+    attributes: Readonly<Record<string, string>>,
+    meta: JobMeta,
+    deadLetter?: DeadLetterRecord,
+  ): Promise<void> {
+    const options = publishOptions(attributes, meta, deadLetter);
+    const wait = meta.notBefore === undefined || deadLetter ? 0 : Math.ceil(meta.notBefore - Date.now());
+    if (wait <= 0) {
+      await link.publisher.publish('', nativeQueue, body, options);
+      return;
+    }
+    await this.#delayable(link, nativeQueue);
+    const route = delayRoute(this.names, Math.min(wait, this.capabilities.maxNativeDelayMs), nativeQueue);
+    await link.publisher.publish(route.exchange, route.routingKey, body, options);
+  }
+
+  /** This connection's bookkeeping of what is declared, reset on every reconnect. */
+  #ready(link: Link): DelayReady {
+    if (this.#delayReady.generation !== link.generation) {
+      this.#delayReady = { generation: link.generation, cascade: undefined, bound: new Map() };
+    }
+    return this.#delayReady;
+  }
+
+  /** The shared cascade, declared once per connection. */
+  async #cascade(link: Link): Promise<void> {
+    const ready = this.#ready(link);
+    ready.cascade ??= this.#onChannel(link, (channel) =>
+      declareCascade(channel, this.names, this.#options.queueType, this.#options.delayLevels),
+    ).catch((error: unknown) => {
+      ready.cascade = undefined;
+      throw error;
+    });
+    await ready.cascade;
+  }
+
+  /**
+   * The cascade exists and the queue is bound to its deliver exchange, checked once per
+   * connection. The queue is checked passively: a delayed send to a missing queue must fail now
+   * (P5), not vanish at the end of the cascade.
+   */
+  async #delayable(link: Link, nativeQueue: string): Promise<void> {
+    await this.#cascade(link);
+    const ready = this.#ready(link);
+    let bound = ready.bound.get(nativeQueue);
+    if (!bound) {
+      bound = this.#onChannel(link, async (channel) => {
+        await channel.checkQueue(nativeQueue);
+        await channel.bindQueue(nativeQueue, this.names.deliver, `#.${targetWord(nativeQueue)}`);
+      }).catch((error: unknown) => {
+        ready.bound.delete(nativeQueue);
+        throw error;
+      });
+      ready.bound.set(nativeQueue, bound);
+    }
+    await bound;
+  }
+
+  async #declare(link: Link, queue: QueueTopology): Promise<void> {
+    await this.#cascade(link);
+    try {
+      await this.#onChannel(link, (channel) =>
+        declareQueue(channel, this.names, this.#options.queueType, queue),
+      );
+    } catch (error) {
+      // Declared before with other arguments (another maxAttempts, so another delivery limit):
+      // RabbitMQ refuses to redeclare (406). The queue exists; keep it as it is (see README).
+      if (amqpErrorCode(error) !== 'InvalidArgument') throw error;
+      await this.#onChannel(link, (channel) => channel.checkQueue(this.names.queue(queue.deadLetterName)));
+    }
+    await this.#delayable(link, this.names.queue(queue.name));
+  }
+
+  /** On every new connection: declare again what this driver provisioned (a wiped broker). */
+  async #redeclare(link: Link): Promise<void> {
+    for (const queue of this.#provisioned.values()) {
+      await this.#declare(link, queue).catch(() => undefined);
+    }
+  }
+
+  /** A short-lived channel: a failed declaration closes its channel, never the publisher's. */
+  async #onChannel<T>(link: Link, work: (channel: AmqpChannel) => Promise<T>): Promise<T> {
+    const channel = await link.connection.createChannel();
+    channel.on('error', () => undefined); // reported by the operation that failed
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight.add(work);
+    void work.then(
+      () => this.#inFlight.delete(work),
+      () => this.#inFlight.delete(work),
+    );
+    return work;
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw new AmqpUnavailableError('the connection is closed');
+  }
+}
+
+const OK: SendOutcome = Object.freeze({ ok: true });
+
+interface DelayReady {
+  generation: number;
+  cascade: Promise<void> | undefined;
+  /** Work queues bound to the deliver exchange on this connection. */
+  bound: Map<string, Promise<void>>;
+}
+
+/** A delay's routing key is one word per cascade level plus the queue: it must fit in 255 bytes. */
+function checkNameLength(native: string): void {
+  const max = MAX_NAME_BYTES - 2 * MAX_DELAY_LEVELS;
+  if (Buffer.byteLength(targetWord(native)) > max) {
+    throw new ConfigError(`Queue name "${native}" is too long for RabbitMQ: at most ${max} bytes`);
+  }
+}

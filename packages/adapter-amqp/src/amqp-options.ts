@@ -1,0 +1,83 @@
+import { ConfigError } from '@polyqueue/core';
+import type { DriverContext } from '@polyqueue/core/driver';
+
+export type QueueType = 'quorum' | 'classic';
+
+/** Every setting of the AMQP driver, from the URL or given programmatically. */
+export interface AmqpOptions {
+  /** `quorum` (default: replicated, poison-message safe) or `classic`. */
+  readonly queueType: QueueType;
+  /** Prepended to every native queue and exchange name. Default: none. */
+  readonly queuePrefix: string;
+  /**
+   * Levels of the delay cascade: level k holds messages 2^k ms. Delays up to 2^levels - 1 ms take
+   * one pass through it; longer ones hop (see README). Default 32: about 49.7 days.
+   */
+  readonly delayLevels: number;
+  /** Largest body plus attributes, in bytes. Default 16 MiB (RabbitMQ 4.0's max_message_size). */
+  readonly maxMessageBytes: number;
+  /** How long a send or settlement waits for a lost connection to come back. Default 10 s. */
+  readonly connectTimeoutMs: number;
+  /** Ceiling of the reconnect backoff (it starts at 100 ms and doubles). Default 5 s. */
+  readonly reconnectMaxMs: number;
+}
+
+export const DEFAULT_OPTIONS: AmqpOptions = {
+  queueType: 'quorum',
+  queuePrefix: '',
+  delayLevels: 32,
+  maxMessageBytes: 16 * 1024 * 1024,
+  connectTimeoutMs: 10_000,
+  reconnectMaxMs: 5_000,
+};
+
+/** URL query parameters, each documented in the README. `heartbeat` is passed to amqplib. */
+export const PARAMETERS = [
+  'queue_type',
+  'queue_prefix',
+  'delay_levels',
+  'max_message_bytes',
+  'connect_timeout_ms',
+  'reconnect_max_ms',
+  'heartbeat',
+] as const;
+
+/** The highest cascade level count: 2^40 ms is about 35 years, and keeps routing keys short. */
+export const MAX_DELAY_LEVELS = 40;
+
+export function parseOptions(context: DriverContext): AmqpOptions {
+  const { params, redacted } = context;
+  const queueType = params.get('queue_type') ?? DEFAULT_OPTIONS.queueType;
+  if (queueType !== 'quorum' && queueType !== 'classic') {
+    throw new ConfigError(
+      `Parameter queue_type must be "quorum" or "classic", got "${queueType}" in ${redacted}`,
+    );
+  }
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const text = params.get(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(
+        `Parameter ${name} must be a whole number from ${min} to ${max}, got "${text}" in ${redacted}`,
+      );
+    }
+    return value;
+  };
+  int('heartbeat', 0, 0, 65_535);
+  return {
+    queueType,
+    queuePrefix: params.get('queue_prefix') ?? DEFAULT_OPTIONS.queuePrefix,
+    delayLevels: int('delay_levels', DEFAULT_OPTIONS.delayLevels, 1, MAX_DELAY_LEVELS),
+    maxMessageBytes: int('max_message_bytes', DEFAULT_OPTIONS.maxMessageBytes, 1, 512 * 1024 * 1024),
+    connectTimeoutMs: int('connect_timeout_ms', DEFAULT_OPTIONS.connectTimeoutMs, 0, 3_600_000),
+    reconnectMaxMs: int('reconnect_max_ms', DEFAULT_OPTIONS.reconnectMaxMs, 100, 600_000),
+  };
+}
+
+/** The URL amqplib connects to: ours, without polyqueue's own parameters. */
+export function amqplibUrl(url: URL): string {
+  const copy = new URL(url.href);
+  for (const name of PARAMETERS) if (name !== 'heartbeat') copy.searchParams.delete(name);
+  return copy.href;
+}

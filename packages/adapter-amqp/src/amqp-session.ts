@@ -1,0 +1,169 @@
+import type { AmqpChannel, AmqpConnect, AmqpConnection } from './amqp-client.js';
+import { AmqpUnavailableError } from './amqp-errors.js';
+import { AmqpPublisher } from './amqp-publisher.js';
+
+/** One live connection: its publisher, and a promise that settles when the connection is lost. */
+export interface Link {
+  readonly connection: AmqpConnection;
+  readonly publisher: AmqpPublisher;
+  /** Counts connections: a channel from an older link is dead, whatever it says. */
+  readonly generation: number;
+  readonly lost: Promise<void>;
+  alive: boolean;
+}
+
+export interface SessionOptions {
+  readonly connectTimeoutMs: number;
+  readonly reconnectMaxMs: number;
+  /** Runs on every new connection before anyone uses it: redeclares the topology. */
+  readonly onConnect: (link: Link) => Promise<void>;
+  /** Told about connection losses and failed reconnects; never throws. */
+  readonly onError: (error: unknown) => void;
+}
+
+const FIRST_RETRY_MS = 100;
+
+/**
+ * The connection to RabbitMQ, kept up. amqplib does not reconnect channels, so this does: after
+ * a loss it reconnects with exponential backoff (100 ms doubling to `reconnectMaxMs`), runs
+ * `onConnect` (topology), and hands the new link to whoever waits in `link()`. Receivers notice
+ * the new generation and open new channels; deliveries from the old one are never acked on it.
+ */
+export class AmqpSession {
+  readonly #connect: AmqpConnect;
+  readonly #options: SessionOptions;
+  #link: Link | undefined;
+  #connecting: Promise<Link> | undefined;
+  #generation = 0;
+  #closed = false;
+  #lastError: unknown;
+  #waiters = new Set<() => void>();
+
+  constructor(connect: AmqpConnect, options: SessionOptions) {
+    this.#connect = connect;
+    this.#options = options;
+  }
+
+  /** The live link right now, if any (no waiting). */
+  get current(): Link | undefined {
+    return this.#link?.alive ? this.#link : undefined;
+  }
+
+  /**
+   * The live link, waiting up to `connectTimeoutMs` for a lost one to come back. Rejects with a
+   * retryable AmqpUnavailableError when it does not, or once the session is closed.
+   */
+  async link(): Promise<Link> {
+    if (this.#closed) throw new AmqpUnavailableError('the connection is closed');
+    if (this.#link?.alive) return this.#link;
+    this.#connecting ??= this.#reconnectLoop();
+    const connecting = this.#connecting;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new AmqpUnavailableError(
+              `RabbitMQ is unreachable (still reconnecting after ${this.#options.connectTimeoutMs} ms)`,
+              { cause: this.#lastError },
+            ),
+          ),
+        this.#options.connectTimeoutMs,
+      );
+    });
+    const closed = new Promise<never>((_, reject) => {
+      const wake = () => reject(new AmqpUnavailableError('the connection is closed'));
+      this.#waiters.add(wake);
+      void connecting.finally(() => this.#waiters.delete(wake)).catch(() => undefined);
+    });
+    try {
+      return await Promise.race([connecting, timeout, closed]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Connects once, without retrying: for the first connection, so a bad URL fails fast. */
+  async open(): Promise<Link> {
+    this.#connecting ??= this.#attach();
+    try {
+      return await this.#connecting;
+    } finally {
+      this.#connecting = undefined;
+    }
+  }
+
+  /** A plain channel on the live link, for topology work and gets. */
+  async channel(): Promise<{ channel: AmqpChannel; link: Link }> {
+    const link = await this.link();
+    const channel = await link.connection.createChannel();
+    channel.on('error', () => undefined); // reported by the operation that failed
+    return { channel, link };
+  }
+
+  /**
+   * `graceful` closes the connection cleanly; `abandon` drops it as a crash would. Either way
+   * RabbitMQ requeues every unacked delivery of this connection.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const wake of this.#waiters) wake();
+    const link = this.#link;
+    if (link) {
+      link.alive = false;
+      await link.connection.close().catch(() => undefined);
+    }
+  }
+
+  async #reconnectLoop(): Promise<Link> {
+    let delay = FIRST_RETRY_MS;
+    for (;;) {
+      if (this.#closed) throw new AmqpUnavailableError('the connection is closed');
+      try {
+        const link = await this.#attach();
+        this.#connecting = undefined;
+        return link;
+      } catch (error) {
+        this.#lastError = error;
+        this.#options.onError(error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)));
+      delay = Math.min(this.#options.reconnectMaxMs, delay * 2);
+    }
+  }
+
+  async #attach(): Promise<Link> {
+    const connection = await this.#connect();
+    let markLost!: () => void;
+    const lost = new Promise<void>((resolve) => {
+      markLost = resolve;
+    });
+    try {
+      const confirm = await connection.createConfirmChannel();
+      const link: Link = {
+        connection,
+        publisher: new AmqpPublisher(confirm),
+        generation: ++this.#generation,
+        lost,
+        alive: true,
+      };
+      connection.on('error', (error: Error) => this.#options.onError(error));
+      connection.on('close', () => {
+        link.alive = false;
+        markLost();
+        if (this.#link === link) this.#link = undefined;
+      });
+      await this.#options.onConnect(link);
+      if (this.#closed) {
+        await connection.close().catch(() => undefined);
+        throw new AmqpUnavailableError('the connection is closed');
+      }
+      this.#link = link;
+      return link;
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  }
+}
