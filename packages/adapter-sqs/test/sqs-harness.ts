@@ -1,0 +1,49 @@
+import type { ConformanceHarness } from '@polyqueue/conformance';
+import { connect } from '@polyqueue/core';
+import { createSqsDriver } from '../src/index.js';
+import type { Emulator } from './emulator.js';
+
+/** Deviations of local-aws-sqs 2.0.2 from SQS (BROKERS.md appendix; README "Known deviations"). */
+export const DEVIATION = {
+  receiveCount:
+    '2 (local-aws-sqs): ChangeMessageVisibility bumps ApproximateReceiveCount, so a retry by visibility skips an attempt',
+  inFlightCounted:
+    '5 (local-aws-sqs): ApproximateNumberOfMessages counts in-flight messages as well, so "ready" includes them',
+  textBodies:
+    'SQS bodies are Unicode text: no producer can publish the non-UTF-8 body this test compares byte for byte (decode and validation are covered in dead-letter.test.ts)',
+} as const;
+
+/**
+ * The SQS harness. Short polling (`wait_time_seconds=0`): the emulator answers a long poll only
+ * when it has MaxNumberOfMessages or the wait is over (deviation 5 in the README). The native
+ * delay maximum is shrunk to 1 s so that D2 goes through the delay queue in seconds.
+ */
+export function sqsHarness(
+  emulator: Emulator,
+  fifo: boolean,
+  capabilities: ConformanceHarness['capabilities'],
+) {
+  const options = {
+    client: emulator.client,
+    queuePrefix: emulator.prefix,
+    fifo,
+    waitTimeSeconds: 0,
+    maxNativeDelaySeconds: 1,
+  };
+  const url = `sqs://?region=us-east-1&endpoint=${encodeURIComponent(emulator.endpoint)}&queue_prefix=${emulator.prefix}&wait_time_seconds=0${fifo ? '&fifo=true' : ''}`;
+  return {
+    name: `sqs ${fifo ? 'FIFO' : 'standard'} (local-aws-sqs)`,
+    url,
+    capabilities,
+    timeScale: 1,
+    connect: (connectOptions: { provision?: boolean } = {}) =>
+      connect({ driver: createSqsDriver(options), ...connectOptions }),
+    publishNative: (_broker, queue, message) => emulator.publishNative(queue, message, fifo),
+    consumeNative: (_broker, queue) => emulator.consumeNative(queue, fifo),
+  } satisfies Omit<ConformanceHarness, 'deviations'>;
+}
+
+export function capabilitiesOf(fifo: boolean) {
+  return createSqsDriver({ api: {} as never, fifo, waitTimeSeconds: 0, maxNativeDelaySeconds: 1 })
+    .capabilities;
+}
