@@ -7,7 +7,7 @@ import type { QueueLink } from './queue-link.js';
 
 /** Messages per receive or peek call on the dead-letter sub-queue. */
 const PAGE = 50;
-/** How long to wait for more dead letters before deciding the sub-queue is drained. */
+/** How long one receive waits for dead letters that a peek has shown to be there. */
 const DRAIN_WAIT_MS = 1_000;
 
 /**
@@ -68,17 +68,22 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
     return this.#drain(Number.POSITIVE_INFINITY, async () => {});
   }
 
-  /** Receives up to `limit` dead letters, runs `before` on each, then completes it. */
+  /**
+   * Receives up to `limit` dead letters, runs `before` on each, then completes it. A receive can
+   * return fewer messages than are there, so an empty or short page does not prove the sub-queue
+   * drained; a fresh peek does, without waiting.
+   */
   async #drain(
     limit: number,
     before: (message: ServiceBusReceivedMessage) => Promise<void>,
   ): Promise<number> {
     return this.#withReceiver(async (receiver) => {
       let done = 0;
-      while (done < limit) {
+      while (done < limit && (await this.#anyLeft())) {
         const page = await receiver.receiveMessages(Math.min(PAGE, limit - done), {
           maxWaitTimeInMs: DRAIN_WAIT_MS,
         });
+        // What is left is locked by another receiver: this one is done.
         if (page.length === 0) break;
         for (const message of page) {
           await before(message);
@@ -88,6 +93,10 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
       }
       return done;
     });
+  }
+
+  async #anyLeft(): Promise<boolean> {
+    return this.#withReceiver(async (receiver) => (await receiver.peekMessages(1)).length > 0);
   }
 
   async #withReceiver<T>(body: (receiver: BusReceiver) => Promise<T>): Promise<T> {
