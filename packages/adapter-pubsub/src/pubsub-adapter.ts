@@ -1,0 +1,99 @@
+import { PubSub } from '@google-cloud/pubsub';
+import { ConfigError } from '@polyqueue/core';
+import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
+import type { PubSubApi } from './pubsub-client.js';
+import { PubSubDriver, type PubSubDriverSettings } from './pubsub-driver.js';
+import { SdkPubSubApi } from './sdk-client.js';
+
+export interface PubSubDriverOptions {
+  /**
+   * Your own client (shared with the rest of the application). polyqueue never closes it. When
+   * absent, one is created from `projectId` and `emulatorHost` (and the usual Google credentials).
+   */
+  readonly pubsub?: PubSub;
+  readonly projectId?: string;
+  /** `host:port` of an emulator (`PUBSUB_EMULATOR_HOST` works too). */
+  readonly emulatorHost?: string;
+  /** Prepended to every topic and subscription name. Default ''. */
+  readonly prefix?: string;
+  /** Smallest lease accepted, in ms. Default 10,000 (Pub/Sub's minimum ack deadline). */
+  readonly minLeaseMs?: number;
+  /** Native dead-letter policy on work subscriptions (see README). Default true. */
+  readonly deadLetterPolicy?: boolean;
+  /** Against an emulator, how often an idle pull loop polls. Default 25 ms. */
+  readonly pollIntervalMs?: number;
+  /** Errors of background work (the delay forwarder). Default: `process.emitWarning`. */
+  readonly onBackgroundError?: (error: unknown, action: string) => void;
+  /** @internal A stand-in for the SDK (unit tests). */
+  readonly api?: PubSubApi;
+}
+
+export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDriver {
+  const api =
+    options.api ??
+    new SdkPubSubApi(options.pubsub ?? newClient(options), { ownsClient: options.pubsub === undefined });
+  const settings: PubSubDriverSettings = {
+    prefix: options.prefix ?? '',
+    minLeaseMs: options.minLeaseMs ?? 10_000,
+    deadLetterPolicy: options.deadLetterPolicy ?? true,
+    pollIntervalMs: options.pollIntervalMs ?? 25,
+    onBackgroundError: options.onBackgroundError ?? warn,
+  };
+  return new PubSubDriver(api, settings);
+}
+
+/**
+ * `pubsub://<project>?emulator_host=127.0.0.1:8085&prefix=prod-&min_lease_ms=10000&dead_letter_policy=true`
+ */
+export const pubsubAdapter: AdapterModule = {
+  schemes: ['pubsub'],
+  parameters: ['emulator_host', 'prefix', 'min_lease_ms', 'dead_letter_policy'],
+  async createDriver(context: DriverContext) {
+    const projectId = decodeURIComponent(context.url.hostname);
+    if (!projectId) {
+      throw new ConfigError(`A pubsub:// URL names the project: pubsub://<project>, got ${context.redacted}`);
+    }
+    const emulatorHost = context.params.get('emulator_host');
+    if (emulatorHost !== undefined && !/^[^\s/:]+:\d+$/.test(emulatorHost)) {
+      throw new ConfigError(
+        `Parameter emulator_host must be host:port, got "${emulatorHost}" in ${context.redacted}`,
+      );
+    }
+    const options: { -readonly [K in keyof PubSubDriverOptions]: PubSubDriverOptions[K] } = { projectId };
+    if (emulatorHost !== undefined) options.emulatorHost = emulatorHost;
+    const prefix = context.params.get('prefix');
+    if (prefix !== undefined) options.prefix = prefix;
+    const minLease = context.params.get('min_lease_ms');
+    if (minLease !== undefined) {
+      const value = Number(minLease);
+      if (!Number.isSafeInteger(value) || value < 1_000 || value > 600_000) {
+        throw new ConfigError(
+          `Parameter min_lease_ms must be a whole number from 1000 to 600000, got "${minLease}" in ${context.redacted}`,
+        );
+      }
+      options.minLeaseMs = value;
+    }
+    const policy = context.params.get('dead_letter_policy');
+    if (policy !== undefined) {
+      if (policy !== 'true' && policy !== 'false') {
+        throw new ConfigError(
+          `Parameter dead_letter_policy must be true or false, got "${policy}" in ${context.redacted}`,
+        );
+      }
+      options.deadLetterPolicy = policy === 'true';
+    }
+    return createPubSubDriver(options);
+  },
+};
+
+function newClient(options: PubSubDriverOptions): PubSub {
+  return new PubSub({
+    ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
+    ...(options.emulatorHost !== undefined ? { apiEndpoint: options.emulatorHost } : {}),
+  });
+}
+
+function warn(error: unknown, action: string): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`polyqueue pubsub: could not ${action}: ${message}`, { code: 'POLYQUEUE_PUBSUB' });
+}

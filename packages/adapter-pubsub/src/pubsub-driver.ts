@@ -1,0 +1,225 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import { UnsupportedFeatureError } from '@polyqueue/core';
+import type {
+  Capabilities,
+  DeadLetterStore,
+  Driver,
+  ErrorCode,
+  OutgoingMessage,
+  QueueStats,
+  QueueTopology,
+  Receiver,
+  ReceiverOptions,
+  SendOutcome,
+} from '@polyqueue/core/driver';
+import { DelayForwarder } from './delay-forwarder.js';
+import { DeliveryCounter } from './delivery-counter.js';
+import type { PubSubApi } from './pubsub-client.js';
+import { PubSubDeadLetters } from './pubsub-dead-letters.js';
+import { ALREADY_EXISTS, hasGrpcCode, pubsubErrorCode } from './pubsub-errors.js';
+import { PullReceiver } from './pull-receiver.js';
+import { type DriverLink, leaseSeconds, QueueConnection } from './queue-connection.js';
+
+export interface PubSubDriverSettings {
+  /** Prepended to every topic and subscription name. Default ''. */
+  readonly prefix: string;
+  /** Smallest lease accepted. Pub/Sub: 10 s; a fake started with a lower minimum may allow less. */
+  readonly minLeaseMs: number;
+  /**
+   * Put a dead-letter policy on each work subscription (maxAttempts + 1 deliveries, within Pub/Sub's
+   * 5-100) as the native safety net for crash loops. It also makes Pub/Sub count deliveries, which
+   * is how an attempt lost in a crash is counted. Needs IAM on real GCP (see README).
+   */
+  readonly deadLetterPolicy: boolean;
+  /** Against an emulator, pulls poll this often instead of long-polling. */
+  readonly pollIntervalMs: number;
+  /** Errors of background work (the delay forwarder); the job concerned stays on the broker. */
+  readonly onBackgroundError: (error: unknown, action: string) => void;
+}
+
+/** Pub/Sub: 10 MB per message, data plus attributes; polyqueue's own attributes take the rest. */
+const MAX_MESSAGE_BYTES = 10_000_000 - 16_384;
+/** Pub/Sub's publish request limit. */
+const MAX_BATCH = 1_000;
+const DELAY_ACK_DEADLINE_S = 60;
+const DEAD_LETTER_ACK_DEADLINE_S = 60;
+
+/**
+ * Google Cloud Pub/Sub. A queue is a topic and one subscription shared by its workers, plus a
+ * delay path (`.delay`) and a dead-letter queue (`.dlq`): see the README for names and semantics.
+ */
+export class PubSubDriver implements Driver {
+  readonly name = 'pubsub';
+  readonly capabilities: Capabilities;
+  readonly #api: PubSubApi;
+  readonly #settings: PubSubDriverSettings;
+  readonly #link: DriverLink;
+  readonly #queues = new Map<string, QueueConnection>();
+  readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
+  #state: 'open' | 'closed' | 'dead' = 'open';
+
+  constructor(api: PubSubApi, settings: PubSubDriverSettings) {
+    this.#api = api;
+    this.#settings = settings;
+    const driver = this;
+    this.#link = {
+      api,
+      prefix: settings.prefix,
+      counter: new DeliveryCounter(),
+      unsettled: new Set(),
+      get alive() {
+        return driver.#state === 'open';
+      },
+    };
+    this.capabilities = {
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      maxBatchSize: MAX_BATCH,
+      maxNativeDelayMs: 0,
+      lease: { expires: true, extendable: true, minMs: settings.minLeaseMs, maxMs: 600_000 },
+      ordering: false,
+      dedup: false,
+      nativeDeadLetter: settings.deadLetterPolicy,
+      stats: false,
+      timing: { granularityMs: 10, toleranceMs: 1_000 },
+    };
+  }
+
+  /** The API seam (tests, the push handler). */
+  get api(): PubSubApi {
+    return this.#api;
+  }
+
+  get alive(): boolean {
+    return this.#state === 'open';
+  }
+
+  async provision(topology: QueueTopology): Promise<void> {
+    const queue = this.#queue(topology);
+    const { work, delay, deadLetter } = queue.names;
+    const api = this.#api;
+    await Promise.all([work, delay, deadLetter].map((topic) => ignoreExisting(api.createTopic(topic))));
+    const nativeLimit = Math.min(100, Math.max(5, topology.maxAttempts + 1));
+    await Promise.all([
+      ignoreExisting(
+        api.createSubscription(work, work, {
+          ackDeadlineSeconds: leaseSeconds(topology.leaseMs),
+          ...(this.#settings.deadLetterPolicy
+            ? {
+                deadLetterPolicy: {
+                  deadLetterTopic: api.topicPath(deadLetter),
+                  maxDeliveryAttempts: nativeLimit,
+                },
+              }
+            : {}),
+        }),
+      ),
+      ignoreExisting(api.createSubscription(delay, delay, { ackDeadlineSeconds: DELAY_ACK_DEADLINE_S })),
+      ignoreExisting(
+        api.createSubscription(deadLetter, deadLetter, { ackDeadlineSeconds: DEAD_LETTER_ACK_DEADLINE_S }),
+      ),
+    ]);
+  }
+
+  async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    this.#assertOpen();
+    return this.#queue(topology).send(messages);
+  }
+
+  receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
+    const queue = this.#queue(topology);
+    return new PullReceiver(queue, options, {
+      wait: !this.#api.isEmulator,
+      pollIntervalMs: this.#settings.pollIntervalMs,
+      open: () => this.#openForwarder(queue),
+      close: () => this.#closeForwarder(queue),
+    });
+  }
+
+  deadLetters(topology: QueueTopology): DeadLetterStore {
+    return new PubSubDeadLetters(this.#queue(topology));
+  }
+
+  async stats(): Promise<QueueStats> {
+    throw new UnsupportedFeatureError('stats', this.name);
+  }
+
+  errorCode(error: unknown): ErrorCode {
+    return pubsubErrorCode(error);
+  }
+
+  /** The escape hatch: the `PubSub` client (the user's own, when one was given). */
+  native(): PubSub {
+    return this.#api.native;
+  }
+
+  /** @internal The queue's connection: names, publishing and settlement (push handler). */
+  queueConnection(topology: QueueTopology): QueueConnection {
+    return this.#queue(topology);
+  }
+
+  async close(mode: 'graceful' | 'abandon'): Promise<void> {
+    if (this.#state !== 'open') return;
+    if (mode === 'graceful') {
+      // Still open while unsettled deliveries are handed back and forwarders hand back theirs.
+      const unsettled = [...this.#link.unsettled];
+      await Promise.all(unsettled.map((delivery) => delivery.release().catch(() => undefined)));
+    }
+    this.#state = mode === 'graceful' ? 'closed' : 'dead';
+    const forwarders = [...this.#forwarders.values()];
+    this.#forwarders.clear();
+    await Promise.all(forwarders.map(({ forwarder }) => forwarder.stop(mode)));
+    await this.#api.close({ flush: mode === 'graceful' });
+  }
+
+  #openForwarder(queue: QueueConnection): void {
+    if (!this.alive) return;
+    const key = queue.names.delay;
+    let entry = this.#forwarders.get(key);
+    if (entry === undefined) {
+      const forwarder = new DelayForwarder({
+        api: this.#api,
+        delay: queue.names.delay,
+        work: queue.names.work,
+        wait: !this.#api.isEmulator,
+        pollIntervalMs: this.#settings.pollIntervalMs,
+        onError: this.#settings.onBackgroundError,
+      });
+      entry = { forwarder, receivers: 0 };
+      this.#forwarders.set(key, entry);
+      forwarder.start();
+    }
+    entry.receivers++;
+  }
+
+  #closeForwarder(queue: QueueConnection): void {
+    const key = queue.names.delay;
+    const entry = this.#forwarders.get(key);
+    if (entry === undefined || --entry.receivers > 0) return;
+    this.#forwarders.delete(key);
+    entry.forwarder
+      .stop('graceful')
+      .catch((error) => this.#settings.onBackgroundError(error, 'stop a forwarder'));
+  }
+
+  #queue(topology: QueueTopology): QueueConnection {
+    const key = `${topology.name}\u0000${topology.deadLetterName}`;
+    let queue = this.#queues.get(key);
+    if (queue === undefined) {
+      queue = new QueueConnection(this.#link, topology);
+      this.#queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw Object.assign(new Error('connection is closed'), { code: 14 });
+  }
+}
+
+async function ignoreExisting(creation: Promise<void>): Promise<void> {
+  try {
+    await creation;
+  } catch (error) {
+    if (!hasGrpcCode(error, ALREADY_EXISTS)) throw error;
+  }
+}

@@ -1,0 +1,93 @@
+import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import type { PulledMessage } from './pubsub-client.js';
+import type { QueueConnection } from './queue-connection.js';
+import { fromAttributes } from './wire.js';
+
+/**
+ * One pulled message of a queue's work subscription.
+ * - ack: acknowledge.
+ * - retry: publish a copy carrying the attempt count (to the delay path when there is a backoff),
+ *   then acknowledge: Pub/Sub has no per-message redelivery delay.
+ * - deadLetter: publish to the dead-letter topic with the error metadata, then acknowledge.
+ * - release: modifyAckDeadline 0 (a nack), deliverable again at once.
+ * - extendLease: modifyAckDeadline to the lease, in whole seconds.
+ * Settlements after the first, or after the connection closed, do nothing: the broker redelivers.
+ */
+export class PullDelivery implements Delivery {
+  readonly body: Uint8Array;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly meta: Partial<JobMeta> & { readonly id: string };
+  readonly deliveryCount: number;
+  /** The pulled message: ackId, messageId, data, attributes, publishTime, deliveryAttempt. */
+  readonly native: PulledMessage;
+  readonly #queue: QueueConnection;
+  #settled = false;
+
+  constructor(queue: QueueConnection, message: PulledMessage, deliveryCount: number) {
+    const decoded = fromAttributes(message.attributes);
+    this.body = message.data;
+    this.attributes = decoded.attributes;
+    this.meta = { ...decoded.meta, id: decoded.meta.id ?? message.messageId };
+    this.deliveryCount = deliveryCount;
+    this.native = message;
+    this.#queue = queue;
+  }
+
+  async ack(): Promise<void> {
+    if (!this.#take()) return;
+    await this.#queue.ack(this.native);
+  }
+
+  async retry(delayMs: number, attempt: number): Promise<void> {
+    if (!this.#take()) return;
+    const meta = this.#fullMeta(attempt);
+    const notBefore = delayMs > 0 ? Date.now() + delayMs : undefined;
+    await this.#queue.publishCopy(
+      this.body,
+      this.attributes,
+      notBefore === undefined ? meta : { ...meta, notBefore },
+    );
+    await this.#queue.ack(this.native);
+  }
+
+  async deadLetter(record: DeadLetterRecord): Promise<void> {
+    if (!this.#take()) return;
+    await this.#queue.publishDeadLetter(
+      this.body,
+      this.attributes,
+      this.#fullMeta(this.meta.attemptOffset ?? 0),
+      record,
+    );
+    await this.#queue.ack(this.native);
+  }
+
+  async release(): Promise<void> {
+    if (!this.#take()) return;
+    await this.#queue.release(this.native);
+  }
+
+  async extendLease(leaseMs: number): Promise<void> {
+    if (this.#settled || !this.#queue.alive) return;
+    await this.#queue.extend(this.native, leaseMs);
+  }
+
+  /** True for the first settlement on a live connection; it then owns the message. */
+  #take(): boolean {
+    if (this.#settled || !this.#queue.alive) return false;
+    this.#settled = true;
+    this.#queue.forget(this);
+    return true;
+  }
+
+  /** What the message carried, completed for a foreign one (first sent when it was published). */
+  #fullMeta(attemptOffset: number): JobMeta {
+    const { meta } = this;
+    return {
+      id: meta.id,
+      enqueuedAt: meta.enqueuedAt ?? this.native.publishTime,
+      attemptOffset,
+      ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
+      ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
+    };
+  }
+}

@@ -1,0 +1,207 @@
+import { type PubSub, type Topic, v1 } from '@google-cloud/pubsub';
+import type {
+  OutgoingPubSubMessage,
+  PubSubApi,
+  PulledMessage,
+  SubscriptionSettings,
+} from './pubsub-client.js';
+
+/** Most ack ids per acknowledge / modifyAckDeadline request. */
+const MAX_IDS_PER_REQUEST = 1_000;
+
+/**
+ * Publisher batching: up to Pub/Sub's 1,000 messages per request, waiting at most 2 ms to fill a
+ * batch (the SDK's default of 10 ms would add to every retry and delay hop).
+ */
+const BATCHING = { maxMessages: 1_000, maxMilliseconds: 2 } as const;
+
+/**
+ * The real SDK behind the narrow interface: the high-level `PubSub` client for administration and
+ * publishing (its batching, and `resumePublishing` for ordering keys), and the generated
+ * `v1.SubscriberClient` for unary pull, acknowledge and modifyAckDeadline, so that the driver, not
+ * the SDK's lease manager, decides how long each message is held and how many are held at once.
+ */
+export class SdkPubSubApi implements PubSubApi {
+  readonly native: PubSub;
+  readonly #ownsClient: boolean;
+  readonly #topics = new Map<string, Topic>();
+  #subscriber: Promise<v1.SubscriberClient> | undefined;
+
+  constructor(pubsub: PubSub, options: { ownsClient: boolean }) {
+    this.native = pubsub;
+    this.#ownsClient = options.ownsClient;
+  }
+
+  get projectId(): string {
+    return this.native.projectId;
+  }
+
+  get isEmulator(): boolean {
+    return this.native.isEmulator;
+  }
+
+  topicPath(topic: string): string {
+    return `projects/${this.native.projectId}/topics/${topic}`;
+  }
+
+  subscriptionPath(subscription: string): string {
+    return `projects/${this.native.projectId}/subscriptions/${subscription}`;
+  }
+
+  async createTopic(topic: string): Promise<void> {
+    await this.native.createTopic(topic);
+  }
+
+  async createSubscription(
+    subscription: string,
+    topic: string,
+    settings: SubscriptionSettings,
+  ): Promise<void> {
+    await this.native.topic(topic).createSubscription(subscription, {
+      ackDeadlineSeconds: settings.ackDeadlineSeconds,
+      // A job queue must not disappear after 31 days without consumers (the default policy).
+      expirationPolicy: {},
+      ...(settings.enableMessageOrdering ? { enableMessageOrdering: true } : {}),
+      ...(settings.deadLetterPolicy ? { deadLetterPolicy: settings.deadLetterPolicy } : {}),
+    });
+  }
+
+  async getAckDeadlineSeconds(subscription: string): Promise<number> {
+    const [metadata] = await this.native.subscription(subscription).getMetadata();
+    return Number(metadata.ackDeadlineSeconds ?? 10);
+  }
+
+  async deleteSubscription(subscription: string): Promise<void> {
+    await this.native.subscription(subscription).delete();
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    await this.native.topic(topic).delete();
+  }
+
+  async publish(
+    topic: string,
+    messages: readonly OutgoingPubSubMessage[],
+  ): Promise<readonly ({ ok: true; id: string } | { ok: false; error: unknown })[]> {
+    const native = this.#topic(topic);
+    return Promise.all(
+      messages.map(async (message) => {
+        try {
+          const id = await native.publishMessage({
+            data: Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength),
+            attributes: { ...message.attributes },
+            ...(message.orderingKey !== undefined ? { orderingKey: message.orderingKey } : {}),
+          });
+          return { ok: true as const, id };
+        } catch (error) {
+          // After a failed ordered publish the SDK refuses that key until told to resume.
+          if (message.orderingKey !== undefined) native.resumePublishing(message.orderingKey);
+          return { ok: false as const, error };
+        }
+      }),
+    );
+  }
+
+  async pull(
+    subscription: string,
+    max: number,
+    options: { wait: boolean; signal: AbortSignal },
+  ): Promise<PulledMessage[]> {
+    if (options.signal.aborted) return [];
+    const client = await this.#subscriberClient();
+    const call = client.pull({
+      subscription: this.subscriptionPath(subscription),
+      maxMessages: max,
+      // Deprecated for production use, where the call long-polls; an emulator is polled instead.
+      returnImmediately: !options.wait,
+    }) as Promise<[{ receivedMessages?: unknown[] | null }, ...unknown[]]> & { cancel?: () => void };
+    const onAbort = () => call.cancel?.();
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [response] = await call;
+      return (response.receivedMessages ?? []).map(toPulled);
+    } catch (error) {
+      if (options.signal.aborted) return [];
+      throw error;
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async acknowledge(subscription: string, ackIds: readonly string[]): Promise<void> {
+    const client = await this.#subscriberClient();
+    const path = this.subscriptionPath(subscription);
+    for (let i = 0; i < ackIds.length; i += MAX_IDS_PER_REQUEST) {
+      await client.acknowledge({ subscription: path, ackIds: ackIds.slice(i, i + MAX_IDS_PER_REQUEST) });
+    }
+  }
+
+  async modifyAckDeadline(subscription: string, ackIds: readonly string[], seconds: number): Promise<void> {
+    const client = await this.#subscriberClient();
+    const path = this.subscriptionPath(subscription);
+    for (let i = 0; i < ackIds.length; i += MAX_IDS_PER_REQUEST) {
+      await client.modifyAckDeadline({
+        subscription: path,
+        ackIds: ackIds.slice(i, i + MAX_IDS_PER_REQUEST),
+        ackDeadlineSeconds: seconds,
+      });
+    }
+  }
+
+  /** Flushes pending publishes, then closes what this object opened. */
+  async close(options: { flush: boolean } = { flush: true }): Promise<void> {
+    if (options.flush) await Promise.all([...this.#topics.values()].map((topic) => topic.flush()));
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    if (subscriber) await (await subscriber).close();
+    if (this.#ownsClient) await this.native.close();
+  }
+
+  #topic(name: string): Topic {
+    let topic = this.#topics.get(name);
+    if (topic === undefined) {
+      topic = this.native.topic(name, { messageOrdering: true, batching: BATCHING });
+      this.#topics.set(name, topic);
+    }
+    return topic;
+  }
+
+  #subscriberClient(): Promise<v1.SubscriberClient> {
+    // getClientConfig() carries the user's credentials, project and emulator settings.
+    this.#subscriber ??= this.native
+      .getClientConfig()
+      .then(
+        (config) => new v1.SubscriberClient(config as ConstructorParameters<typeof v1.SubscriberClient>[0]),
+      );
+    return this.#subscriber;
+  }
+}
+
+interface RawReceived {
+  ackId?: string | null;
+  deliveryAttempt?: number | null;
+  message?: {
+    messageId?: string | null;
+    data?: Uint8Array | string | null;
+    attributes?: Record<string, string> | null;
+    orderingKey?: string | null;
+    publishTime?: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null;
+  } | null;
+}
+
+function toPulled(raw: unknown): PulledMessage {
+  const received = raw as RawReceived;
+  const message = received.message ?? {};
+  const data = message.data ?? new Uint8Array(0);
+  const seconds = Number(String(message.publishTime?.seconds ?? 0));
+  const nanos = message.publishTime?.nanos ?? 0;
+  return {
+    ackId: received.ackId ?? '',
+    deliveryAttempt: received.deliveryAttempt ?? 0,
+    messageId: message.messageId ?? '',
+    data: typeof data === 'string' ? Buffer.from(data, 'base64') : data,
+    attributes: message.attributes ?? {},
+    ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
+    publishTime: seconds * 1_000 + Math.floor(nanos / 1_000_000),
+  };
+}

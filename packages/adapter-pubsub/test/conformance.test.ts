@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import type { PubSub } from '@google-cloud/pubsub';
+import { type ConformanceHarness, runConformance } from '@polyqueue/conformance';
+import { connect } from '@polyqueue/core';
+import { afterAll, describe, it } from 'vitest';
+import { deleteProject, PSTEST_HOST, pullOne, requirePstest } from './pstest.js';
+
+await requirePstest();
+
+// One project per run: the fake keeps everything in memory, and afterAll deletes it all.
+const project = `pqc-${randomBytes(4).toString('hex')}`;
+// The fake is started with a 1 s minimum ack deadline (Pub/Sub's is 10 s), so leases can be short.
+const url = `pubsub://${project}?emulator_host=${PSTEST_HOST}&min_lease_ms=1000`;
+
+const probe = await connect(url);
+const capabilities = probe.capabilities;
+await probe.close();
+
+const deliveryAttempt =
+  'pstest ignores dead-letter policies and always reports deliveryAttempt 0, so a delivery lost in a crash is not counted by the next consumer';
+
+const harness: ConformanceHarness = {
+  name: `pubsub (pstest at ${PSTEST_HOST})`,
+  capabilities,
+  url,
+  timeScale: 1,
+  deviations: { L3: deliveryAttempt, R6: deliveryAttempt },
+  connect: (options = {}) => connect(url, options),
+  publishNative: async (broker, queue, message) => {
+    await broker
+      .native<PubSub>()
+      .topic(queue)
+      .publishMessage({ data: Buffer.from(message.body), attributes: { ...message.headers } });
+  },
+  consumeNative: async (broker, queue) => {
+    const message = await pullOne(broker.native<PubSub>(), queue);
+    return message && { body: new Uint8Array(message.data), headers: message.attributes };
+  },
+};
+
+runConformance(harness, { describe, it, skip: it.skip, afterAll });
+
+afterAll(() => deleteProject(project), 60_000);
