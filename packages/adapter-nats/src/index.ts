@@ -1,1 +1,46 @@
-export {};
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { AdapterModule } from '@polyqueue/core/driver';
+import { NatsDriver } from './nats-driver.js';
+import { DEFAULT_SETTINGS, type NatsSettings, settingsFromUrl, URL_PARAMETERS } from './nats-options.js';
+import { SdkClient } from './sdk-client.js';
+
+export type { NatsClient } from './nats-client.js';
+export { NatsDriver } from './nats-driver.js';
+export { NatsInvalidHeaderError, NatsStreamMissingError } from './nats-errors.js';
+export { FORWARDER_CONSUMER, queueNames, WORKER_CONSUMER } from './nats-names.js';
+export { DEFAULT_SETTINGS, type NatsSettings } from './nats-options.js';
+
+/**
+ * A driver on a connection the application already has (it stays the application's: closing the
+ * broker closes it too). `connect({ driver: await createNatsDriver({ connection: nc }) })`.
+ */
+export async function createNatsDriver(options: {
+  readonly connection: NatsConnection;
+  readonly settings?: Partial<NatsSettings>;
+}): Promise<NatsDriver> {
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const client = await SdkClient.create(options.connection, settings.apiTimeoutMs);
+  return new NatsDriver({ client, settings });
+}
+
+/** `nats://[user:pass@|token@]host[:port][?stream_prefix=pq&...]`; see README "URL". */
+export const adapter: AdapterModule = {
+  schemes: ['nats'],
+  parameters: URL_PARAMETERS,
+  async createDriver({ url, params }) {
+    const { settings, connection } = settingsFromUrl(url, params);
+    const nc = await connect({
+      servers: connection.servers,
+      name: connection.name,
+      ...(connection.user !== undefined ? { user: connection.user } : {}),
+      ...(connection.pass !== undefined ? { pass: connection.pass } : {}),
+      ...(connection.token !== undefined ? { token: connection.token } : {}),
+      // Reconnect for as long as the process lives: workers resume by themselves.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: settings.apiTimeoutMs,
+    });
+    const client = await SdkClient.create(nc, settings.apiTimeoutMs);
+    return new NatsDriver({ client, settings });
+  },
+};

@@ -1,0 +1,240 @@
+import type {
+  Capabilities,
+  DeadLetterStore,
+  Driver,
+  ErrorCode,
+  OutgoingMessage,
+  QueueStats,
+  QueueTopology,
+  Receiver,
+  ReceiverOptions,
+  SendOutcome,
+} from '@polyqueue/core/driver';
+import type { NatsClient, PubAck } from './nats-client.js';
+import { NatsDeadLetterStore } from './nats-dead-letters.js';
+import { NatsStreamMissingError, natsErrorCode } from './nats-errors.js';
+import { FORWARDER_CONSUMER, WORKER_CONSUMER } from './nats-names.js';
+import type { NatsSettings } from './nats-options.js';
+import { NatsReceiver } from './nats-receiver.js';
+import { jobHeaders } from './nats-wire.js';
+import { type QueueContext, queueContext } from './queue-context.js';
+import { QueueServices } from './queue-services.js';
+
+/**
+ * MaxDeliver = maxAttempts + this. The core dead-letters on delivery maxAttempts + 1 (attempts
+ * used up by crashes, R6); the margin gives it that delivery and one more before the server's
+ * MAX_DELIVERIES safety net takes over.
+ */
+export const MAX_DELIVER_MARGIN = 2;
+/** AckWait of the forwarder consumer: how long a crashed forwarder holds a due job back. */
+export const FORWARDER_ACK_WAIT_MS = 10_000;
+/** Room kept in max_payload for polyqueue's headers (metadata and dead-letter record). */
+export const HEADER_RESERVE_BYTES = 8 * 1024;
+
+export interface NatsDriverOptions {
+  readonly client: NatsClient;
+  readonly settings: NatsSettings;
+  /** Wall clock; tests may pass their own. */
+  readonly now?: () => number;
+}
+
+/** The NATS JetStream driver. See README.md for the native entities it creates. */
+export class NatsDriver implements Driver {
+  readonly name = 'nats';
+  readonly capabilities: Capabilities;
+  readonly #client: NatsClient;
+  readonly #settings: NatsSettings;
+  readonly #now: () => number;
+  readonly #services = new QueueServices();
+  readonly #contexts = new Map<string, QueueContext>();
+  #state: 'open' | 'closed' | 'dead' = 'open';
+
+  constructor(options: NatsDriverOptions) {
+    this.#client = options.client;
+    this.#settings = options.settings;
+    this.#now = options.now ?? Date.now;
+    this.capabilities = natsCapabilities(options.client, options.settings);
+  }
+
+  async provision(topology: QueueTopology): Promise<void> {
+    const { client, names, deadLetterNames } = this.#context(topology);
+    const duplicateWindowMs = this.#settings.dedupWindowMs;
+    await Promise.all([
+      client.ensureStream({ name: names.stream, subject: names.subject, duplicateWindowMs }),
+      client.ensureStream({ name: names.delayStream, subject: names.delaySubject, duplicateWindowMs }),
+      client.ensureStream({
+        name: deadLetterNames.stream,
+        subject: deadLetterNames.subject,
+        duplicateWindowMs,
+      }),
+    ]);
+    await Promise.all([
+      client.ensureConsumer({
+        stream: names.stream,
+        name: WORKER_CONSUMER,
+        filterSubject: names.subject,
+        ackWaitMs: topology.leaseMs,
+        maxDeliver: topology.maxAttempts + MAX_DELIVER_MARGIN,
+      }),
+      client.ensureConsumer({
+        stream: names.delayStream,
+        name: FORWARDER_CONSUMER,
+        filterSubject: names.delaySubject,
+        ackWaitMs: FORWARDER_ACK_WAIT_MS,
+        maxDeliver: -1,
+      }),
+    ]);
+  }
+
+  /**
+   * Publishes every message at once and awaits the stream's acks. A job due later goes to the
+   * delay stream, whose forwarder moves it when due. `dedupId` is the `Nats-Msg-Id`.
+   */
+  async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    const queue = this.#context(topology);
+    const { client, names } = queue;
+    const now = this.#now();
+    const subjects = messages.map((m) =>
+      (m.meta.notBefore ?? 0) > now ? names.delaySubject : names.subject,
+    );
+    const acks = await Promise.allSettled(
+      messages.map(async (message, i) =>
+        client.publish(subjects[i]!, message.body, {
+          headers: jobHeaders(message.attributes, message.meta),
+          ...(message.meta.dedupId !== undefined ? { msgId: message.meta.dedupId } : {}),
+        }),
+      ),
+    );
+    await this.#failIfStreamMissing(queue, acks, subjects);
+    return Promise.all(
+      acks.map(async (ack, i): Promise<SendOutcome> => {
+        if (ack.status === 'rejected') return { ok: false, error: ack.reason };
+        if (!ack.value.duplicate) return OK;
+        const stream = subjects[i] === names.subject ? names.stream : names.delayStream;
+        return this.#duplicateOutcome(stream, ack.value);
+      }),
+    );
+  }
+
+  receiver(topology: QueueTopology, _options: ReceiverOptions): Receiver {
+    // The lease is the consumer's AckWait, set from topology.leaseMs at provision; the worker's
+    // bound (maxUnsettled) is the size of each pull, which receive() is given as `max`.
+    return new NatsReceiver(this.#context(topology), this.#services);
+  }
+
+  deadLetters(topology: QueueTopology): DeadLetterStore {
+    return new NatsDeadLetterStore(this.#context(topology));
+  }
+
+  /**
+   * ready = not yet delivered by the work consumer; inFlight = delivered and unacked (this
+   * includes retries waiting out a NAK delay); delayed = in the delay stream; deadLettered = in
+   * the dead-letter stream.
+   */
+  async stats(topology: QueueTopology): Promise<QueueStats> {
+    const { client, names, deadLetterNames } = this.#context(topology);
+    const count = (stream: string) =>
+      client.streamState(stream).then(
+        (state) => state.messages,
+        (error: unknown) => {
+          if (natsErrorCode(error) === 'NotFound') return 0;
+          throw error;
+        },
+      );
+    const [consumer, delayed, deadLettered] = await Promise.all([
+      client.consumerState(names.stream, WORKER_CONSUMER),
+      count(names.delayStream),
+      count(deadLetterNames.stream),
+    ]);
+    return { ready: consumer.pending, delayed, inFlight: consumer.ackPending, deadLettered };
+  }
+
+  errorCode(error: unknown): ErrorCode {
+    return natsErrorCode(error);
+  }
+
+  /** The `NatsConnection` from `@nats-io/transport-node`. */
+  native(): unknown {
+    return this.#client.native();
+  }
+
+  async close(mode: 'graceful' | 'abandon'): Promise<void> {
+    if (this.#state !== 'open') return;
+    this.#state = mode === 'graceful' ? 'closed' : 'dead';
+    if (mode === 'abandon') {
+      // As if the process died: drop the socket first, so nothing is handed back or settled.
+      await this.#client.close('abandon');
+      await this.#services.stopAll();
+      return;
+    }
+    await this.#services.stopAll();
+    await this.#client.close('graceful');
+  }
+
+  #context(topology: QueueTopology): QueueContext {
+    let context = this.#contexts.get(topology.name);
+    if (context === undefined || context.topology !== topology) {
+      context = queueContext(
+        {
+          client: this.#client,
+          settings: this.#settings,
+          now: this.#now,
+          alive: () => this.#state === 'open',
+        },
+        topology,
+      );
+      this.#contexts.set(topology.name, context);
+    }
+    return context;
+  }
+
+  /**
+   * A publish to a subject no stream listens on gets "no responders", which also happens while
+   * JetStream is restarting. Only the stream's absence makes it NotFound (never a silent drop);
+   * otherwise the per-message errors stay, retryable.
+   */
+  async #failIfStreamMissing(
+    queue: QueueContext,
+    acks: readonly PromiseSettledResult<PubAck>[],
+    subjects: readonly string[],
+  ): Promise<void> {
+    const index = acks.findIndex((ack) => ack.status === 'rejected' && isNoResponders(ack.reason));
+    if (index < 0) return;
+    const stream = subjects[index] === queue.names.subject ? queue.names.stream : queue.names.delayStream;
+    try {
+      await queue.client.streamState(stream);
+    } catch (error) {
+      if (natsErrorCode(error) === 'NotFound')
+        throw new NatsStreamMissingError(stream, { cause: (acks[index] as PromiseRejectedResult).reason });
+    }
+  }
+
+  /** The kept job's id, read from the stream where the broker can still show it. */
+  async #duplicateOutcome(stream: string, ack: PubAck): Promise<SendOutcome> {
+    const kept = await this.#client.getMessage(stream, ack.seq).catch(() => undefined);
+    const id = kept?.headers['pq-id'];
+    return id === undefined ? OK : { ok: true, duplicateOf: id };
+  }
+}
+
+const OK: SendOutcome = Object.freeze({ ok: true });
+
+function isNoResponders(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'JetStreamNotEnabled' || name === 'NoResponders';
+}
+
+export function natsCapabilities(client: NatsClient, settings: NatsSettings): Capabilities {
+  return {
+    maxMessageBytes: client.maxPayload - HEADER_RESERVE_BYTES,
+    maxBatchSize: 1_000,
+    // Before 2.12 nothing delays a first delivery natively: every delay takes the delay stream.
+    maxNativeDelayMs: 0,
+    lease: { expires: true, extendable: true, minMs: 1_000, maxMs: 12 * 3_600_000 },
+    ordering: false,
+    dedup: { windowMs: settings.dedupWindowMs },
+    nativeDeadLetter: false,
+    stats: true,
+    timing: { granularityMs: 1, toleranceMs: 250 },
+  };
+}

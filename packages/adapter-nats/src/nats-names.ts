@@ -1,0 +1,58 @@
+/**
+ * Logical queue names → native JetStream names. Stream names may not contain `.`, `*`, `>`,
+ * whitespace or path separators, and subject tokens may not contain `.`, `*`, `>` or whitespace,
+ * while logical names may (the default dead-letter queue of `orders` is `orders.dlq`). So every
+ * character outside `[A-Za-z0-9-]` is escaped as `_` plus two lowercase hex digits per UTF-8 byte:
+ * the mapping is injective and readable for ordinary names (`orders.dlq` → `orders_2edlq`).
+ *
+ * The role marker (`Q` for a queue, `D` for its delay stream) sits before the encoded name, so no
+ * logical name can make one queue's delay stream collide with another queue.
+ */
+export interface QueueNames {
+  /** WorkQueue stream holding the queue's ready jobs: `<prefix>_Q_<name>`. */
+  readonly stream: string;
+  /** The only subject of that stream: `<prefix>.q.<name>`. */
+  readonly subject: string;
+  /** WorkQueue stream holding jobs that wait for a delay or a long backoff: `<prefix>_D_<name>`. */
+  readonly delayStream: string;
+  /** `<prefix>.d.<name>`. */
+  readonly delaySubject: string;
+}
+
+/** The durable pull consumer every worker of a queue shares. */
+export const WORKER_CONSUMER = 'pq-worker';
+/** The durable pull consumer every forwarder of a delay stream shares. */
+export const FORWARDER_CONSUMER = 'pq-forwarder';
+
+const PREFIX_PATTERN = /^[A-Za-z0-9-]+$/;
+
+export function isValidPrefix(prefix: string): boolean {
+  return PREFIX_PATTERN.test(prefix);
+}
+
+export function encodeName(name: string): string {
+  let out = '';
+  for (const char of name) {
+    if (/[A-Za-z0-9-]/.test(char)) {
+      out += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, 'utf8')) out += `_${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export function queueNames(prefix: string, name: string): QueueNames {
+  const encoded = encodeName(name);
+  return {
+    stream: `${prefix}_Q_${encoded}`,
+    subject: `${prefix}.q.${encoded}`,
+    delayStream: `${prefix}_D_${encoded}`,
+    delaySubject: `${prefix}.d.${encoded}`,
+  };
+}
+
+/** The advisory the server publishes when a message of `stream` used up the consumer's MaxDeliver. */
+export function maxDeliveriesAdvisory(stream: string, consumer: string): string {
+  return `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`;
+}

@@ -1,0 +1,251 @@
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StoredMsg,
+} from '@nats-io/jetstream';
+import { headers as createHeaders, type MsgHdrs, type NatsConnection, nanos } from '@nats-io/transport-node';
+import type {
+  ConsumerSpec,
+  ConsumerState,
+  HeaderMap,
+  NatsClient,
+  PubAck,
+  PublishOptions,
+  PullBatch,
+  ReceivedMessage,
+  StoredMessage,
+  StreamSpec,
+  StreamState,
+} from './nats-client.js';
+
+/** JetStream API codes meaning "that message is already gone". */
+const MESSAGE_GONE = new Set([10037, 10057]);
+/** JetStream API code: a stream with that name exists. */
+const STREAM_NAME_IN_USE = 10058;
+
+/** NatsClient over `@nats-io/transport-node` + `@nats-io/jetstream` (3.x). */
+export class SdkClient implements NatsClient {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #consumers = new Map<string, Consumer>();
+  readonly #reconnectListeners = new Set<() => void>();
+
+  private constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager) {
+    this.#nc = nc;
+    this.#js = js;
+    this.#jsm = jsm;
+    void this.#watchStatus();
+  }
+
+  /**
+   * Wraps a connection. `apiTimeoutMs` bounds every JetStream request and publish: while the
+   * connection is down they would otherwise wait for exactly that long anyway, and the error then
+   * is a retryable TimeoutError rather than a hang.
+   */
+  static async create(nc: NatsConnection, apiTimeoutMs: number): Promise<SdkClient> {
+    const jsm = await jetstreamManager(nc, { timeout: apiTimeoutMs });
+    return new SdkClient(nc, jetstream(nc, { timeout: apiTimeoutMs }), jsm);
+  }
+
+  get serverVersion(): string {
+    return this.#nc.info?.version ?? '0.0.0';
+  }
+
+  get maxPayload(): number {
+    return this.#nc.info?.max_payload ?? 1_048_576;
+  }
+
+  async publish(subject: string, data: Uint8Array, options: PublishOptions): Promise<PubAck> {
+    const ack = await this.#js.publish(subject, data, {
+      headers: toMsgHdrs(options.headers),
+      ...(options.msgId !== undefined ? { msgID: options.msgId } : {}),
+    });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    const config = {
+      subjects: [spec.subject],
+      duplicate_window: nanos(spec.duplicateWindowMs),
+    };
+    try {
+      await this.#jsm.streams.add({
+        name: spec.name,
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        ...config,
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code !== STREAM_NAME_IN_USE) throw error;
+      // Another process (or an earlier run) made it: bring over only what polyqueue owns.
+      const info = await this.#jsm.streams.info(spec.name);
+      const current = info.config;
+      if (current.subjects?.[0] !== spec.subject || current.duplicate_window !== config.duplicate_window)
+        await this.#jsm.streams.update(spec.name, config);
+    }
+  }
+
+  async ensureConsumer(spec: ConsumerSpec): Promise<void> {
+    // On 2.9+ creating an existing durable with a changed (updatable) config updates it.
+    await this.#jsm.consumers.add(spec.stream, {
+      durable_name: spec.name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(spec.ackWaitMs),
+      max_deliver: spec.maxDeliver,
+      // NAKed-with-delay messages count as ack-pending: a finite limit would let many waiting
+      // retries starve new work. Each worker bounds what it takes itself.
+      max_ack_pending: -1,
+      filter_subject: spec.filterSubject,
+    });
+    this.#consumers.delete(`${spec.stream}/${spec.name}`);
+  }
+
+  async streamState(stream: string): Promise<StreamState> {
+    const { state } = await this.#jsm.streams.info(stream);
+    return { messages: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq };
+  }
+
+  async consumerState(stream: string, consumer: string): Promise<ConsumerState> {
+    const info = await this.#jsm.consumers.info(stream, consumer);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending };
+  }
+
+  async getMessage(stream: string, seq: number): Promise<StoredMessage | undefined> {
+    const stored = await this.#jsm.streams.getMessage(stream, { seq });
+    return stored ? fromStored(stored) : undefined;
+  }
+
+  async deleteMessage(stream: string, seq: number): Promise<void> {
+    try {
+      await this.#jsm.streams.deleteMessage(stream, seq, false);
+    } catch (error) {
+      // Deleting what is already gone (another process redrove it) is done, not failed.
+      if (!MESSAGE_GONE.has((error as { code?: number }).code ?? 0)) throw error;
+    }
+  }
+
+  async purge(stream: string): Promise<number> {
+    return (await this.#jsm.streams.purge(stream)).purged;
+  }
+
+  async pull(
+    stream: string,
+    consumerName: string,
+    options: { maxMessages: number; expiresMs: number },
+  ): Promise<PullBatch> {
+    const key = `${stream}/${consumerName}`;
+    let consumer = this.#consumers.get(key);
+    if (consumer === undefined) {
+      consumer = await this.#js.consumers.get(stream, consumerName);
+      this.#consumers.set(key, consumer);
+    }
+    let messages: Awaited<ReturnType<Consumer['fetch']>>;
+    try {
+      messages = await consumer.fetch({ max_messages: options.maxMessages, expires: options.expiresMs });
+    } catch (error) {
+      this.#consumers.delete(key);
+      throw error;
+    }
+    const iterator = messages[Symbol.asyncIterator]();
+    return {
+      next: async () => {
+        const result = await iterator.next();
+        return result.done ? undefined : fromJsMsg(result.value);
+      },
+      buffered: () => messages.getPending(),
+      stop: () => messages.stop(),
+    };
+  }
+
+  subscribe(subject: string, onMessage: (data: Uint8Array) => void): () => void {
+    const subscription = this.#nc.subscribe(subject, {
+      callback: (error, message) => {
+        if (!error) onMessage(message.data);
+      },
+    });
+    return () => subscription.unsubscribe();
+  }
+
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => this.#reconnectListeners.delete(listener);
+  }
+
+  async close(mode: 'graceful' | 'abandon'): Promise<void> {
+    if (this.#nc.isClosed()) return;
+    if (mode === 'abandon') {
+      await this.#nc.close();
+      return;
+    }
+    // drain() flushes what is pending; if the server is gone it cannot, so it is bounded.
+    const drained = this.#nc.drain().catch(() => undefined);
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref());
+    await Promise.race([drained, timer]);
+    if (!this.#nc.isClosed()) await this.#nc.close();
+  }
+
+  native(): NatsConnection {
+    return this.#nc;
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      if (status.type === 'reconnect') for (const listener of this.#reconnectListeners) listener();
+    }
+  }
+}
+
+function toMsgHdrs(map: HeaderMap): MsgHdrs {
+  const hdrs = createHeaders();
+  for (const [name, value] of Object.entries(map)) hdrs.set(name, value);
+  return hdrs;
+}
+
+function fromMsgHdrs(hdrs: MsgHdrs | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  if (!hdrs) return map;
+  for (const name of hdrs.keys()) map[name] = hdrs.get(name);
+  return map;
+}
+
+function fromStored(stored: StoredMsg): StoredMessage {
+  return {
+    data: stored.data,
+    headers: fromMsgHdrs(stored.header),
+    streamSequence: stored.seq,
+    native: stored,
+  };
+}
+
+function fromJsMsg(msg: JsMsg): ReceivedMessage {
+  return {
+    data: msg.data,
+    headers: fromMsgHdrs(msg.headers),
+    streamSequence: msg.seq,
+    deliveryCount: msg.info.deliveryCount,
+    native: msg,
+    // Protocol messages without a reply: on a closed connection they are lost, and the server
+    // redelivers after AckWait, which is the documented outcome, not an error to raise.
+    ack: () => quietly(() => msg.ack()),
+    nak: (delayMs) => quietly(() => msg.nak(delayMs)),
+    working: () => quietly(() => msg.working()),
+  };
+}
+
+function quietly(settle: () => void): void {
+  try {
+    settle();
+  } catch {
+    // see fromJsMsg
+  }
+}

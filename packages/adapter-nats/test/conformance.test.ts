@@ -1,0 +1,48 @@
+import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { runConformance } from '@polyqueue/conformance';
+import { connect } from '@polyqueue/core';
+import { afterAll, describe, it } from 'vitest';
+import { queueNames, WORKER_CONSUMER } from '../src/index.js';
+import { deleteStreams, NATS_URL, rawConnection, runPrefix } from './nats-server.js';
+
+// Every stream of this run lives under one prefix, deleted at the end.
+const prefix = runPrefix('conf');
+const url = `${NATS_URL}?stream_prefix=${prefix}`;
+
+const raw = await rawConnection(); // an unreachable server fails here, loudly
+const js = jetstream(raw);
+const probe = await connect(url);
+const { capabilities } = probe;
+await probe.close();
+
+runConformance(
+  {
+    name: 'nats (nats-server JetStream)',
+    url,
+    capabilities,
+    timeScale: 1,
+    connect: (options = {}) => connect(url, options),
+    publishNative: async (_broker, queue, message) => {
+      const hdrs = natsHeaders();
+      for (const [name, value] of Object.entries(message.headers)) hdrs.set(name, value);
+      await js.publish(queueNames(prefix, queue).subject, message.body, { headers: hdrs });
+    },
+    // A native consumer of a WorkQueue stream binds to the queue's durable consumer.
+    consumeNative: async (_broker, queue) => {
+      const consumer = await js.consumers.get(queueNames(prefix, queue).stream, WORKER_CONSUMER);
+      const message = await consumer.next({ expires: 2_000 });
+      if (!message) return undefined;
+      message.ack();
+      const headers: Record<string, string> = {};
+      for (const name of message.headers?.keys() ?? []) headers[name] = message.headers!.get(name);
+      return { body: message.data, headers };
+    },
+  },
+  { describe, it, skip: it.skip, afterAll },
+);
+
+afterAll(async () => {
+  await raw.close().catch(() => undefined);
+  await deleteStreams(prefix);
+}, 60_000);
