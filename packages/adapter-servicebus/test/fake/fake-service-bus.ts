@@ -155,7 +155,7 @@ export class FakeServiceBus {
     const entity = this.entityOrThrow(name);
     const list = subQueue ? entity.deadLetter : entity.active;
     const stored = list.find((s) => s.lock?.token === message.lockToken);
-    if (!stored || !stored.lock || stored.lock.until <= this.clock.now()) {
+    if (!stored?.lock || stored.lock.until <= this.clock.now()) {
       throw new ServiceBusError(
         'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.',
         'MessageLockLost',
