@@ -48,14 +48,21 @@ describe('servicebus URLs', () => {
 
   it('reads parameters, and rejects bad values with a ConfigError naming them', () => {
     expect(
-      settingsFromParams(context('servicebus://ns.servicebus.windows.net?queue_prefix=prod-&dedup_window_ms=600000')),
+      settingsFromParams(
+        context('servicebus://ns.servicebus.windows.net?queue_prefix=prod-&dedup_window_ms=600000'),
+      ),
     ).toEqual({ queuePrefix: 'prod-', sessions: false, dedupWindowMs: 600_000, maxMessageBytes: 245_760 });
-    expect(() => settingsFromParams(context('servicebus://ns?dedup_window_ms=1000'))).toThrow(/dedup_window_ms/);
+    expect(() => settingsFromParams(context('servicebus://ns?dedup_window_ms=1000'))).toThrow(
+      /dedup_window_ms/,
+    );
     expect(() => settingsFromParams(context('servicebus://ns?max_message_bytes=-1'))).toThrow(ConfigError);
   });
 
   it('connect() rejects a URL without a namespace, or with a path, as a ConfigError without the key', async () => {
-    for (const url of [`servicebus://Root:${encodeURIComponent(KEY)}@/`, 'servicebus://ns.servicebus.windows.net/queue']) {
+    for (const url of [
+      `servicebus://Root:${encodeURIComponent(KEY)}@/`,
+      'servicebus://ns.servicebus.windows.net/queue',
+    ]) {
       const error = await connect(url, { adapters: { servicebus: adapter } }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       expect(inspect(error, { depth: 5 })).not.toContain(KEY);
