@@ -44,6 +44,14 @@ const MAX_BATCH = 1_000;
 const DELAY_ACK_DEADLINE_S = 60;
 const DEAD_LETTER_ACK_DEADLINE_S = 60;
 
+/** Which driver a PubSub client belongs to, so that a push handler can find it from `broker.native()`. */
+const driversByClient = new WeakMap<object, PubSubDriver>();
+
+/** The driver of a broker connected with `pubsub://` (or `createPubSubDriver`), by its native client. */
+export function driverOf(native: unknown): PubSubDriver | undefined {
+  return typeof native === 'object' && native !== null ? driversByClient.get(native) : undefined;
+}
+
 /**
  * Google Cloud Pub/Sub. A queue is a topic and one subscription shared by its workers, plus a
  * delay path (`.delay`) and a dead-letter queue (`.dlq`): see the README for names and semantics.
@@ -71,6 +79,7 @@ export class PubSubDriver implements Driver {
         return driver.#state === 'open';
       },
     };
+    driversByClient.set(api.native, this);
     this.capabilities = {
       maxMessageBytes: MAX_MESSAGE_BYTES,
       maxBatchSize: MAX_BATCH,
