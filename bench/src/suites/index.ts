@@ -1,5 +1,6 @@
 import type { Suite } from '../suite.js';
 import { memorySuite } from './memory.js';
+import { pubsubSuite } from './pubsub.js';
 
 /** Every suite, in run order. Adapters append theirs (amqp, nats, sqs...) and peers (bullmq...). */
-export const suites: readonly Suite[] = [memorySuite];
+export const suites: readonly Suite[] = [memorySuite, pubsubSuite];

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'node:net';
+import { PubSub } from '@google-cloud/pubsub';
+import { type Broker, connect } from '@polyqueue/core';
+import { collectGarbage, rssMiB } from '../measure.js';
+import type { Row, Target } from '../report.js';
+import type { Suite, SuiteOptions } from '../suite.js';
+import type { Payload } from '../workload.js';
+import { type EndToEndCase, endToEnd } from './pubsub/end-to-end.js';
+import { rawStreamingPull, rawUnaryPull } from './pubsub/raw-clients.js';
+
+const HOST = '127.0.0.1';
+const PORT = 8085;
+/** The fake keeps every message it ever saw in memory and hands out about 1k messages/s per stream. */
+const MAX_JOBS = 20_000;
+const STREAM_BACKLOG_BATCHES = 5;
+const RAW_RATIO_TARGET: Target = { op: '>=', value: 0.9 };
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+async function reachable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: HOST, port: PORT });
+    socket.setTimeout(2_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** One topic + subscription per case, created the way the adapter does, on one throwaway project. */
+async function freshQueue(broker: Broker, label: string): Promise<string> {
+  const name = `bench-${label}-${randomBytes(3).toString('hex')}`;
+  await broker.queue(name, { leaseMs: 60_000 }).provision();
+  return name;
+}
+
+function polyqueueCase(broker: Broker, name: string, concurrency: number): EndToEndCase {
+  const queue = broker.queue<Payload>(name, { leaseMs: 60_000 });
+  return {
+    async produce(batch) {
+      const results = await queue.sendBatch(batch.map((job) => ({ payload: job })));
+      if (!results.every((result) => result.ok)) throw new Error('bench: a send failed');
+    },
+    consume(onJob) {
+      const worker = queue.process(
+        async (job) => {
+          onJob(job.payload);
+        },
+        { concurrency },
+      );
+      return { close: () => worker.close() };
+    },
+  };
+}
+
+async function median(times: number, run: () => Promise<{ seconds: number; p50: number; p99: number }>) {
+  const runs: { seconds: number; p50: number; p99: number }[] = [];
+  for (let i = 0; i < times; i++) {
+    collectGarbage();
+    runs.push(await run());
+  }
+  runs.sort((a, b) => a.seconds - b.seconds);
+  return runs[Math.floor(runs.length / 2)]!;
+}
+
+export const pubsubSuite: Suite = {
+  name: 'pubsub',
+  description: `the Pub/Sub adapter on Google's pstest fake (${HOST}:${PORT}), against raw @google-cloud/pubsub loops`,
+  async unavailable() {
+    return (await reachable())
+      ? undefined
+      : `the Pub/Sub fake is not running on ${HOST}:${PORT}: start it with scripts/services.sh up pstest`;
+  },
+  async run(o: SuiteOptions) {
+    process.env.METADATA_SERVER_DETECTION ??= 'none';
+    const rows: Row[] = [];
+    const add = (metric: string, subject: string, value: number, unit: string, extra?: Partial<Row>) =>
+      rows.push({ suite: 'pubsub', metric, subject, value, unit, ...extra });
+    const project = `bench-${randomBytes(4).toString('hex')}`;
+    const emulatorHost = `${HOST}:${PORT}`;
+    const pubsub = new PubSub({ projectId: project, apiEndpoint: emulatorHost });
+    const broker = await connect(`pubsub://${project}?emulator_host=${emulatorHost}`);
+    const jobs = Math.min(o.jobs, MAX_JOBS);
+    const maxUnsettled = o.concurrency * 2; // polyqueue's default prefetch equals the concurrency
+    const settings = { jobs, batchSize: o.batchSize, backlog: o.batchSize * STREAM_BACKLOG_BATCHES };
+    const measure = (label: string, make: (name: string) => EndToEndCase) =>
+      median(o.repeats, async () => {
+        const name = await freshQueue(broker, label);
+        const run = await endToEnd(make(name), settings);
+        return { seconds: run.seconds, p50: run.latency.percentile(50), p99: run.latency.percentile(99) };
+      });
+    try {
+      const note = `${count(jobs)} jobs, ${count(o.batchSize)} per publish batch, c=${o.concurrency}, ${maxUnsettled} unsettled at most`;
+      o.log(`pubsub: warming up`);
+      await endToEnd(rawUnaryPull(pubsub, await freshQueue(broker, 'warm-raw'), maxUnsettled), {
+        ...settings,
+        jobs: Math.min(jobs, 2_000),
+      });
+      await endToEnd(polyqueueCase(broker, await freshQueue(broker, 'warm-pq'), o.concurrency), {
+        ...settings,
+        jobs: Math.min(jobs, 2_000),
+      });
+      o.log(
+        `pubsub: end to end, ${count(jobs)} jobs, ${o.repeats}x each (raw streaming pull, raw unary pull, polyqueue)`,
+      );
+      const streaming = await measure('raw-stream', (name) => rawStreamingPull(pubsub, name, maxUnsettled));
+      const unary = await measure('raw-pull', (name) => rawUnaryPull(pubsub, name, maxUnsettled));
+      const rssBefore = rssMiB();
+      const pq = await measure('pq', (name) => polyqueueCase(broker, name, o.concurrency));
+      const metric = 'end to end (send + process)';
+      add(metric, 'polyqueue', jobs / pq.seconds, 'jobs/s', {
+        note: `${note}; sendBatch + worker, unary pull`,
+      });
+      add(metric, 'raw unary pull', jobs / unary.seconds, 'jobs/s', {
+        note: 'publishMessage; v1 pull, handle, acknowledge, repeat',
+      });
+      add(metric, 'raw streaming pull', jobs / streaming.seconds, 'jobs/s', {
+        note: "publishMessage; subscription.on('message') + ack, flowControl maxMessages",
+      });
+      const best = Math.max(jobs / unary.seconds, jobs / streaming.seconds);
+      add('polyqueue / best raw', 'polyqueue', jobs / pq.seconds / best, 'x', { target: RAW_RATIO_TARGET });
+      add('latency p50', 'polyqueue', pq.p50, 'ms', { note: 'send to handler start, every 100th job' });
+      add('latency p99', 'polyqueue', pq.p99, 'ms');
+      add('latency p50', 'raw unary pull', unary.p50, 'ms');
+      add('latency p99', 'raw unary pull', unary.p99, 'ms');
+      add('latency p50', 'raw streaming pull', streaming.p50, 'ms');
+      add('latency p99', 'raw streaming pull', streaming.p99, 'ms');
+      add('RSS after the polyqueue runs', 'polyqueue', rssMiB(), 'MiB', {
+        note: `${rssBefore.toFixed(0)} MiB before them; the whole bench process`,
+      });
+    } finally {
+      await broker.close();
+      await pubsub.close();
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,80 @@
+import { type PubSub, v1 } from '@google-cloud/pubsub';
+import type { Payload } from '../../workload.js';
+import type { Consumer, EndToEndCase } from './end-to-end.js';
+
+/** The publisher settings polyqueue's adapter uses, so that both sides publish alike. */
+const BATCHING = { maxMessages: 1_000, maxMilliseconds: 2 } as const;
+/** Idle poll interval of a unary pull loop against the emulator, as polyqueue's default. */
+const POLL_MS = 25;
+
+function publisher(pubsub: PubSub, topic: string): EndToEndCase['produce'] {
+  const native = pubsub.topic(topic, { batching: BATCHING });
+  return async (batch) => {
+    await Promise.all(batch.map((job) => native.publishMessage({ data: Buffer.from(JSON.stringify(job)) })));
+  };
+}
+
+/**
+ * The SDK's own way to consume: streaming pull with its lease manager, `maxUnsettled` messages
+ * outstanding, ack each message after its (no-op) handler.
+ */
+export function rawStreamingPull(pubsub: PubSub, name: string, maxUnsettled: number): EndToEndCase {
+  return {
+    produce: publisher(pubsub, name),
+    consume(onJob): Consumer {
+      const subscription = pubsub.subscription(name, {
+        flowControl: { maxMessages: maxUnsettled, allowExcessMessages: false },
+      });
+      subscription.on('message', (message) => {
+        onJob(JSON.parse(message.data.toString('utf8')) as Payload);
+        message.ack();
+      });
+      subscription.on('error', (error) => console.error('bench: raw streaming pull:', error));
+      return { close: () => subscription.close() };
+    },
+  };
+}
+
+/**
+ * What polyqueue's adapter does underneath, by hand: unary pull of up to `maxUnsettled` messages,
+ * run the handlers, acknowledge them in one request, repeat; poll every 25 ms when idle.
+ */
+export function rawUnaryPull(pubsub: PubSub, name: string, maxUnsettled: number): EndToEndCase {
+  return {
+    produce: publisher(pubsub, name),
+    consume(onJob): Consumer {
+      let running = true;
+      const client = pubsub.getClientConfig().then((config) => new v1.SubscriberClient(config as never));
+      const subscription = `projects/${pubsub.projectId}/subscriptions/${name}`;
+      const loop = (async () => {
+        const subscriber = await client;
+        while (running) {
+          const [response] = await subscriber.pull({
+            subscription,
+            maxMessages: maxUnsettled,
+            returnImmediately: true,
+          });
+          const received = response.receivedMessages ?? [];
+          if (received.length === 0) {
+            await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+            continue;
+          }
+          for (const message of received) {
+            onJob(JSON.parse(Buffer.from(message.message?.data ?? '').toString('utf8')) as Payload);
+          }
+          await subscriber.acknowledge({
+            subscription,
+            ackIds: received.map((message) => message.ackId ?? ''),
+          });
+        }
+      })();
+      return {
+        close: async () => {
+          running = false;
+          await loop;
+          await (await client).close();
+        },
+      };
+    },
+  };
+}
