@@ -1,57 +1,12 @@
 import { runConformance } from '@polyqueue/conformance';
-import { connect } from '@polyqueue/core';
 import { afterAll, describe, it } from 'vitest';
-import { deleteEntities, RABBITMQ_URL, rawConnection, runPrefix } from './rabbitmq.js';
+import { amqpHarness } from './amqp-harness.js';
+import { deleteEntities, rawConnection, runPrefix } from './rabbitmq.js';
 
-// Every queue and exchange of this run (the delay cascade too) lives under one prefix, deleted at
-// the end. Ten cascade levels hold up to 1,023 ms in one pass, so D2 (2.5 passes) and the 1.5 s
-// and 3 s delays of D3 and D4 also take the hop path.
-const prefix = runPrefix('conf');
-const url = `${RABBITMQ_URL}?queue_prefix=${prefix}&delay_levels=10`;
-
+const prefix = runPrefix('quorum');
 const raw = await rawConnection(); // an unreachable broker fails here, loudly
-const probe = await connect(url);
-const { capabilities } = probe;
-await probe.close();
 
-runConformance(
-  {
-    name: 'amqp (RabbitMQ, quorum queues)',
-    url,
-    capabilities,
-    timeScale: 1,
-    connect: (options = {}) => connect(url, options),
-    publishNative: async (_broker, queue, message) => {
-      const channel = await raw.createConfirmChannel();
-      try {
-        channel.sendToQueue(prefix + queue, Buffer.from(message.body), { headers: { ...message.headers } });
-        await channel.waitForConfirms();
-      } finally {
-        await channel.close();
-      }
-    },
-    consumeNative: async (_broker, queue) => {
-      const channel = await raw.createChannel();
-      try {
-        for (let tries = 0; tries < 20; tries++) {
-          const message = await channel.get(prefix + queue, { noAck: true });
-          if (message) {
-            const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(message.properties.headers ?? {})) {
-              headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-            }
-            return { body: new Uint8Array(message.content), headers };
-          }
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        return undefined;
-      } finally {
-        await channel.close();
-      }
-    },
-  },
-  { describe, it, skip: it.skip, afterAll },
-);
+runConformance(await amqpHarness(raw, prefix, 'quorum'), { describe, it, skip: it.skip, afterAll });
 
 afterAll(async () => {
   await raw.close().catch(() => undefined);

@@ -1,0 +1,57 @@
+import type { ConformanceHarness } from '@polyqueue/conformance';
+import { connect } from '@polyqueue/core';
+import type { ChannelModel } from 'amqplib';
+import type { QueueType } from '../src/amqp-options.js';
+import { RABBITMQ_URL } from './rabbitmq.js';
+
+/**
+ * The conformance harness on a real RabbitMQ. Every queue and exchange of a run (the delay
+ * cascade too) lives under one prefix, deleted at the end. Ten cascade levels hold up to 1,023 ms
+ * in one pass, so D2 (2.5 passes) and the 1.5 s and 3 s delays of D3 and D4 take the hop path.
+ * The plain native producer and consumer are a raw amqplib connection.
+ */
+export async function amqpHarness(
+  raw: ChannelModel,
+  prefix: string,
+  queueType: QueueType,
+): Promise<ConformanceHarness> {
+  const url = `${RABBITMQ_URL}?queue_prefix=${prefix}&delay_levels=10&queue_type=${queueType}`;
+  const probe = await connect(url);
+  const { capabilities } = probe;
+  await probe.close();
+  return {
+    name: `amqp (RabbitMQ, ${queueType} queues)`,
+    url,
+    capabilities,
+    timeScale: 1,
+    connect: (options = {}) => connect(url, options),
+    publishNative: async (_broker, queue, message) => {
+      const channel = await raw.createConfirmChannel();
+      try {
+        channel.sendToQueue(prefix + queue, Buffer.from(message.body), { headers: { ...message.headers } });
+        await channel.waitForConfirms();
+      } finally {
+        await channel.close();
+      }
+    },
+    consumeNative: async (_broker, queue) => {
+      const channel = await raw.createChannel();
+      try {
+        for (let tries = 0; tries < 20; tries++) {
+          const message = await channel.get(prefix + queue, { noAck: true });
+          if (message) {
+            const headers: Record<string, string> = {};
+            for (const [name, value] of Object.entries(message.properties.headers ?? {})) {
+              headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+            }
+            return { body: new Uint8Array(message.content), headers };
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return undefined;
+      } finally {
+        await channel.close();
+      }
+    },
+  };
+}
