@@ -1,0 +1,193 @@
+import type {
+  ConsumerSpec,
+  ConsumerState,
+  HeaderMap,
+  NatsClient,
+  PubAck,
+  PublishOptions,
+  PullBatch,
+  ReceivedMessage,
+  StoredMessage,
+  StreamSpec,
+  StreamState,
+} from '../src/nats-client.js';
+
+export interface Published {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: HeaderMap;
+  readonly msgId?: string;
+}
+
+class FakeError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * An in-process NatsClient: streams keyed by their one subject, deduplication by msgId, direct
+ * get and delete by sequence, and pull batches fed by the test. Every call that reaches the
+ * "server" is appended to `log`, so tests can assert order (publish before ack).
+ */
+export class FakeClient implements NatsClient {
+  readonly serverVersion = '2.9.10';
+  readonly maxPayload = 1_048_576;
+  readonly log: string[] = [];
+  readonly published: Published[] = [];
+  readonly streams = new Map<string, StreamSpec>();
+  readonly consumers = new Map<string, ConsumerSpec>();
+  readonly stored = new Map<string, Map<number, StoredMessage>>();
+  readonly #lastSeq = new Map<string, number>();
+  readonly #msgIds = new Map<string, number>();
+  readonly #ready = new Map<string, ReceivedMessage[]>();
+  readonly #subscriptions = new Map<string, (data: Uint8Array) => void>();
+  /** When set, a publish to that subject fails with this error. */
+  failPublishTo = new Map<string, Error>();
+
+  async publish(subject: string, data: Uint8Array, options: PublishOptions): Promise<PubAck> {
+    this.log.push(`publish ${subject}`);
+    const failure = this.failPublishTo.get(subject);
+    if (failure) throw failure;
+    const stream = [...this.streams.values()].find((spec) => spec.subject === subject);
+    if (!stream) throw new FakeError('JetStreamNotEnabled', 'jetstream is not enabled');
+    if (options.msgId !== undefined) {
+      const seen = this.#msgIds.get(`${stream.name}/${options.msgId}`);
+      if (seen !== undefined) return { seq: seen, duplicate: true };
+    }
+    const seq = (this.#lastSeq.get(stream.name) ?? 0) + 1;
+    this.#lastSeq.set(stream.name, seq);
+    if (options.msgId !== undefined) this.#msgIds.set(`${stream.name}/${options.msgId}`, seq);
+    this.published.push({
+      subject,
+      data,
+      headers: { ...options.headers },
+      ...(options.msgId !== undefined ? { msgId: options.msgId } : {}),
+    });
+    this.#messages(stream.name).set(seq, {
+      data,
+      headers: { ...options.headers },
+      streamSequence: seq,
+      native: undefined,
+    });
+    return { seq, duplicate: false };
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    this.log.push(`stream ${spec.name}`);
+    this.streams.set(spec.name, spec);
+  }
+
+  async ensureConsumer(spec: ConsumerSpec): Promise<void> {
+    this.log.push(`consumer ${spec.stream}/${spec.name}`);
+    this.consumers.set(`${spec.stream}/${spec.name}`, spec);
+  }
+
+  async streamState(stream: string): Promise<StreamState> {
+    if (!this.streams.has(stream)) throw new FakeError('StreamNotFoundError', 'stream not found', 10059);
+    const seqs = [...this.#messages(stream).keys()];
+    return {
+      messages: seqs.length,
+      firstSeq: seqs.length ? Math.min(...seqs) : (this.#lastSeq.get(stream) ?? 0) + 1,
+      lastSeq: this.#lastSeq.get(stream) ?? 0,
+    };
+  }
+
+  async consumerState(stream: string, consumer: string): Promise<ConsumerState> {
+    return { pending: this.#ready.get(`${stream}/${consumer}`)?.length ?? 0, ackPending: 0 };
+  }
+
+  async getMessage(stream: string, seq: number): Promise<StoredMessage | undefined> {
+    return this.#messages(stream).get(seq);
+  }
+
+  async deleteMessage(stream: string, seq: number): Promise<void> {
+    this.log.push(`delete ${stream}#${seq}`);
+    this.#messages(stream).delete(seq);
+  }
+
+  async purge(stream: string): Promise<number> {
+    const messages = this.#messages(stream);
+    const count = messages.size;
+    messages.clear();
+    return count;
+  }
+
+  /** Makes `message` deliverable on `stream`/`consumer`. */
+  deliver(stream: string, consumer: string, message: ReceivedMessage): void {
+    const key = `${stream}/${consumer}`;
+    const ready = this.#ready.get(key) ?? [];
+    ready.push(message);
+    this.#ready.set(key, ready);
+  }
+
+  async pull(stream: string, consumer: string, options: { maxMessages: number }): Promise<PullBatch> {
+    this.log.push(`pull ${stream}/${consumer} ${options.maxMessages}`);
+    const ready = this.#ready.get(`${stream}/${consumer}`) ?? [];
+    const taken = ready.splice(0, options.maxMessages);
+    let stopped = false;
+    return {
+      // Like a real pull, an empty one waits (here briefly) before it ends.
+      next: async () => {
+        if (!stopped && taken.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        return stopped ? undefined : taken.shift();
+      },
+      buffered: () => taken.length,
+      stop: () => {
+        stopped = true;
+      },
+    };
+  }
+
+  subscribe(subject: string, onMessage: (data: Uint8Array) => void): () => void {
+    this.#subscriptions.set(subject, onMessage);
+    return () => this.#subscriptions.delete(subject);
+  }
+
+  /** Delivers a core-NATS message to the subscriber of `subject` (an advisory). */
+  emit(subject: string, value: unknown): void {
+    this.#subscriptions.get(subject)?.(new TextEncoder().encode(JSON.stringify(value)));
+  }
+
+  onReconnect(): () => void {
+    return () => undefined;
+  }
+
+  async close(): Promise<void> {}
+
+  native(): unknown {
+    return this;
+  }
+
+  #messages(stream: string): Map<number, StoredMessage> {
+    let messages = this.stored.get(stream);
+    if (!messages) {
+      messages = new Map();
+      this.stored.set(stream, messages);
+    }
+    return messages;
+  }
+}
+
+/** A delivered message whose settlements are written to `client.log`. */
+export function received(
+  client: FakeClient,
+  init: { seq: number; headers?: HeaderMap; data?: string; deliveryCount?: number },
+): ReceivedMessage {
+  const { seq } = init;
+  return {
+    data: new TextEncoder().encode(init.data ?? '{"n":1}'),
+    headers: init.headers ?? {},
+    streamSequence: seq,
+    deliveryCount: init.deliveryCount ?? 1,
+    native: { fake: seq },
+    ack: () => void client.log.push(`ack #${seq}`),
+    nak: (delayMs) => void client.log.push(delayMs === undefined ? `nak #${seq}` : `nak #${seq} ${delayMs}`),
+    working: () => void client.log.push(`working #${seq}`),
+  };
+}

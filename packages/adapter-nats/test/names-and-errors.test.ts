@@ -1,0 +1,79 @@
+import { ErrorCode } from '@polyqueue/core/driver';
+import { describe, expect, it } from 'vitest';
+import { NatsStreamMissingError, natsErrorCode } from '../src/nats-errors.js';
+import { encodeName, queueNames } from '../src/nats-names.js';
+import { settingsFromUrl } from '../src/nats-options.js';
+import { escapeLineBreaks, unescapeLineBreaks } from '../src/nats-wire.js';
+
+const named = (name: string, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(name), { name, ...extra });
+
+describe('native names', () => {
+  it('escapes what streams and subjects cannot hold, injectively and readably', () => {
+    expect(encodeName('orders')).toBe('orders');
+    expect(encodeName('orders.dlq')).toBe('orders_2edlq');
+    expect(encodeName('a_b')).toBe('a_5fb');
+    expect(encodeName('a b*>é')).toBe('a_20b_2a_3e_c3_a9');
+    expect(encodeName('a.b')).not.toBe(encodeName('a_2eb'));
+  });
+
+  it('keeps each queue and its delay stream apart', () => {
+    expect(queueNames('pq', 'emails')).toEqual({
+      stream: 'pq_Q_emails',
+      subject: 'pq.q.emails',
+      delayStream: 'pq_D_emails',
+      delaySubject: 'pq.d.emails',
+    });
+  });
+});
+
+describe('errorCode', () => {
+  it.each([
+    [named('NatsStreamMissingError'), ErrorCode.NotFound],
+    [new NatsStreamMissingError('pq_Q_x'), ErrorCode.NotFound],
+    [named('StreamNotFoundError', { code: 10059 }), ErrorCode.NotFound],
+    [named('ConsumerNotFoundError', { code: 10014 }), ErrorCode.NotFound],
+    [named('JetStreamApiError', { code: 10058 }), ErrorCode.AlreadyExists],
+    [named('JetStreamApiError', { code: 10047 }), ErrorCode.ResourceExhausted],
+    [named('TimeoutError'), ErrorCode.DeadlineExceeded],
+    [named('ClosedConnectionError'), ErrorCode.Unavailable],
+    [named('JetStreamNotEnabled'), ErrorCode.Unavailable],
+    [named('JetStreamError', { message: 'heartbeats missed' }), ErrorCode.Unavailable],
+    [named('Error', { code: 'ECONNREFUSED' }), ErrorCode.Unavailable],
+    [named('AuthorizationError'), ErrorCode.PermissionDenied],
+    [named('InvalidArgumentError'), ErrorCode.InvalidArgument],
+    [named('JetStreamStatusError', { code: 408 }), ErrorCode.DeadlineExceeded],
+    [new Error('something else'), ErrorCode.Unknown],
+    ['not an error', ErrorCode.Unknown],
+  ])('%o -> %s', (error, code) => {
+    expect(natsErrorCode(error)).toBe(code);
+  });
+});
+
+describe('URL', () => {
+  const parse = (url: string) => {
+    const parsed = new URL(url);
+    return settingsFromUrl(parsed, new Map(parsed.searchParams));
+  };
+
+  it('reads host, credentials, token and parameters with their defaults', () => {
+    expect(parse('nats://u:p%40ss@h:4333?stream_prefix=prod&max_nak_delay_ms=5000')).toEqual({
+      settings: { streamPrefix: 'prod', apiTimeoutMs: 5_000, dedupWindowMs: 120_000, maxNakDelayMs: 5_000 },
+      connection: { servers: 'h:4333', name: 'polyqueue', user: 'u', pass: 'p@ss' },
+    });
+    expect(parse('nats://tok@h').connection).toEqual({ servers: 'h:4222', name: 'polyqueue', token: 'tok' });
+  });
+
+  it('rejects bad values by parameter name', () => {
+    expect(() => parse('nats://h?stream_prefix=a.b')).toThrow(/stream_prefix/);
+    expect(() => parse('nats://h?api_timeout_ms=0')).toThrow(/api_timeout_ms/);
+  });
+});
+
+describe('header escaping', () => {
+  it('round-trips CR, LF and % in dead-letter error fields', () => {
+    const text = 'Error: 100% down\r\n    at x\n';
+    expect(escapeLineBreaks(text)).not.toMatch(/[\r\n]/);
+    expect(unescapeLineBreaks(escapeLineBreaks(text))).toBe(text);
+  });
+});
