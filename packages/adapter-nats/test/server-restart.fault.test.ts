@@ -1,0 +1,98 @@
+import { connect, isRetryable } from '@polyqueue/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deleteStreams, NATS_URL, runPrefix } from './nats-server.js';
+import { ensureNatsServer, killNatsServer, sleep, startNatsServer } from './server-restart.js';
+
+const JOBS = 10_000;
+const BATCH = 100;
+/** Kill the server once this many jobs were sent: mid-stream, with work queued and in flight. */
+const KILL_AFTER = 3_000;
+const DEADLINE_MS = 120_000;
+
+const prefix = runPrefix('fault');
+const url = `${NATS_URL}?stream_prefix=${prefix}`;
+
+beforeAll(async () => {
+  await ensureNatsServer(); // fails loudly, naming scripts/services.sh, when it cannot be had
+});
+
+afterAll(async () => {
+  // Whatever happened above, leave the server running on 4222 with JetStream, as .ci/run expects.
+  await ensureNatsServer(30_000);
+  await deleteStreams(prefix).catch(() => undefined);
+}, 60_000);
+
+it('a nats-server restart mid-stream loses no job: every sent job is handled at least once', async () => {
+  const broker = await connect(url);
+  try {
+    const queue = broker.queue<{ n: number }>('restart', { leaseMs: 5_000, maxAttempts: 1_000 });
+    await queue.provision();
+    const handled = new Map<string, number>();
+    let calls = 0;
+    const worker = queue.process(
+      (job) => {
+        calls++;
+        handled.set(job.id, (handled.get(job.id) ?? 0) + 1);
+      },
+      { concurrency: 32 },
+    );
+    const workerErrors: string[] = [];
+    worker.on('error', (error) => workerErrors.push(error.message));
+
+    const confirmed = new Set<string>();
+    let retriedSends = 0;
+    let restart: Promise<void> | undefined;
+    const started = Date.now();
+    for (let next = 0; next < JOBS; ) {
+      if (restart === undefined && next >= KILL_AFTER) {
+        restart = (async () => {
+          await killNatsServer();
+          await sleep(1_000); // a real outage: sends and acks meet a dead server
+          await startNatsServer();
+        })();
+      }
+      const items = Array.from({ length: Math.min(BATCH, JOBS - next) }, (_, i) => ({
+        payload: { n: next + i },
+      }));
+      // What an application does: keep confirmed ids, send again what failed retryably.
+      let pending = items;
+      while (pending.length > 0) {
+        expect(Date.now() - started, 'sending took too long').toBeLessThan(DEADLINE_MS);
+        const results = await queue.sendBatch(pending).catch((error: unknown) => {
+          if (!isRetryable(error)) throw error;
+          return pending.map(() => ({ ok: false as const, error: error as Error }));
+        });
+        const again: typeof pending = [];
+        results.forEach((result, i) => {
+          if (result.ok) confirmed.add(result.id);
+          else if (isRetryable(result.error)) again.push(pending[i]!);
+          else throw result.error;
+        });
+        if (again.length > 0) {
+          retriedSends += again.length;
+          await sleep(200);
+        }
+        pending = again;
+      }
+      next += items.length;
+    }
+    await restart;
+
+    while (![...confirmed].every((id) => handled.has(id))) {
+      if (Date.now() - started > DEADLINE_MS) break;
+      await sleep(100);
+    }
+    const lost = [...confirmed].filter((id) => !handled.has(id));
+    const duplicates = calls - handled.size;
+    console.log(
+      `[nats fault] ${JOBS} jobs, ${confirmed.size} confirmed sends, ${retriedSends} sends retried after a retryable error, ` +
+        `${handled.size} distinct jobs handled, ${lost.length} lost, ${duplicates} duplicate deliveries, ` +
+        `${workerErrors.length} worker errors, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect(confirmed.size).toBe(JOBS);
+    expect(lost, 'confirmed jobs never handled').toEqual([]);
+    await worker.close({ timeoutMs: 5_000 });
+  } finally {
+    await broker.close({ timeoutMs: 5_000 }).catch(() => undefined);
+  }
+}, 180_000);
