@@ -25,6 +25,7 @@ nats() {
     --make-pidfile --pidfile /run/polyqueue-nats-server.pid --exec /usr/sbin/nats-server -- \
     -a "$HOST" -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
   wait_for nats 4222 15
+  nats_has_jetstream || die "nats-server answers on $HOST:4222 but without JetStream; see /var/log/nats-server.log"
   report nats started "$HOST:4222" 'JetStream on'
 }
 
