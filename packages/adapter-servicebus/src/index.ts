@@ -7,6 +7,11 @@ import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
 import { connectionFor, createServiceBusDriver, type ServiceBusConnection } from './create-driver.js';
 import { settingsFromParams, targetFromUrl, URL_PARAMETERS } from './settings.js';
 
+/**
+ * A SAS key connection string as the equivalent `servicebus://` URL (to add URL parameters to it).
+ * `connect()` takes the connection string itself too; core holds the one conversion.
+ */
+export { serviceBusConnectionStringToUrl as connectionStringToUrl } from '@polyqueue/core/driver';
 export type {
   BusAdmin,
   BusClient,
@@ -23,7 +28,7 @@ export {
 } from './create-driver.js';
 export { ServiceBusDriver } from './servicebus-driver.js';
 export { ManageRightRequiredError, serviceBusErrorCode } from './servicebus-errors.js';
-export { connectionStringToUrl, DEFAULT_MAX_MESSAGE_BYTES, URL_PARAMETERS } from './settings.js';
+export { DEFAULT_MAX_MESSAGE_BYTES, URL_PARAMETERS } from './settings.js';
 
 /**
  * An adapter module whose drivers reach Service Bus through `connect`, given the parsed URL.

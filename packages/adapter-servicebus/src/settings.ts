@@ -1,4 +1,3 @@
-import { parseServiceBusConnectionString } from '@azure/service-bus';
 import { ConfigError } from '@polyqueue/core';
 import type { DriverContext } from '@polyqueue/core/driver';
 
@@ -90,27 +89,4 @@ function intParam(context: DriverContext, name: string): number | undefined {
     );
   }
   return value;
-}
-
-/**
- * Turns a SAS connection string (`Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…`, as the
- * Azure portal shows it) into the equivalent `servicebus://` URL, so that it can be given to
- * `connect()`. Errors never quote the string: it holds the key.
- */
-export function connectionStringToUrl(connectionString: string): string {
-  let parsed: ReturnType<typeof parseServiceBusConnectionString>;
-  try {
-    parsed = parseServiceBusConnectionString(connectionString);
-  } catch {
-    throw new ConfigError(
-      'Not a Service Bus connection string (expected Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…)',
-    );
-  }
-  const { fullyQualifiedNamespace, sharedAccessKeyName, sharedAccessKey } = parsed;
-  if (!fullyQualifiedNamespace || !sharedAccessKeyName || !sharedAccessKey) {
-    throw new ConfigError(
-      'Only SAS key connection strings (SharedAccessKeyName + SharedAccessKey) convert to a URL; pass others as { connectionString } to createServiceBusDriver()',
-    );
-  }
-  return `servicebus://${encodeURIComponent(sharedAccessKeyName)}:${encodeURIComponent(sharedAccessKey)}@${fullyQualifiedNamespace}`;
 }

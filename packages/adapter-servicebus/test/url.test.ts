@@ -1,8 +1,11 @@
 import { inspect } from 'node:util';
-import { ConfigError, connect } from '@polyqueue/core';
+import { ConfigError, connect, VirtualClock } from '@polyqueue/core';
+import type { DriverContext } from '@polyqueue/core/driver';
 import { describe, expect, it } from 'vitest';
-import { adapter, connectionStringToUrl } from '../src/index.js';
+import { adapter, connectionStringToUrl, createServiceBusAdapter } from '../src/index.js';
 import { settingsFromParams, targetFromUrl } from '../src/settings.js';
+import { FakeBusClient } from './fake/fake-bus-client.js';
+import { FakeServiceBus } from './fake/fake-service-bus.js';
 
 const KEY = 'S3cr3t+Key/With=Padding=';
 
@@ -33,6 +36,24 @@ describe('servicebus URLs', () => {
     const url = connectionStringToUrl(connectionString);
     expect(url).toBe(`servicebus://Root:${encodeURIComponent(KEY)}@my-ns.servicebus.windows.net`);
     expect(targetFromUrl(context(url))).toMatchObject({ connectionString });
+  });
+
+  it('connect() takes the connection string itself: the adapter signs in with that same string', async () => {
+    const connectionString = `Endpoint=sb://my-ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=${KEY}`;
+    const seen: DriverContext[] = [];
+    const viaFake = createServiceBusAdapter(async (context) => {
+      seen.push(context);
+      return { bus: new FakeBusClient(new FakeServiceBus(new VirtualClock())) };
+    });
+    const broker = await connect(connectionString, { adapters: { servicebus: viaFake }, provision: false });
+    await broker.close();
+    expect(seen).toHaveLength(1);
+    expect(targetFromUrl(seen[0]!)).toEqual({
+      kind: 'connection-string',
+      host: 'my-ns.servicebus.windows.net',
+      connectionString,
+    });
+    expect(inspect(broker)).not.toContain(KEY);
   });
 
   it('a malformed connection string is a ConfigError that does not quote it', () => {

@@ -6,6 +6,7 @@ import { ConfigError, MissingAdapterError } from '../errors/config-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { PolyqueueError } from '../errors/polyqueue-error.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
+import { isServiceBusConnectionString, serviceBusConnectionStringToUrl } from './connection-string.js';
 import { KNOWN_ADAPTER_PACKAGES } from './known-adapters.js';
 import { redactCredentials, redactUrl } from './redact.js';
 import { redactText, sanitizeError, secretsOf } from './secrets.js';
@@ -22,8 +23,12 @@ export interface ResolveOptions {
   readonly clock?: Clock;
 }
 
-/** Turns a URL into a driver: pick the adapter by scheme, check parameters, create the driver. */
-export async function resolveDriver(text: string, options: ResolveOptions = {}): Promise<Driver> {
+/**
+ * Turns a URL into a driver: pick the adapter by scheme, check parameters, create the driver.
+ * An Azure Service Bus connection string is taken as its `servicebus://` equivalent.
+ */
+export async function resolveDriver(given: string, options: ResolveOptions = {}): Promise<Driver> {
+  const text = isServiceBusConnectionString(given) ? serviceBusConnectionStringToUrl(given) : given;
   let url: URL;
   try {
     url = new URL(text);
@@ -57,7 +62,8 @@ export async function resolveDriver(text: string, options: ResolveOptions = {}):
       ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
-    throw connectError(scheme, redacted, error, secretsOf(text));
+    // The given text's secrets too: a connection string's key is encoded differently in the URL.
+    throw connectError(scheme, redacted, error, [...new Set([...secretsOf(given), ...secretsOf(text)])]);
   }
 }
 

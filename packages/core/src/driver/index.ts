@@ -4,6 +4,7 @@
  */
 export type { Clock, TimerHandle } from '../clock/clock.js';
 export { systemClock } from '../clock/system-clock.js';
+export { serviceBusConnectionStringToUrl } from '../config/connection-string.js';
 export { ErrorCode } from '../errors/error-code.js';
 export * from '../wire/index.js';
 export type { AdapterModule, DriverContext } from './adapter-module.js';

@@ -1,0 +1,64 @@
+import { ConfigError } from '../errors/config-error.js';
+
+/**
+ * Azure Service Bus connection strings (`Endpoint=sb://<ns>.servicebus.windows.net/;
+ * SharedAccessKeyName=…;SharedAccessKey=…`, as the Azure portal shows them) are not URLs, yet
+ * users paste them where a URL goes. `connect()` accepts them by turning them into the equivalent
+ * `servicebus://<keyName>:<key>@<ns>` URL here, once; the adapter re-exports this conversion.
+ *
+ * Every error names fields, never values: the string holds the key.
+ */
+
+/** Parts as the Azure SDK reads them: `;`-separated `Name=value`, names case-sensitive, split at the first `=`. */
+function parseParts(text: string): Map<string, string> | undefined {
+  const parts = new Map<string, string>();
+  for (const raw of text.trim().split(';')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    const split = part.indexOf('=');
+    if (split <= 0) return undefined;
+    parts.set(part.slice(0, split).trim(), part.slice(split + 1).trim());
+  }
+  return parts;
+}
+
+/** True for text shaped like a Service Bus connection string: `;`-separated pairs with `Endpoint=sb://…`. */
+export function isServiceBusConnectionString(text: string): boolean {
+  const endpoint = parseParts(text)?.get('Endpoint');
+  return endpoint !== undefined && /^sb:\/\//i.test(endpoint);
+}
+
+const EXPECTED =
+  'expected Endpoint=sb://<namespace>.servicebus.windows.net/;SharedAccessKeyName=<policy>;SharedAccessKey=<key>';
+
+/**
+ * The `servicebus://` URL equivalent to a SAS key connection string. Other kinds the SDK accepts
+ * (a SAS token, the local emulator's, one scoped to an entity by `EntityPath`) have no URL form:
+ * they are refused with a `ConfigError` that says how to pass them instead.
+ */
+export function serviceBusConnectionStringToUrl(connectionString: string): string {
+  const parts = parseParts(connectionString);
+  const endpoint = parts?.get('Endpoint');
+  const host = endpoint === undefined ? undefined : /^sb:\/\/([^/;@?#]+)/i.exec(endpoint)?.[1];
+  if (!parts || !host) throw new ConfigError(`Not an Azure Service Bus connection string (${EXPECTED})`);
+  const other = ['SharedAccessSignature', 'UseDevelopmentEmulator', 'EntityPath'].filter((name) =>
+    parts.has(name),
+  );
+  if (other.length > 0) {
+    throw new ConfigError(
+      `This Service Bus connection string has ${other.join(', ')}, which no servicebus:// URL can express. ` +
+        'Pass it to the adapter instead: connect({ driver: createServiceBusDriver({ connectionString }) }) ' +
+        `from @polyqueue/adapter-servicebus; connect() takes only SAS key strings (${EXPECTED}).`,
+    );
+  }
+  const keyName = parts.get('SharedAccessKeyName');
+  const key = parts.get('SharedAccessKey');
+  if (!keyName || !key) {
+    const missing = [keyName ? '' : 'SharedAccessKeyName', key ? '' : 'SharedAccessKey'].filter(Boolean);
+    throw new ConfigError(
+      `This Service Bus connection string lacks ${missing.join(' and ')} (${EXPECTED}). ` +
+        'For passwordless sign-in, connect to servicebus://<namespace>.servicebus.windows.net instead.',
+    );
+  }
+  return `servicebus://${encodeURIComponent(keyName)}:${encodeURIComponent(key)}@${host}`;
+}
