@@ -1,6 +1,7 @@
 import type { Suite } from '../suite.js';
+import { amqpSuite } from './amqp.js';
 import { memorySuite } from './memory.js';
 import { pubsubSuite } from './pubsub.js';
 
 /** Every suite, in run order. Adapters append theirs (amqp, nats, sqs...) and peers (bullmq...). */
-export const suites: readonly Suite[] = [memorySuite, pubsubSuite];
+export const suites: readonly Suite[] = [memorySuite, pubsubSuite, amqpSuite];
