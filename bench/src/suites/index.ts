@@ -1,7 +1,9 @@
 import type { Suite } from '../suite.js';
 import { amqpSuite } from './amqp.js';
+import { bullmqSuite } from './bullmq.js';
 import { memorySuite } from './memory.js';
+import { natsSuite } from './nats.js';
 import { pubsubSuite } from './pubsub.js';
 
 /** Every suite, in run order. Adapters append theirs (amqp, nats, sqs...) and peers (bullmq...). */
-export const suites: readonly Suite[] = [memorySuite, pubsubSuite, amqpSuite];
+export const suites: readonly Suite[] = [memorySuite, pubsubSuite, amqpSuite, natsSuite, bullmqSuite];

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { queueNames, WORKER_CONSUMER } from '@polyqueue/adapter-nats';
+import { type Broker, connect } from '@polyqueue/core';
+import { collectGarbage, deferred, nowNs, secondsSince } from '../measure.js';
+import type { Row, Target } from '../report.js';
+import type { Suite, SuiteOptions } from '../suite.js';
+import { fill, noop, type Payload, payload, processPrefilled, sendBatches, stream } from '../workload.js';
+import { BULLMQ_CONCURRENCY, bullmqProcessRate } from './bullmq.js';
+
+const SERVER = '127.0.0.1:4222';
+/** JetStream stores every message on disk: keep each case to seconds. */
+const MAX_JOBS = 50_000;
+const STREAM_BACKLOG_BATCHES = 5;
+const RAW_RATIO_TARGET: Target = { op: '>=', value: 0.9 };
+const BULLMQ_RATIO_TARGET: Target = { op: '>=', value: 2 };
+
+const count = (n: number) => n.toLocaleString('en-US');
+const encoder = new TextEncoder();
+
+async function median(times: number, run: () => Promise<number>): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    collectGarbage();
+    runs.push(await run());
+  }
+  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+}
+
+export const natsSuite: Suite = {
+  name: 'nats',
+  description: `the NATS JetStream adapter (${SERVER}), against raw @nats-io/jetstream (publish, consume + ack), and BullMQ as a peer`,
+  async unavailable() {
+    try {
+      const nc = await natsConnect({ servers: SERVER, timeout: 2_000, reconnect: false });
+      await nc.close();
+      return undefined;
+    } catch {
+      return `nats-server is not running on ${SERVER}: start it with scripts/services.sh up nats`;
+    }
+  },
+  async run(o: SuiteOptions): Promise<Row[]> {
+    const rows: Row[] = [];
+    const add = (metric: string, subject: string, value: number, unit: string, extra?: Partial<Row>) =>
+      rows.push({ suite: 'nats', metric, subject, value, unit, ...extra });
+    const prefix = `bench-${randomBytes(3).toString('hex')}`;
+    const broker: Broker = await connect(`nats://${SERVER}?stream_prefix=${prefix}`);
+    const nc = await natsConnect({ servers: SERVER });
+    const js = jetstream(nc);
+    const jobs = Math.min(o.jobs, MAX_JOBS);
+    // polyqueue's prefetch defaults to its concurrency: each worker pulls up to twice that.
+    const pull = o.concurrency * 2;
+    /** A fresh queue per case, provisioned by polyqueue so that both sides use the same stream. */
+    const fresh = async (label: string): Promise<string> => {
+      const name = `${label}-${randomBytes(3).toString('hex')}`;
+      await broker.queue(name).provision();
+      return name;
+    };
+    const rawSend = async (name: string): Promise<number> => {
+      const { subject } = queueNames(prefix, name);
+      const start = nowNs();
+      for (let sent = 0; sent < jobs; sent += o.batchSize) {
+        const n = Math.min(o.batchSize, jobs - sent);
+        await Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            js.publish(subject, encoder.encode(JSON.stringify(payload(sent + i)))),
+          ),
+        );
+      }
+      return secondsSince(start);
+    };
+    const rawProcess = async (name: string): Promise<number> => {
+      const consumer = await js.consumers.get(queueNames(prefix, name).stream, WORKER_CONSUMER);
+      const start = nowNs();
+      const messages = await consumer.consume({ max_messages: pull });
+      let handled = 0;
+      const done = deferred();
+      for await (const message of messages) {
+        await noop(JSON.parse(new TextDecoder().decode(message.data)) as Payload);
+        message.ack();
+        if (++handled === jobs) {
+          done.resolve();
+          break;
+        }
+      }
+      await done.promise;
+      return secondsSince(start);
+    };
+    try {
+      o.log(`nats: send ${count(jobs)} jobs, ${o.repeats}x each side`);
+      const pqSend = await median(o.repeats, async () =>
+        sendBatches(broker, await fresh('send'), jobs, o.batchSize),
+      );
+      const rawSendS = await median(o.repeats, async () => rawSend(await fresh('raw-send')));
+      const sendNote = `${count(jobs)} jobs, ${count(o.batchSize)} per call, every publish confirmed`;
+      add('send, sendBatch', 'polyqueue', jobs / pqSend, 'jobs/s', { note: sendNote });
+      add('send, js.publish', 'raw @nats-io/jetstream', jobs / rawSendS, 'jobs/s', { note: sendNote });
+      add('send, polyqueue / raw', 'polyqueue', rawSendS / pqSend, '×', { target: RAW_RATIO_TARGET });
+
+      o.log(`nats: process ${count(jobs)} pre-filled jobs, ${o.repeats}x each side`);
+      const prefilled = async (label: string) => {
+        const name = await fresh(label);
+        await fill(broker, name, jobs, o.batchSize);
+        return name;
+      };
+      const pqProcess = await median(o.repeats, async () => {
+        const name = await prefilled('process');
+        return (await processPrefilled(broker, name, jobs, o.concurrency)).seconds;
+      });
+      const rawProcessS = await median(o.repeats, async () => rawProcess(await prefilled('raw-process')));
+      const processNote = `${count(jobs)} no-op jobs, pulls of up to ${pull}, explicit ack`;
+      const metric = `process, pre-filled, c=${o.concurrency}`;
+      add(metric, 'polyqueue', jobs / pqProcess, 'jobs/s', { note: processNote });
+      add(metric, 'raw @nats-io/jetstream', jobs / rawProcessS, 'jobs/s', {
+        note: `${processNote}; consume() loop`,
+      });
+      add('process, polyqueue / raw', 'polyqueue', rawProcessS / pqProcess, '×', {
+        target: RAW_RATIO_TARGET,
+      });
+
+      o.log(`nats: polyqueue and BullMQ at concurrency ${BULLMQ_CONCURRENCY}`);
+      const pq50 = await median(o.repeats, async () => {
+        const name = await prefilled('process50');
+        return (await processPrefilled(broker, name, jobs, BULLMQ_CONCURRENCY)).seconds;
+      });
+      const bull = await bullmqProcessRate(jobs).catch(() => Number.NaN);
+      const metric50 = `process, pre-filled, c=${BULLMQ_CONCURRENCY}`;
+      add(metric50, 'polyqueue', jobs / pq50, 'jobs/s', { note: `${count(jobs)} no-op jobs` });
+      add(metric50, 'bullmq', bull, 'jobs/s', { note: 'BullMQ 6 on local Redis, same run' });
+      add('process, polyqueue on NATS / BullMQ', 'polyqueue', jobs / pq50 / bull, '×', {
+        target: BULLMQ_RATIO_TARGET,
+      });
+
+      o.log(`nats: streaming ${count(jobs)} jobs (send and process at once)`);
+      const backlog = o.batchSize * STREAM_BACKLOG_BATCHES;
+      const run = await stream(broker, await fresh('stream'), {
+        jobs,
+        concurrency: o.concurrency,
+        batchSize: o.batchSize,
+        backlog,
+      });
+      add(`end to end, streaming, c=${o.concurrency}`, 'polyqueue', jobs / run.seconds, 'jobs/s', {
+        note: `${count(jobs)} jobs, backlog <= ${count(backlog)}`,
+      });
+      add('latency p50, streaming', 'polyqueue', run.latency.percentile(50), 'ms', {
+        note: 'send to handler start, every 100th job',
+      });
+      add('latency p99, streaming', 'polyqueue', run.latency.percentile(99), 'ms');
+    } finally {
+      await broker.close();
+      const jsm = await jetstreamManager(nc);
+      for await (const name of jsm.streams.names())
+        if (name.startsWith(`${prefix}_`)) await jsm.streams.delete(name);
+      await nc.close();
+    }
+    return rows;
+  },
+};
