@@ -101,7 +101,7 @@ export class DelayForwarder {
         continue;
       }
       for (const message of messages) this.#accept(message);
-      if (messages.length === 0 && !wait) await pause(pollIntervalMs, signal);
+      if (messages.length === 0) await pause(pollIntervalMs, signal);
     }
   }
 

@@ -20,7 +20,7 @@ export interface PubSubDriverOptions {
   readonly minLeaseMs?: number;
   /** Native dead-letter policy on work subscriptions (see README). Default true. */
   readonly deadLetterPolicy?: boolean;
-  /** Against an emulator, how often an idle pull loop polls. Default 25 ms. */
+  /** How long a pull loop waits after an empty answer (how often an emulator is polled). Default 25 ms. */
   readonly pollIntervalMs?: number;
   /** Errors of background work (the delay forwarder). Default: `process.emitWarning`. */
   readonly onBackgroundError?: (error: unknown, action: string) => void;

@@ -31,7 +31,7 @@ export interface PubSubDriverSettings {
    * is how an attempt lost in a crash is counted. Needs IAM on real GCP (see README).
    */
   readonly deadLetterPolicy: boolean;
-  /** Against an emulator, pulls poll this often instead of long-polling. */
+  /** How long a pull loop waits after an empty answer (how often an emulator is polled). */
   readonly pollIntervalMs: number;
   /** Errors of background work (the delay forwarder); the job concerned stays on the broker. */
   readonly onBackgroundError: (error: unknown, action: string) => void;

@@ -53,7 +53,8 @@ export class PullReceiver implements Receiver {
           return delivery;
         });
       }
-      if (!this.#settings.wait) await pause(this.#settings.pollIntervalMs, signal);
+      // An emulator is polled; a long poll that came back empty is not retried in a tight loop.
+      await pause(this.#settings.pollIntervalMs, signal);
     }
     return [];
   }

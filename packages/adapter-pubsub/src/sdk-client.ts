@@ -26,6 +26,7 @@ export class SdkPubSubApi implements PubSubApi {
   readonly #ownsClient: boolean;
   readonly #topics = new Map<string, Topic>();
   #subscriber: Promise<v1.SubscriberClient> | undefined;
+  #closed = false;
 
   constructor(pubsub: PubSub, options: { ownsClient: boolean }) {
     this.native = pubsub;
@@ -151,6 +152,7 @@ export class SdkPubSubApi implements PubSubApi {
   /** Flushes pending publishes, then closes what this object opened. */
   async close(options: { flush: boolean } = { flush: true }): Promise<void> {
     if (options.flush) await Promise.all([...this.#topics.values()].map((topic) => topic.flush()));
+    this.#closed = true;
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     if (subscriber) await (await subscriber).close();
@@ -167,6 +169,9 @@ export class SdkPubSubApi implements PubSubApi {
   }
 
   #subscriberClient(): Promise<v1.SubscriberClient> {
+    // UNAVAILABLE, as a closed gRPC channel reports it: never reopen behind a closed driver.
+    if (this.#closed)
+      return Promise.reject(Object.assign(new Error('the Pub/Sub client is closed'), { code: 14 }));
     // getClientConfig() carries the user's credentials, project and emulator settings.
     this.#subscriber ??= this.native
       .getClientConfig()
