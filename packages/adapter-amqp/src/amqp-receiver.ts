@@ -170,6 +170,7 @@ export class AmqpReceiver implements Receiver {
             this.#wake?.();
             return;
           }
+          consumer.received(message);
           this.#buffer.push({ message, consumer });
           this.#wake?.();
         },

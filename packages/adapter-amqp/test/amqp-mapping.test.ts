@@ -258,7 +258,7 @@ describe('settling', () => {
   it('retry publishes the copy (confirmed) before acking the original, with the attempt carried', async () => {
     const { broker, driver, delivery } = await withJob();
     await delivery.retry(0, 1);
-    expect(broker.log).toEqual(['publish:emails', 'ack:emails']);
+    await vi.waitFor(() => expect(broker.log).toEqual(['publish:emails', 'ack:emails']));
     expect(broker.published[0]?.options.headers).toMatchObject({
       'pq-id': 'j1',
       'pq-attempt-offset': '1',
@@ -270,7 +270,7 @@ describe('settling', () => {
   it('retry with a backoff goes through the cascade, then acks', async () => {
     const { broker, driver, delivery } = await withJob();
     await delivery.retry(250, 2);
-    expect(broker.log).toEqual(['publish:polyqueue.delay.quorum.7', 'ack:emails']);
+    await vi.waitFor(() => expect(broker.log).toEqual(['publish:polyqueue.delay.quorum.7', 'ack:emails']));
     expect(broker.published[0]?.routingKey).toMatch(/^[01](\.[01]){7}\.emails$/);
     await driver.close('graceful');
   });
@@ -293,7 +293,7 @@ describe('settling', () => {
       sourceQueue: 'emails',
       failedAt: 42,
     });
-    expect(broker.log).toEqual(['publish:emails.dlq', 'ack:emails']);
+    await vi.waitFor(() => expect(broker.log).toEqual(['publish:emails.dlq', 'ack:emails']));
     expect(broker.published[0]?.options.headers).toMatchObject({
       tenant: 't1',
       'pq-dl-reason': 'failed',
@@ -307,7 +307,7 @@ describe('settling', () => {
   it('release republishes with the attempts already used, so it costs no attempt', async () => {
     const { broker, driver, delivery } = await withJob();
     await delivery.release();
-    expect(broker.log).toEqual(['publish:emails', 'ack:emails']);
+    await vi.waitFor(() => expect(broker.log).toEqual(['publish:emails', 'ack:emails']));
     expect(broker.published[0]?.options.headers?.['pq-attempt-offset']).toBeUndefined();
     await driver.close('graceful');
   });
@@ -317,8 +317,25 @@ describe('settling', () => {
     await delivery.ack();
     await delivery.ack();
     await delivery.retry(0, 1);
-    expect(broker.log).toEqual(['ack:emails']);
+    await vi.waitFor(() => expect(broker.log).toEqual(['ack:emails']));
     await driver.close('graceful');
+  });
+
+  it('acks a run of jobs settled together with one multiple ack, and out-of-order ones singly', async () => {
+    const broker = new FakeBroker();
+    const driver = await driverOn(broker);
+    await driver.provision(topology);
+    const items = [1, 2, 3, 4].map((n) => ({ body: body(String(n)), attributes: {}, meta: meta(`j${n}`) }));
+    await driver.send(topology, items);
+    const receiver = driver.receiver(topology, { leaseMs: 30_000, maxUnsettled: 8 });
+    const signal = new AbortController().signal;
+    const deliveries = [];
+    while (deliveries.length < 4) deliveries.push(...(await receiver.receive(4, signal)));
+    await Promise.all([deliveries[0]!.ack(), deliveries[1]!.ack(), deliveries[3]!.ack()]);
+    await vi.waitFor(() => expect(broker.ackFrames).toEqual([{ multiple: true }, { multiple: false }]));
+    expect(broker.queues.get('emails')?.messages).toHaveLength(0);
+    await driver.close('abandon');
+    expect(broker.queues.get('emails')?.messages).toHaveLength(1); // only the unacked third job
   });
 
   it('never acks on a new channel a delivery from a lost connection; the job comes back', async () => {
@@ -330,7 +347,7 @@ describe('settling', () => {
     expect(again.delivery.meta.id).toBe('j1');
     expect(again.delivery.deliveryCount).toBe(2);
     await again.delivery.ack();
-    expect(broker.log).toEqual(['ack:emails']);
+    await vi.waitFor(() => expect(broker.log).toEqual(['ack:emails']));
     await driver.close('graceful');
   });
 

@@ -38,6 +38,8 @@ export class FakeBroker {
   readonly published: Published[] = [];
   /** Every operation in order: `publish:<queue>`, `ack:<queue>`, `nack:<queue>`. */
   readonly log: string[] = [];
+  /** Every basic.ack frame, and whether it acked all tags up to its own. */
+  readonly ackFrames: { multiple: boolean }[] = [];
   readonly connections: FakeConnection[] = [];
   /** While false, connect() fails with ECONNREFUSED. */
   up = true;
@@ -252,12 +254,18 @@ class FakeChannel extends EventEmitter {
     return message ? this.#deliver(queue, message) : false;
   }
 
-  ack(message: { fields: { deliveryTag: number } }): void {
+  /** `allUpTo` acks every unacked tag up to this one, as basic.ack `multiple` does. */
+  ack(message: { fields: { deliveryTag: number } }, allUpTo = false): void {
     this.#check();
-    const held = this.unacked.get(message.fields.deliveryTag);
-    if (!held) throw new Error(`unknown delivery tag ${message.fields.deliveryTag}`);
-    this.unacked.delete(message.fields.deliveryTag);
-    this.broker.log.push(`ack:${held.queue}`);
+    const tag = message.fields.deliveryTag;
+    if (!this.unacked.has(tag)) throw new Error(`unknown delivery tag ${tag}`);
+    this.broker.ackFrames.push({ multiple: allUpTo });
+    for (const [held, { queue }] of [...this.unacked]) {
+      if (held === tag || (allUpTo && held < tag)) {
+        this.unacked.delete(held);
+        this.broker.log.push(`ack:${queue}`);
+      }
+    }
     this.dispatch();
   }
 
