@@ -46,7 +46,9 @@ export class AmqpReceiver implements Receiver {
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
     if (this.#closed || signal.aborted) return [];
-    const consumer = await this.#ensureConsumer();
+    // During an outage, connecting may wait up to connect_timeout_ms: an abort must not.
+    const consumer = await untilAborted(this.#ensureConsumer(), signal);
+    if (consumer === undefined) return [];
     if (this.#buffer.length === 0) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -187,5 +189,19 @@ export class AmqpReceiver implements Receiver {
     }
     this.#consumer = consumer;
     return consumer;
+  }
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts (the promise keeps running). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
   }
 }

@@ -351,6 +351,20 @@ describe('settling', () => {
     await driver.close('graceful');
   });
 
+  it('resolves receive with nothing soon after an abort, even while RabbitMQ is down', async () => {
+    const broker = new FakeBroker();
+    const driver = await driverOn(broker, { connectTimeoutMs: 60_000 });
+    await driver.provision(topology);
+    broker.up = false;
+    broker.dropConnections();
+    const receiver = driver.receiver(topology, { leaseMs: 30_000, maxUnsettled: 4 });
+    const controller = new AbortController();
+    const receiving = receiver.receive(4, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(receiving).resolves.toEqual([]);
+    await driver.close('abandon');
+  });
+
   it('on classic queues, writes a crashed attempt into a copy instead of handing the redelivery out', async () => {
     const { broker, driver } = await withJob({ queueType: 'classic' });
     broker.dropConnections(); // the consumer died holding the job
