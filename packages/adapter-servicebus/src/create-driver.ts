@@ -28,6 +28,11 @@ export type ServiceBusConnection =
 /** The programmatic equivalent of the URL parameters; every field has the URL's default. */
 export interface ServiceBusDriverOptions {
   readonly queuePrefix?: string;
+  /**
+   * Queues require sessions: `orderingKey` becomes the `sessionId` (capability `ordering`). Fixed
+   * when a queue is created; provisioning refuses a queue whose setting differs.
+   */
+  readonly sessions?: boolean;
   readonly dedupWindowMs?: number;
   readonly maxMessageBytes?: number;
 }
@@ -40,7 +45,7 @@ export function createServiceBusDriver(
   if (options.dedupWindowMs !== undefined) checkDedupWindow(options.dedupWindowMs);
   const settings: ServiceBusSettings = {
     queuePrefix: options.queuePrefix ?? '',
-    sessions: false,
+    sessions: options.sessions ?? false,
     dedupWindowMs: options.dedupWindowMs,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
   };

@@ -46,6 +46,7 @@ export function createServiceBusAdapter(
       targetFromUrl(context); // URL mistakes are ConfigErrors whatever the connection
       return createServiceBusDriver(await connect(context), {
         queuePrefix: settings.queuePrefix,
+        sessions: settings.sessions,
         maxMessageBytes: settings.maxMessageBytes,
         ...(settings.dedupWindowMs !== undefined ? { dedupWindowMs: settings.dedupWindowMs } : {}),
       });
@@ -53,5 +54,5 @@ export function createServiceBusAdapter(
   };
 }
 
-/** `servicebus://[<keyName>:<key>@]<namespace>.servicebus.windows.net[?queue_prefix=…&dedup_window_ms=…&max_message_bytes=…]` */
+/** `servicebus://[<keyName>:<key>@]<namespace>.servicebus.windows.net[?queue_prefix=…&sessions=…&dedup_window_ms=…&max_message_bytes=…]` */
 export const adapter: AdapterModule = createServiceBusAdapter();

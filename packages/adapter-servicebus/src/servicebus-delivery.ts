@@ -27,10 +27,23 @@ export interface DeliveryContext {
   /** False once the driver or receiver is gone: settlements are then no-ops (SPI contract). */
   alive(): boolean;
   now(): number;
-  /** Session queues: `sessionId` of the received message, which retry copies must keep. */
-  readonly sessions: boolean;
   /** Called once the delivery is settled, so the driver stops tracking it. */
   settled(delivery: ServiceBusDelivery): void;
+  /** Present when the message came from a session the receiver holds (a session queue). */
+  readonly session?: SessionHooks;
+}
+
+/** What a delivery tells the session it came from, which hands out nothing else meanwhile. */
+export interface SessionHooks {
+  /** Acked, dead-lettered or released (or that failed: `error`): the session may go on. */
+  settled(error?: unknown): void;
+  /**
+   * A retry: keep the message locked at the head of its session for `delayMs`, then run
+   * `abandon`. Returns at once; the wait blocks this session only.
+   */
+  park(delayMs: number, abandon: () => Promise<void>): void;
+  /** Extends the lease: the session lock, which is the message's lock. */
+  extend(): Promise<void>;
 }
 
 /** One received Service Bus message (`job.raw` is the `ServiceBusReceivedMessage`). */
@@ -44,27 +57,46 @@ export class ServiceBusDelivery implements Delivery {
   readonly #releases: number;
   #settled = false;
 
-  constructor(message: ServiceBusReceivedMessage, decoded: DecodedMessage, context: DeliveryContext) {
+  /** `uncounted`: earlier deliveries the service did not count (a session lost by its holder). */
+  constructor(
+    message: ServiceBusReceivedMessage,
+    decoded: DecodedMessage,
+    context: DeliveryContext,
+    uncounted = 0,
+  ) {
     this.body = decoded.body;
     this.attributes = decoded.attributes;
     this.meta = decoded.meta;
     this.#releases = decoded.releases;
-    this.deliveryCount = deliveryCountOf(message, decoded.releases);
+    this.deliveryCount = deliveryCountOf(message, decoded.releases) + uncounted;
     this.native = message;
     this.#context = context;
   }
 
   ack(): Promise<void> {
-    return this.#settle(() => this.#context.receiver.completeMessage(this.native));
+    return this.#settleInSession(() => this.#context.receiver.completeMessage(this.native));
   }
 
   /**
-   * Abandoning would redeliver at once, so a retry with backoff schedules a copy at now + delay,
+   * On a session queue the message must keep its place at the head of its session (rule O2): a
+   * scheduled copy would go behind the key's later messages. So the session is parked with the
+   * message locked for the backoff, then the message is abandoned: Service Bus delivers it again
+   * first, and its raised delivery count is the next attempt.
+   *
+   * Elsewhere abandoning would redeliver at once, so a retry with backoff schedules a copy at now + delay,
    * carrying the attempts used so far, and only then completes this message: a crash in between
    * leaves a duplicate, never a loss. The copy's messageId is derived from this message's sequence
    * number, so that under duplicate detection a second copy from a redelivery of it is dropped.
    */
   retry(delayMs: number, attempt: number): Promise<void> {
+    const { session, receiver } = this.#context;
+    if (session) {
+      return this.#settle(async () =>
+        session.park(delayMs, () =>
+          this.#context.alive() ? receiver.abandonMessage(this.native) : Promise.resolve(),
+        ),
+      );
+    }
     return this.#settle(async () => {
       const { now, sender } = this.#context;
       const dueAt = now() + Math.max(0, delayMs);
@@ -88,7 +120,7 @@ export class ServiceBusDelivery implements Delivery {
   }
 
   deadLetter(record: DeadLetterRecord): Promise<void> {
-    return this.#settle(() =>
+    return this.#settleInSession(() =>
       this.#context.receiver.deadLetterMessage(this.native, {
         deadLetterReason: truncate(record.reason, MAX_REASON_CHARS),
         deadLetterErrorDescription: truncate(
@@ -102,17 +134,32 @@ export class ServiceBusDelivery implements Delivery {
 
   /** Abandon, remembering the release so that it is not counted as an attempt. */
   release(): Promise<void> {
-    return this.#settle(() =>
+    return this.#settleInSession(() =>
       this.#context.receiver.abandonMessage(this.native, { [RELEASES_PROPERTY]: this.#releases + 1 }),
     );
   }
 
   async extendLease(): Promise<void> {
     if (this.#settled || !this.#context.alive()) return;
-    const receiver = this.#context.receiver;
+    const { receiver, session } = this.#context;
     // On a session queue the message lock is the session lock (renewMessageLock is refused there).
-    if ('renewSessionLock' in receiver) await receiver.renewSessionLock();
-    else await receiver.renewMessageLock(this.native);
+    if (session) await session.extend();
+    else if ('renewMessageLock' in receiver) await receiver.renewMessageLock(this.native);
+  }
+
+  /** A settlement after which the message's session (if any) may hand out its next message. */
+  #settleInSession(action: () => Promise<void>): Promise<void> {
+    const { session } = this.#context;
+    if (!session) return this.#settle(action);
+    return this.#settle(async () => {
+      try {
+        await action();
+      } catch (error) {
+        session.settled(error);
+        throw error;
+      }
+      session.settled();
+    });
   }
 
   async #settle(action: () => Promise<void>): Promise<void> {

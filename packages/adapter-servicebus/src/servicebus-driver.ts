@@ -12,6 +12,7 @@ import type {
   ReceiverOptions,
   SendOutcome,
 } from '@polyqueue/core/driver';
+import { systemClock } from '@polyqueue/core/driver';
 import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-client.js';
 import { firstSendIdentity, toServiceBusMessage } from './message-codec.js';
 import { MAX_LOCK_MS, MIN_LOCK_MS, provisionQueue } from './provisioning.js';
@@ -20,6 +21,7 @@ import { ServiceBusDeadLetterStore } from './servicebus-dead-letters.js';
 import type { DeliveryContext, ServiceBusDelivery } from './servicebus-delivery.js';
 import { serviceBusErrorCode } from './servicebus-errors.js';
 import { ServiceBusQueueReceiver } from './servicebus-receiver.js';
+import { ServiceBusSessionQueueReceiver } from './session/session-queue-receiver.js';
 import type { ServiceBusSettings } from './settings.js';
 
 const OK: SendOutcome = Object.freeze({ ok: true });
@@ -34,6 +36,7 @@ export class ServiceBusDriver implements Driver {
   readonly #settings: ServiceBusSettings;
   readonly #unsettled = new Set<ServiceBusDelivery>();
   readonly #receivers = new Set<BusReceiver | BusSessionReceiver>();
+  readonly #sessionReceivers = new Set<ServiceBusSessionQueueReceiver>();
   #state: 'open' | 'closed' = 'open';
 
   constructor(bus: BusClient, settings: ServiceBusSettings, clock?: Clock) {
@@ -86,9 +89,12 @@ export class ServiceBusDriver implements Driver {
     return messages.map(() => OK);
   }
 
+  /** A session queue gets a receiver that holds sessions (one job per key at a time); others a plain one. */
   receiver(queue: QueueTopology, options: ReceiverOptions): Receiver {
-    void options;
-    return new ServiceBusQueueReceiver(this.#link(queue));
+    if (!this.#settings.sessions) return new ServiceBusQueueReceiver(this.#link(queue));
+    const receiver = new ServiceBusSessionQueueReceiver(this.#link(queue), options);
+    this.#sessionReceivers.add(receiver);
+    return receiver;
   }
 
   deadLetters(queue: QueueTopology): DeadLetterStore {
@@ -109,15 +115,22 @@ export class ServiceBusDriver implements Driver {
   }
 
   /**
-   * Graceful: every unsettled delivery is abandoned (given back at once, not counted), then the
-   * links close. Abandon: nothing is settled; locks run out as after a crash.
+   * Graceful: every unsettled delivery is abandoned (given back at once, not counted), and so is
+   * every retry parked in a session (its backoff cut short, its place kept), then the links close.
+   * Abandon: nothing is settled; locks run out as after a crash (a session's as its link drops).
    */
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
     if (this.#state === 'closed') return;
+    const sessionReceivers = [...this.#sessionReceivers];
+    this.#sessionReceivers.clear();
     if (mode === 'graceful') {
-      await Promise.allSettled([...this.#unsettled].map((delivery) => delivery.release()));
+      await Promise.allSettled([
+        ...[...this.#unsettled].map((delivery) => delivery.release()),
+        ...sessionReceivers.map((receiver) => receiver.retryParkedNow()),
+      ]);
     }
     this.#state = 'closed';
+    await Promise.allSettled(sessionReceivers.map((receiver) => receiver.shutdown()));
     const receivers = [...this.#receivers];
     this.#receivers.clear();
     await Promise.allSettled(receivers.map((receiver) => receiver.close()));
@@ -134,14 +147,13 @@ export class ServiceBusDriver implements Driver {
     return {
       bus: this.#bus,
       nativeName,
-      sessions: this.#settings.sessions,
+      clock: this.clock ?? systemClock,
       alive,
       context: (receiver): DeliveryContext => ({
         receiver,
         sender: this.#bus.sender(nativeName),
         alive,
         now: () => this.#now(),
-        sessions: this.#settings.sessions,
         settled: (delivery) => void this.#unsettled.delete(delivery),
       }),
       track: (delivery) => {
@@ -152,6 +164,7 @@ export class ServiceBusDriver implements Driver {
         this.#receivers.add(receiver);
         return receiver;
       },
+      closed: (receiver) => void this.#receivers.delete(receiver),
     };
   }
 }

@@ -2,7 +2,7 @@ import { ConfigError } from '@polyqueue/core';
 import type { DriverContext } from '@polyqueue/core/driver';
 
 /** Every URL query parameter the adapter accepts (README, "URL"). */
-export const URL_PARAMETERS = ['queue_prefix', 'dedup_window_ms', 'max_message_bytes'] as const;
+export const URL_PARAMETERS = ['queue_prefix', 'sessions', 'dedup_window_ms', 'max_message_bytes'] as const;
 
 /**
  * 256 KB is the Standard tier's limit for the whole message, headers included. polyqueue's own
@@ -64,7 +64,7 @@ export function settingsFromParams(context: DriverContext): ServiceBusSettings {
   if (window !== undefined) checkDedupWindow(window);
   return {
     queuePrefix: params.get('queue_prefix') ?? '',
-    sessions: false,
+    sessions: boolParam(context, 'sessions') ?? false,
     dedupWindowMs: window,
     maxMessageBytes: intParam(context, 'max_message_bytes') ?? DEFAULT_MAX_MESSAGE_BYTES,
   };
@@ -89,4 +89,12 @@ function intParam(context: DriverContext, name: string): number | undefined {
     );
   }
   return value;
+}
+
+function boolParam(context: DriverContext, name: string): boolean | undefined {
+  const text = context.params.get(name);
+  if (text === undefined) return undefined;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new ConfigError(`Parameter ${name} must be true or false, got "${text}" in ${context.redacted}`);
 }

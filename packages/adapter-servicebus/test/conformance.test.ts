@@ -6,3 +6,5 @@ import { fakeHarness } from './fake-harness.js';
 // runs against the adapter over an in-process model of the service. See live.test.ts for a real
 // namespace, and the README's "Known deviations" for what this does not prove.
 runConformance(fakeHarness(), { describe, it, skip: it.skip, afterAll });
+// The same contract on session queues (`sessions=true`): orderingKey -> sessionId, so O1/O2 run too.
+runConformance(fakeHarness({ sessions: true }), { describe, it, skip: it.skip, afterAll });

@@ -10,7 +10,7 @@ import { FakeBusClient } from './fake/fake-bus-client.js';
 import { FakeServiceBus } from './fake/fake-service-bus.js';
 
 /** Duplicate detection on, with Service Bus's default window (10 minutes), so that U1 runs. */
-const OPTIONS: ServiceBusDriverOptions = { dedupWindowMs: 600_000 };
+const DEDUP_WINDOW_MS = 600_000;
 
 /**
  * The conformance harness over the in-process fake namespace, on a virtual clock. A nominal second
@@ -18,33 +18,50 @@ const OPTIONS: ServiceBusDriverOptions = { dedupWindowMs: 600_000 };
  * still takes seconds. Every connection is a new client of the same fake namespace, as separate
  * processes would be clients of one real namespace.
  */
-export function fakeHarness(): ConformanceHarness & { readonly bus: FakeServiceBus } {
+export function fakeHarness(
+  options: { readonly sessions?: boolean } = {},
+): ConformanceHarness & { readonly bus: FakeServiceBus } {
+  const sessions = options.sessions ?? false;
+  const OPTIONS: ServiceBusDriverOptions = { dedupWindowMs: DEDUP_WINDOW_MS, sessions };
   const clock = new VirtualClock();
   const bus = new FakeServiceBus(clock);
   const connection = (): ServiceBusConnection => ({ bus: new FakeBusClient(bus), clock });
   const wait = (ms: number) => clock.advance(ms);
   return {
-    name: 'servicebus (in-process fake, virtual clock)',
+    name: `servicebus (in-process fake, virtual clock${sessions ? ', session queues' : ''})`,
     bus,
     capabilities: createServiceBusDriver(connection(), OPTIONS).capabilities,
     connect: (options = {}) => connect({ driver: createServiceBusDriver(connection(), OPTIONS), ...options }),
-    url: 'servicebus://pqc-fake.servicebus.windows.net/?dedup_window_ms=600000',
+    url: `servicebus://pqc-fake.servicebus.windows.net/?dedup_window_ms=${DEDUP_WINDOW_MS}&sessions=${sessions}`,
     adapters: { servicebus: createServiceBusAdapter(async () => connection()) },
     timeScale: 10,
     time: { now: () => clock.now(), sleep: wait },
     publishNative: async (_broker, queue, message) => {
-      bus.send(queue, [{ body: Buffer.from(message.body), applicationProperties: { ...message.headers } }]);
+      bus.send(queue, [
+        {
+          body: Buffer.from(message.body),
+          applicationProperties: { ...message.headers },
+          // A session queue takes only messages with a session id, from any producer.
+          ...(sessions ? { sessionId: 'native-producer' } : {}),
+        },
+      ]);
     },
     consumeNative: async (_broker, queue) => {
+      const native = new FakeBusClient(bus);
       for (let tries = 0; tries < 20; tries++) {
-        const [message] = bus.take(queue, undefined, 1);
-        if (message) {
-          bus.complete(queue, undefined, message);
+        const receiver = sessions
+          ? await native.acceptNextSession(queue, { maxWaitMs: 0 })
+          : native.receiver(queue);
+        const [message] = (await receiver?.receiveMessages(1, { maxWaitTimeInMs: 0 })) ?? [];
+        if (message && receiver) {
+          await receiver.completeMessage(message);
+          await receiver.close();
           const headers: Record<string, string> = {};
           for (const [key, value] of Object.entries(message.applicationProperties ?? {}))
             headers[key] = String(value);
           return { body: message.body as Buffer, headers };
         }
+        await receiver?.close();
         await wait(400); // a nominal 40 ms between tries
       }
       return undefined;

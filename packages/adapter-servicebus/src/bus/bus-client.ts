@@ -61,10 +61,22 @@ export interface BusReceiver {
   close(): Promise<void>;
 }
 
-/** A receiver locked to one session: its messages' locks are the session lock. */
+/**
+ * A subset of `ServiceBusSessionReceiver`: a receiver holding one session's lock. Service Bus
+ * gives a session to one receiver at a time and delivers its messages in send order; the
+ * messages' locks are the session lock (renewed with `renewSessionLock`, not per message). An
+ * abandoned message stays first in its session. Once the lock is lost (expiry, a dropped link),
+ * every call fails with `SessionLockLost` and the session's unsettled messages come back to
+ * whoever accepts it next. `close()` gives the session up.
+ */
 export interface BusSessionReceiver extends Omit<BusReceiver, 'renewMessageLock'> {
   readonly sessionId: string;
+  /** When the session lock runs out unless renewed. */
+  readonly sessionLockedUntilUtc: Date;
   renewSessionLock(): Promise<Date>;
+  /** The session's state (any value a client stored; undefined when none). */
+  getSessionState(): Promise<unknown>;
+  setSessionState(state: unknown): Promise<void>;
 }
 
 /** The queue settings polyqueue reads and writes, in polyqueue's units. */

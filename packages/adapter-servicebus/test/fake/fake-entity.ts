@@ -10,8 +10,19 @@ export interface StoredMessage {
   properties: Record<string, number | boolean | string | Date | null>;
   /** Times the service has delivered it (the .NET `DeliveryCount`; the JS SDK shows one less). */
   deliveries: number;
-  lock?: { readonly token: string; until: number; timer: unknown } | undefined;
+  /**
+   * The message's lock. On a session entity a message has no lock of its own: it is held under its
+   * session's lock (`session` is that session's id, `timer` unused), and lives and dies with it.
+   */
+  lock?: { readonly token: string; until: number; timer: unknown; readonly session?: string } | undefined;
   deadLetterSource?: string;
+}
+
+/** A session's lock: one receiver holds it at a time, until it expires, is released, or is renewed. */
+export interface SessionLock {
+  readonly token: string;
+  until: number;
+  timer: unknown;
 }
 
 /** One queue: its active messages in sequence order, its dead-letter sub-queue, its dedup history. */
@@ -25,6 +36,10 @@ export class FakeEntity {
   /** Receivers waiting for a message; called on every change that may make one available. */
   readonly waiters = new Set<() => void>();
   scheduled = 0;
+  /** Session id -> its lock, while some receiver holds the session (session entities only). */
+  readonly sessionLocks = new Map<string, SessionLock>();
+  /** Session id -> the state a session receiver stored (`setSessionState`). */
+  readonly sessionStates = new Map<string, unknown>();
 
   constructor(name: string, settings: BusQueueSettings) {
     this.name = name;

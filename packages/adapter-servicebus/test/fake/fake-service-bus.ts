@@ -8,7 +8,7 @@ import {
 import type { Clock } from '@polyqueue/core/driver';
 import Long from 'long';
 import type { BusQueueSettings, PropertyValues } from '../../src/index.js';
-import { FakeEntity, type StoredMessage } from './fake-entity.js';
+import { FakeEntity, type SessionLock, type StoredMessage } from './fake-entity.js';
 
 /** The Standard tier's message size limit: body and all properties. */
 export const STANDARD_MAX_MESSAGE_BYTES = 256 * 1024;
@@ -155,6 +155,13 @@ export class FakeServiceBus {
     const entity = this.entityOrThrow(name);
     const list = subQueue ? entity.deadLetter : entity.active;
     const stored = list.find((s) => s.lock?.token === message.lockToken);
+    const session = stored?.lock?.session;
+    if (session !== undefined && !this.#sessionHeld(entity, session, stored?.lock?.until)) {
+      throw new ServiceBusError(
+        `The session lock has expired on the MessageSession. Accept a new MessageSession. TrackingId:${randomUUID()}`,
+        'SessionLockLost',
+      );
+    }
     if (!stored?.lock || stored.lock.until <= this.clock.now()) {
       throw new ServiceBusError(
         'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.',
@@ -166,7 +173,7 @@ export class FakeServiceBus {
 
   complete(name: string, subQueue: 'deadLetter' | undefined, message: ServiceBusReceivedMessage): void {
     const { entity, list, stored } = this.#locked(name, subQueue, message);
-    this.clock.clearTimeout(stored.lock!.timer as never);
+    this.#clearLockTimer(stored);
     remove(list, stored);
     entity.notify();
   }
@@ -178,7 +185,7 @@ export class FakeServiceBus {
     properties: PropertyValues = {},
   ): void {
     const { entity, list, stored } = this.#locked(name, subQueue, message);
-    this.clock.clearTimeout(stored.lock!.timer as never);
+    this.#clearLockTimer(stored);
     Object.assign(stored.properties, properties);
     this.#unlock(entity, list, stored);
   }
@@ -196,7 +203,7 @@ export class FakeServiceBus {
       );
     }
     const { entity, list, stored } = this.#locked(name, subQueue, message);
-    this.clock.clearTimeout(stored.lock!.timer as never);
+    this.#clearLockTimer(stored);
     const { deadLetterReason, deadLetterErrorDescription, ...properties } = options;
     Object.assign(stored.properties, properties);
     if (deadLetterReason !== undefined) stored.properties.DeadLetterReason = deadLetterReason;
@@ -211,10 +218,159 @@ export class FakeServiceBus {
   renewLock(name: string, subQueue: 'deadLetter' | undefined, message: ServiceBusReceivedMessage): Date {
     const { entity, list, stored } = this.#locked(name, subQueue, message);
     const lock = stored.lock!;
+    if (lock.session !== undefined) {
+      throw new ServiceBusError(
+        'Renewing a message lock is not supported for messages received from a session: renew the session lock.',
+        'GeneralError',
+      );
+    }
     this.clock.clearTimeout(lock.timer as never);
     lock.until = this.clock.now() + entity.settings.lockDurationMs;
     lock.timer = this.#lockTimer(entity, list, stored, lock.token, lock.until);
     return new Date(lock.until);
+  }
+
+  #clearLockTimer(stored: StoredMessage): void {
+    if (stored.lock?.timer !== undefined) this.clock.clearTimeout(stored.lock.timer as never);
+  }
+
+  // --- sessions --------------------------------------------------------------------------------
+
+  /**
+   * `acceptNextSession`: locks the session of the first available message (in sequence order)
+   * whose session no receiver holds, for `lockDuration`. Undefined when there is none now.
+   */
+  acceptSession(name: string): { readonly sessionId: string; readonly token: string } | undefined {
+    const entity = this.entityOrThrow(name);
+    if (!entity.settings.requiresSession) {
+      throw new ServiceBusError(
+        `It is not possible for an entity that does not require sessions to create a sessionful message receiver. TrackingId:${randomUUID()}`,
+        'GeneralError',
+      );
+    }
+    const next = entity.active.find(
+      (stored) => !stored.lock && !entity.sessionLocks.has(String(stored.message.sessionId)),
+    );
+    if (!next) return undefined;
+    const sessionId = String(next.message.sessionId);
+    const token = randomUUID();
+    const lock = {
+      token,
+      until: this.clock.now() + entity.settings.lockDurationMs,
+      timer: undefined as unknown,
+    };
+    entity.sessionLocks.set(sessionId, lock);
+    this.#armSessionTimer(entity, sessionId, lock);
+    return { sessionId, token };
+  }
+
+  /** When the session lock held with `token` runs out (it may have been lost already). */
+  sessionLockedUntil(name: string, sessionId: string, token: string): Date {
+    const lock = this.entityOrThrow(name).sessionLocks.get(sessionId);
+    return new Date(lock?.token === token ? lock.until : 0);
+  }
+
+  /** A session receiver's receive: the session's available messages, in sequence order, locked under it. */
+  takeFromSession(name: string, sessionId: string, token: string, max: number): ServiceBusReceivedMessage[] {
+    const entity = this.entityOrThrow(name);
+    const lock = this.#sessionLock(entity, sessionId, token);
+    const taken: ServiceBusReceivedMessage[] = [];
+    for (const stored of entity.active) {
+      if (taken.length >= max) break;
+      if (stored.lock || String(stored.message.sessionId) !== sessionId) continue;
+      stored.deliveries++;
+      stored.lock = { token: randomUUID(), until: lock.until, timer: undefined, session: sessionId };
+      taken.push(toReceived(stored, stored.lock));
+    }
+    return taken;
+  }
+
+  renewSession(name: string, sessionId: string, token: string): Date {
+    const entity = this.entityOrThrow(name);
+    const lock = this.#sessionLock(entity, sessionId, token);
+    this.clock.clearTimeout(lock.timer as never);
+    lock.until = this.clock.now() + entity.settings.lockDurationMs;
+    for (const stored of entity.active)
+      if (stored.lock?.session === sessionId) stored.lock.until = lock.until;
+    this.#armSessionTimer(entity, sessionId, lock);
+    return new Date(lock.until);
+  }
+
+  /**
+   * Closing a session receiver, or losing its connection, gives the session up at once. Messages
+   * still locked under it become available again *without* their delivery counted: the service
+   * counts a session message's delivery only on abandon or session lock expiry ("Impact of
+   * delivery count", Service Bus sessions documentation; Azure/azure-sdk-for-js#15116).
+   */
+  releaseSession(name: string, sessionId: string, token: string): void {
+    const entity = this.entityOrThrow(name);
+    const lock = entity.sessionLocks.get(sessionId);
+    if (lock?.token !== token) return;
+    this.clock.clearTimeout(lock.timer as never);
+    for (const stored of entity.active) if (stored.lock?.session === sessionId) stored.deliveries--;
+    this.#endSession(entity, sessionId);
+  }
+
+  getSessionState(name: string, sessionId: string, token: string): unknown {
+    const entity = this.entityOrThrow(name);
+    this.#sessionLock(entity, sessionId, token);
+    return entity.sessionStates.get(sessionId);
+  }
+
+  setSessionState(name: string, sessionId: string, token: string, state: unknown): void {
+    const entity = this.entityOrThrow(name);
+    this.#sessionLock(entity, sessionId, token);
+    entity.sessionStates.set(sessionId, state);
+  }
+
+  /** Messages of a session, locked or not, in sequence order (a session receiver's peek). */
+  peekSession(name: string, sessionId: string, fromSequenceNumber: number, max: number) {
+    return this.entityOrThrow(name)
+      .active.filter(
+        (s) => String(s.message.sessionId) === sessionId && s.sequenceNumber >= fromSequenceNumber,
+      )
+      .slice(0, max)
+      .map((stored) => toReceived(stored, undefined));
+  }
+
+  /** @throws ServiceBusError SessionLockLost once the session lock held with `token` is gone. */
+  checkSession(name: string, sessionId: string, token: string): void {
+    this.#sessionLock(this.entityOrThrow(name), sessionId, token);
+  }
+
+  #sessionLock(entity: FakeEntity, sessionId: string, token: string) {
+    const lock = entity.sessionLocks.get(sessionId);
+    if (lock?.token !== token || lock.until <= this.clock.now()) {
+      throw new ServiceBusError(
+        `The session lock has expired on the MessageSession. Accept a new MessageSession. TrackingId:${randomUUID()}`,
+        'SessionLockLost',
+      );
+    }
+    return lock;
+  }
+
+  /** True while the session is still locked by the lock a message was taken under. */
+  #sessionHeld(entity: FakeEntity, sessionId: string, messageUntil: number | undefined): boolean {
+    const lock = entity.sessionLocks.get(sessionId);
+    return lock !== undefined && lock.until > this.clock.now() && messageUntil === lock.until;
+  }
+
+  #armSessionTimer(entity: FakeEntity, sessionId: string, lock: SessionLock): void {
+    const { token, until } = lock;
+    lock.timer = this.clock.setTimeout(() => {
+      const current = entity.sessionLocks.get(sessionId);
+      if (current?.token !== token || current.until !== until) return;
+      // The session lock ran out: the session is free, and its locked messages come back.
+      this.#endSession(entity, sessionId);
+    }, until - this.clock.now());
+  }
+
+  #endSession(entity: FakeEntity, sessionId: string): void {
+    entity.sessionLocks.delete(sessionId);
+    for (const stored of [...entity.active]) {
+      if (stored.lock?.session === sessionId) this.#unlock(entity, entity.active, stored);
+    }
+    entity.notify();
   }
 
   /** Peek: no lock, no delivery counted; includes locked messages, as the service does. */

@@ -1,0 +1,203 @@
+import type { Receiver, ReceiverOptions } from '@polyqueue/core/driver';
+import { decodeReceived } from '../message-codec.js';
+import type { QueueLink } from '../queue-link.js';
+import { ServiceBusDelivery, type SessionHooks } from '../servicebus-delivery.js';
+import { RECEIVE_WAIT_MS } from '../servicebus-receiver.js';
+import { HeldSession } from './held-session.js';
+import {
+  continuation,
+  decodeSessionRecord,
+  encodeSessionRecord,
+  type SessionRecord,
+  serviceDelivery,
+} from './session-record.js';
+
+/**
+ * How long a held session is asked for its next message, and how long further sessions are
+ * waited for once one has been accepted in a receive call. Short: a session that has nothing is
+ * given up, and a receive call that already has work should not sit waiting for more.
+ */
+export const SESSION_PEEK_WAIT_MS = 200;
+
+/**
+ * A session whose lock has less than this share of a lease left is renewed as its message is
+ * handed out. The worker counts a delivery's lease from when it receives it and extends it once
+ * half a lease is left (checking every third of one), so the lock must then cover nearly a lease.
+ */
+const RENEW_BELOW_LEASE_SHARE = 0.9;
+
+/**
+ * A worker's receiver on a session queue (capability `ordering`). Service Bus gives each session
+ * to one receiver at a time and keeps its messages in send order; this receiver holds up to
+ * `maxUnsettled` sessions at once and has at most one message of each out, so the jobs of one
+ * `orderingKey` run one at a time, in order, while other keys go on in the other sessions.
+ *
+ * A failed job stays at the head of its session: its session is parked, locked, for the backoff,
+ * and the message is abandoned only then (see `HeldSession.park`). A session with nothing to give
+ * is given up at once, so that a key is not kept from other workers.
+ */
+export class ServiceBusSessionQueueReceiver implements Receiver {
+  readonly #link: QueueLink;
+  readonly #leaseMs: number;
+  readonly #maxSessions: number;
+  readonly #sessions = new Set<HeldSession>();
+  #closed = false;
+  /** Wakes a receive call waiting for a held session to become ready. */
+  #wake: (() => void) | undefined;
+
+  constructor(link: QueueLink, options: ReceiverOptions) {
+    this.#link = link;
+    this.#leaseMs = options.leaseMs;
+    this.#maxSessions = Math.max(1, options.maxUnsettled);
+  }
+
+  /** Sessions held now (for tests and diagnostics). */
+  get heldSessions(): readonly HeldSession[] {
+    return [...this.#sessions];
+  }
+
+  async receive(max: number, signal: AbortSignal): Promise<readonly ServiceBusDelivery[]> {
+    if (this.#closed || signal.aborted || max <= 0) return [];
+    const out: ServiceBusDelivery[] = [];
+    const ready = [...this.#sessions].filter((session) => session.state === 'ready').slice(0, max);
+    const next = await Promise.all(ready.map((session) => this.#next(session)));
+    for (const delivery of next) if (delivery) out.push(delivery);
+
+    let waited = false;
+    while (out.length < max && this.#sessions.size < this.#maxSessions && !signal.aborted) {
+      const wait = out.length === 0 && !waited ? RECEIVE_WAIT_MS : SESSION_PEEK_WAIT_MS;
+      waited = true;
+      const receiver = await this.#link.bus.acceptNextSession(this.#link.nativeName, { maxWaitMs: wait });
+      if (!receiver) break;
+      const session = this.#hold(receiver);
+      if (this.#closed) {
+        await session.giveUp();
+        break;
+      }
+      const delivery = await this.#next(session);
+      if (delivery) out.push(delivery);
+    }
+    if (out.length === 0 && !waited) await this.#waitForReady(signal);
+    return out;
+  }
+
+  /**
+   * Stops receiving and gives up every idle session. Sessions with a message out stay held until
+   * it is settled (it must stay settleable); parked ones until their retry is due.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+    await Promise.all(
+      [...this.#sessions].filter((s) => s.state === 'ready').map((session) => session.giveUp()),
+    );
+  }
+
+  /** Parked retries of this receiver, run now (a graceful driver shutdown gives their jobs back). */
+  async retryParkedNow(): Promise<void> {
+    await Promise.all([...this.#sessions].map((session) => session.retryNow()));
+  }
+
+  /** The driver is closing: every session is given up, whatever its state. */
+  async shutdown(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+    await Promise.all([...this.#sessions].map((session) => session.giveUp()));
+  }
+
+  #hold(receiver: HeldSession['receiver']): HeldSession {
+    const session = new HeldSession(this.#link.opened(receiver), this.#link.clock, {
+      ready: (ready) => {
+        // A session freed while closing is given up; otherwise a waiting receive may take from it.
+        if (this.#closed) void ready.giveUp();
+        else this.#wake?.();
+      },
+      gone: (gone) => {
+        this.#sessions.delete(gone);
+        this.#link.closed(gone.receiver);
+        this.#wake?.();
+      },
+    });
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /**
+   * The session's next message as a delivery, or undefined: the session had nothing (it is then
+   * given up), or its message is held back until a lost holder's lease ends (see `SessionRecord`).
+   */
+  async #next(session: HeldSession): Promise<ServiceBusDelivery | undefined> {
+    const { receiver } = session;
+    const clock = this.#link.clock;
+    try {
+      let next = session.takePending();
+      if (!next) {
+        const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: SESSION_PEEK_WAIT_MS });
+        if (!message) {
+          await session.giveUp();
+          return undefined;
+        }
+        if (!session.recordRead) {
+          session.record = decodeSessionRecord(await receiver.getSessionState());
+          session.recordRead = true;
+        }
+        const { uncounted, leaseUntil } = continuation(session.record, message);
+        if (leaseUntil > clock.now()) {
+          session.hold(message, uncounted, leaseUntil - clock.now());
+          return undefined;
+        }
+        next = { message, uncounted };
+      }
+      const { message, uncounted } = next;
+      // Recorded before the handler starts, so that a crash during it is counted by the next holder.
+      await this.#record(session, {
+        seq: message.sequenceNumber?.toString() ?? '',
+        delivery: serviceDelivery(message) + uncounted,
+        leaseUntil: clock.now() + this.#leaseMs,
+      });
+      const left = receiver.sessionLockedUntilUtc.getTime() - clock.now();
+      if (left < this.#leaseMs * RENEW_BELOW_LEASE_SHARE) await receiver.renewSessionLock();
+      session.handedOut();
+      const context = { ...this.#link.context(receiver), session: this.#hooks(session) };
+      return this.#link.track(new ServiceBusDelivery(message, decodeReceived(message), context, uncounted));
+    } catch {
+      // The session lock is lost (expired, link dropped): its messages go back to the service,
+      // which hands the session to the next receiver to accept it.
+      await session.giveUp();
+      return undefined;
+    }
+  }
+
+  async #record(session: HeldSession, record: SessionRecord): Promise<void> {
+    await session.receiver.setSessionState(encodeSessionRecord(record));
+    session.record = record;
+  }
+
+  #hooks(session: HeldSession): SessionHooks {
+    return {
+      settled: (error) => session.settled(error),
+      park: (delayMs, abandon) => session.park(delayMs, abandon),
+      extend: async () => {
+        await session.receiver.renewSessionLock();
+        const { record } = session;
+        if (record)
+          await this.#record(session, { ...record, leaseUntil: this.#link.clock.now() + this.#leaseMs });
+      },
+    };
+  }
+
+  /** Nothing to receive and no room for another session: wait until a held one is ready again. */
+  async #waitForReady(signal: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#link.clock.clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = this.#link.clock.setTimeout(done, RECEIVE_WAIT_MS);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+    });
+  }
+}
