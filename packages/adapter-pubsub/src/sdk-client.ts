@@ -90,7 +90,7 @@ export class SdkPubSubApi implements PubSubApi {
         try {
           const id = await native.publishMessage({
             data: Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength),
-            attributes: { ...message.attributes },
+            attributes: message.attributes as Record<string, string>,
             ...(message.orderingKey !== undefined ? { orderingKey: message.orderingKey } : {}),
           });
           return { ok: true as const, id };
