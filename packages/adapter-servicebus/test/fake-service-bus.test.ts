@@ -2,6 +2,7 @@ import { ServiceBusError } from '@azure/service-bus';
 import { VirtualClock } from '@polyqueue/core';
 import { describe, expect, it } from 'vitest';
 import type { BusQueueSettings } from '../src/index.js';
+import { FakeBusClient } from './fake/fake-bus-client.js';
 import { FakeServiceBus } from './fake/fake-service-bus.js';
 
 const SETTINGS: BusQueueSettings = {
@@ -73,5 +74,75 @@ describe('the Service Bus fake models the documented semantics', () => {
     expect(() => bus.send('q', [{ body: 'x'.repeat(300_000) }])).toThrow(
       expect.objectContaining({ code: 'MessageSizeExceeded' }),
     );
+  });
+});
+
+function sessionNamespace() {
+  const clock = new VirtualClock();
+  const bus = new FakeServiceBus(clock);
+  bus.createEntity('s', { ...SETTINGS, requiresSession: true, maxDeliveryCount: 5 });
+  const send = (sessionId: string, body: string) => bus.send('s', [{ body, sessionId }]);
+  return { clock, bus, send, client: () => new FakeBusClient(bus) };
+}
+
+describe('the Service Bus fake models sessions as documented', () => {
+  it('a session is locked by one receiver at a time and hands out its messages in send order', async () => {
+    const { send, client } = sessionNamespace();
+    send('a', 'a1');
+    send('b', 'b1');
+    send('a', 'a2');
+    const first = await client().acceptNextSession('s', { maxWaitMs: 0 });
+    const second = await client().acceptNextSession('s', { maxWaitMs: 0 });
+    expect([first?.sessionId, second?.sessionId]).toEqual(['a', 'b']);
+    expect(await client().acceptNextSession('s', { maxWaitMs: 0 })).toBeUndefined();
+    const bodies = (await first!.receiveMessages(10, { maxWaitTimeInMs: 0 })).map((m) => m.body);
+    expect(bodies).toEqual(['a1', 'a2']);
+  });
+
+  it('an abandoned message stays first in its session, its delivery counted', async () => {
+    const { send, client } = sessionNamespace();
+    send('a', 'a1');
+    send('a', 'a2');
+    const session = (await client().acceptNextSession('s', { maxWaitMs: 0 }))!;
+    const [head] = await session.receiveMessages(1, { maxWaitTimeInMs: 0 });
+    await session.abandonMessage(head!);
+    const [again] = await session.receiveMessages(1, { maxWaitTimeInMs: 0 });
+    expect([again?.body, again?.deliveryCount]).toEqual(['a1', 1]);
+  });
+
+  it('an expired session lock frees the session, counts the delivery, and fails later settlement with SessionLockLost', async () => {
+    const { clock, send, client } = sessionNamespace();
+    send('a', 'a1');
+    const session = (await client().acceptNextSession('s', { maxWaitMs: 0 }))!;
+    const [message] = await session.receiveMessages(1, { maxWaitTimeInMs: 0 });
+    await clock.advance(5_000);
+    await session.renewSessionLock(); // renewal keeps it
+    await clock.advance(9_999);
+    expect(await client().acceptNextSession('s', { maxWaitMs: 0 })).toBeUndefined();
+    await clock.advance(1);
+    await expect(session.completeMessage(message!)).rejects.toMatchObject({ code: 'SessionLockLost' });
+    const next = (await client().acceptNextSession('s', { maxWaitMs: 0 }))!;
+    const [again] = await next.receiveMessages(1, { maxWaitTimeInMs: 0 });
+    expect(again?.deliveryCount).toBe(1);
+  });
+
+  it('closing a session receiver (or its connection) frees the session at once, the delivery not counted', async () => {
+    const { send, client } = sessionNamespace();
+    send('a', 'a1');
+    const owner = client();
+    const session = (await owner.acceptNextSession('s', { maxWaitMs: 0 }))!;
+    await session.setSessionState('kept');
+    await session.receiveMessages(1, { maxWaitTimeInMs: 0 });
+    await owner.close();
+    const next = (await client().acceptNextSession('s', { maxWaitMs: 0 }))!;
+    const [again] = await next.receiveMessages(1, { maxWaitTimeInMs: 0 });
+    expect(again?.deliveryCount).toBe(0);
+    expect(await next.getSessionState()).toBe('kept');
+  });
+
+  it('a session queue refuses messages without a sessionId, and plain receivers', () => {
+    const { bus } = sessionNamespace();
+    expect(() => bus.send('s', [{ body: 'x' }])).toThrow(ServiceBusError);
+    expect(() => bus.take('s', undefined, 1)).toThrow(/requires sessions/);
   });
 });

@@ -23,41 +23,55 @@ const connectionString = process.env.POLYQUEUE_SERVICEBUS_CONNECTION_STRING;
 
 if (connectionString) {
   const prefix = `pqlive-${randomBytes(3).toString('hex')}-`;
-  const options: ServiceBusDriverOptions = { queuePrefix: prefix, dedupWindowMs: 600_000 };
   const native = new ServiceBusClient(connectionString);
   const admin = new ServiceBusAdministrationClient(connectionString);
-  const harness: ConformanceHarness = {
-    name: 'servicebus (live namespace)',
-    capabilities: createServiceBusDriver({ connectionString }, options).capabilities,
-    connect: (settings = {}) =>
-      connect({ driver: createServiceBusDriver({ connectionString }, options), ...settings }),
-    url: `${connectionStringToUrl(connectionString)}?queue_prefix=${prefix}&dedup_window_ms=600000`,
-    adapters: { servicebus: adapter },
-    // Locks are 5 s at the least, so a nominal 1 s lease becomes 5 s of real time.
-    timeScale: 5,
-    publishNative: async (_broker, queue, message) => {
-      const sender = native.createSender(`${prefix}${queue}`);
-      await sender.sendMessages({
-        body: Buffer.from(message.body),
-        applicationProperties: { ...message.headers },
-      });
-      await sender.close();
-    },
-    consumeNative: async (_broker, queue) => {
-      const receiver = native.createReceiver(`${prefix}${queue}`, { receiveMode: 'receiveAndDelete' });
-      try {
-        const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5_000 });
-        if (!message) return undefined;
-        const headers: Record<string, string> = {};
-        for (const [key, value] of Object.entries(message.applicationProperties ?? {}))
-          headers[key] = String(value);
-        return { body: message.body as Buffer, headers };
-      } finally {
-        await receiver.close();
-      }
-    },
-  };
-  runConformance(harness, { describe, it, skip: it.skip, afterAll });
+  // Plain queues, then session queues (orderingKey -> sessionId, rules O1/O2), each under its own prefix.
+  for (const sessions of [false, true]) {
+    const queuePrefix = `${prefix}${sessions ? 's-' : 'p-'}`;
+    const options: ServiceBusDriverOptions = { queuePrefix, dedupWindowMs: 600_000, sessions };
+    const harness: ConformanceHarness = {
+      name: `servicebus (live namespace${sessions ? ', session queues' : ''})`,
+      capabilities: createServiceBusDriver({ connectionString }, options).capabilities,
+      connect: (settings = {}) =>
+        connect({ driver: createServiceBusDriver({ connectionString }, options), ...settings }),
+      url: `${connectionStringToUrl(connectionString)}?queue_prefix=${queuePrefix}&dedup_window_ms=600000&sessions=${sessions}`,
+      adapters: { servicebus: adapter },
+      // Locks are 5 s at the least, so a nominal 1 s lease becomes 5 s of real time.
+      timeScale: 5,
+      publishNative: async (_broker, queue, message) => {
+        const sender = native.createSender(`${queuePrefix}${queue}`);
+        await sender.sendMessages({
+          body: Buffer.from(message.body),
+          applicationProperties: { ...message.headers },
+          ...(sessions ? { sessionId: 'native-producer' } : {}),
+        });
+        await sender.close();
+      },
+      consumeNative: async (_broker, queue) => {
+        const name = `${queuePrefix}${queue}`;
+        const receiver = sessions
+          ? await native
+              .acceptNextSession(name, {
+                receiveMode: 'receiveAndDelete',
+                abortSignal: AbortSignal.timeout(5_000),
+              })
+              .catch(() => undefined)
+          : native.createReceiver(name, { receiveMode: 'receiveAndDelete' });
+        if (!receiver) return undefined;
+        try {
+          const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5_000 });
+          if (!message) return undefined;
+          const headers: Record<string, string> = {};
+          for (const [key, value] of Object.entries(message.applicationProperties ?? {}))
+            headers[key] = String(value);
+          return { body: message.body as Buffer, headers };
+        } finally {
+          await receiver.close();
+        }
+      },
+    };
+    runConformance(harness, { describe, it, skip: it.skip, afterAll });
+  }
   afterAll(async () => {
     for await (const queue of admin.listQueues()) {
       if (queue.name.startsWith(prefix)) await admin.deleteQueue(queue.name).catch(() => undefined);

@@ -7,6 +7,8 @@ import type {
   ServiceBusReceiver,
   ServiceBusReceiverOptions,
   ServiceBusSender,
+  ServiceBusSessionReceiver,
+  ServiceBusSessionReceiverOptions,
 } from '@azure/service-bus';
 import Long from 'long';
 
@@ -100,12 +102,64 @@ export function stubReceiver(calls: Call[], queue: ServiceBusReceivedMessage[]):
 }
 
 /**
+ * A `ServiceBusSessionReceiver` for `sessionId`, recording calls (with the session id) and
+ * handing out `queue`; its session state starts as `state`. Its lock runs for `lockMs` from now.
+ */
+export function stubSessionReceiver(
+  calls: Call[],
+  sessionId: string,
+  queue: ServiceBusReceivedMessage[],
+  options: { state?: unknown; lockMs?: number } = {},
+): ServiceBusSessionReceiver {
+  let state = options.state;
+  let lockedUntil = new Date(Date.now() + (options.lockMs ?? 30_000));
+  return {
+    ...stubReceiver(calls, queue),
+    sessionId,
+    get sessionLockedUntilUtc() {
+      return lockedUntil;
+    },
+    subscribe: () => ({ close: async () => {} }),
+    async renewSessionLock() {
+      calls.push(['renewSessionLock', sessionId]);
+      lockedUntil = new Date(Date.now() + (options.lockMs ?? 30_000));
+      return lockedUntil;
+    },
+    async getSessionState() {
+      calls.push(['getSessionState', sessionId]);
+      return state;
+    },
+    async setSessionState(value: unknown) {
+      calls.push(['setSessionState', sessionId, value]);
+      state = value;
+    },
+    async close() {
+      calls.push(['closeSession', sessionId]);
+    },
+  };
+}
+
+/**
  * A `ServiceBusClient` stand-in: the class has private members, so only its public methods the
  * adapter uses are given, and the object is cast. Its sender and receivers are full SDK interfaces.
  */
-export function stubClient(calls: Call[], received: ServiceBusReceivedMessage[] = []): ServiceBusClient {
+export function stubClient(
+  calls: Call[],
+  received: ServiceBusReceivedMessage[] = [],
+  sessions: ServiceBusSessionReceiver[] = [],
+): ServiceBusClient {
   const sender = stubSender(calls);
   return {
+    /** Hands out `sessions` in turn; then fails as the SDK does when no session comes in time. */
+    acceptNextSession: async (queue: string, options: ServiceBusSessionReceiverOptions) => {
+      calls.push(['acceptNextSession', queue, options]);
+      const session = sessions.shift();
+      if (session) return session;
+      throw Object.assign(new Error('No session available in time'), {
+        name: 'ServiceBusError',
+        code: 'ServiceTimeout',
+      });
+    },
     createSender: (queue: string) => {
       calls.push(['createSender', queue]);
       return sender;
