@@ -51,6 +51,12 @@ export interface PullBatch {
   next(): Promise<ReceivedMessage | undefined>;
   /** Messages that arrived and were not yet taken with `next()`. */
   buffered(): number;
+  /**
+   * Messages this pull may still bring: asked for and not yet arrived; 0 once it ended. May
+   * over-count (a pull the server already expired), never under-count: the receiver's bound
+   * rests on it.
+   */
+  pending(): number;
   /** Ends the pull; the server drops a pull request nobody listens to. */
   stop(): void;
 }

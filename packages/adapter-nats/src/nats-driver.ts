@@ -116,10 +116,11 @@ export class NatsDriver implements Driver {
     );
   }
 
-  receiver(topology: QueueTopology, _options: ReceiverOptions): Receiver {
-    // The lease is the consumer's AckWait, set from topology.leaseMs at provision; the worker's
-    // bound (maxUnsettled) is the size of each pull, which receive() is given as `max`.
-    return new NatsReceiver(this.#context(topology), this.#services);
+  receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
+    // The lease is the consumer's AckWait, set from topology.leaseMs at provision. The worker's
+    // bound (maxUnsettled) caps its pulls through receive()'s `max`; it also sets how much room
+    // is worth another overlapping pull.
+    return new NatsReceiver(this.#context(topology), this.#services, options.maxUnsettled);
   }
 
   deadLetters(topology: QueueTopology): DeadLetterStore {

@@ -138,6 +138,8 @@ export class FakeClient implements NatsClient {
         return stopped ? undefined : taken.shift();
       },
       buffered: () => taken.length,
+      // Everything it will ever hold was taken at the pull.
+      pending: () => 0,
       stop: () => {
         stopped = true;
       },
