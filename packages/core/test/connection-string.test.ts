@@ -4,6 +4,8 @@ import {
   isServiceBusConnectionString,
   serviceBusConnectionStringToUrl,
 } from '../src/config/connection-string.js';
+import { queueUrlSecrets } from '../src/config/resolve-driver.js';
+import { redactingLogger } from '../src/config/secrets.js';
 import type { AdapterModule, DriverContext } from '../src/driver/index.js';
 import { ConfigError, connect, MemoryServer } from '../src/index.js';
 
@@ -67,6 +69,16 @@ describe('Azure Service Bus connection strings', () => {
     expect(shown).toContain('auth failed');
     expect(shown).not.toContain(KEY);
     expect(shown).not.toContain(encodeURIComponent(KEY));
+  });
+
+  it('the secrets connect() masks in log lines cover the key in both spellings', () => {
+    const logged: string[] = [];
+    const sink = { warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
+    const logger = redactingLogger(sink, queueUrlSecrets(PORTAL));
+    logger.warn(`raw ${KEY} and in its URL ${serviceBusConnectionStringToUrl(PORTAL)}`);
+    expect(logged.join('\n')).toContain('raw ');
+    expect(logged.join('\n')).not.toContain(KEY);
+    expect(logged.join('\n')).not.toContain(encodeURIComponent(KEY));
   });
 
   it('a bad one is a ConfigError naming the missing fields, never showing the key', async () => {

@@ -62,9 +62,23 @@ export async function resolveDriver(given: string, options: ResolveOptions = {})
       ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
-    // The given text's secrets too: a connection string's key is encoded differently in the URL.
-    throw connectError(scheme, redacted, error, [...new Set([...secretsOf(given), ...secretsOf(text)])]);
+    throw connectError(scheme, redacted, error, queueUrlSecrets(given));
   }
+}
+
+/**
+ * Every secret in a queue URL or connection string, in each form it may appear: a connection
+ * string's key is percent-encoded in its `servicebus://` form, so both spellings are masked.
+ */
+export function queueUrlSecrets(given: string): readonly string[] {
+  if (!isServiceBusConnectionString(given)) return secretsOf(given);
+  let converted: readonly string[] = [];
+  try {
+    converted = secretsOf(serviceBusConnectionStringToUrl(given));
+  } catch {
+    // Not convertible: resolveDriver reports that; the given text's own secrets still apply.
+  }
+  return [...new Set([...secretsOf(given), ...converted])];
 }
 
 /** A failed connection, wrapped once, with the URL's credentials masked even inside `cause`. */

@@ -1,8 +1,8 @@
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { redactUrl } from '../config/redact.js';
-import { type AdapterSource, resolveDriver } from '../config/resolve-driver.js';
-import { redactingLogger, secretsOf } from '../config/secrets.js';
+import { type AdapterSource, queueUrlSecrets, resolveDriver } from '../config/resolve-driver.js';
+import { redactingLogger } from '../config/secrets.js';
 import type { Driver } from '../driver/driver.js';
 import { ConfigError } from '../errors/config-error.js';
 import { jsonSerializer } from '../serialization/json-serializer.js';
@@ -51,7 +51,7 @@ export async function connect(
     });
     redactedUrl = redactUrl(settings.url);
   }
-  const secrets = settings.url ? secretsOf(settings.url) : [];
+  const secrets = settings.url ? queueUrlSecrets(settings.url) : [];
   return new Broker({
     driver,
     clock: driver.clock ?? settings.clock ?? systemClock,
