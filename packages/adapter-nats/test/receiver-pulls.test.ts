@@ -1,0 +1,156 @@
+import type { QueueTopology } from '@polyqueue/core/driver';
+import { describe, expect, it } from 'vitest';
+import type { PullBatch, ReceivedMessage } from '../src/nats-client.js';
+import { queueNames } from '../src/nats-names.js';
+import { DEFAULT_SETTINGS } from '../src/nats-options.js';
+import { NatsReceiver } from '../src/nats-receiver.js';
+import { queueContext } from '../src/queue-context.js';
+import { FakeClient, received } from './fake-client.js';
+
+const topology: QueueTopology = {
+  name: 'emails',
+  deadLetterName: 'emails.dlq',
+  leaseMs: 30_000,
+  maxAttempts: 5,
+};
+const hooks = { opened: () => undefined, closed: () => undefined };
+
+/** A pull the test fills message by message, as the server would; it ends once filled or stopped. */
+class ScriptedPull implements PullBatch {
+  readonly #arrived: ReceivedMessage[] = [];
+  #count = 0;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+
+  constructor(readonly size: number) {}
+
+  feed(message: ReceivedMessage): void {
+    this.#arrived.push(message);
+    this.#count++;
+    this.#wake?.();
+  }
+
+  async next(): Promise<ReceivedMessage | undefined> {
+    while (this.#arrived.length === 0 && !this.#ended()) await new Promise<void>((r) => (this.#wake = r));
+    return this.#arrived.shift();
+  }
+
+  buffered(): number {
+    return this.#arrived.length;
+  }
+
+  pending(): number {
+    return this.#ended() ? 0 : this.size - this.#count;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  #ended(): boolean {
+    return this.#stopped || this.#count === this.size;
+  }
+}
+
+class PullingClient extends FakeClient {
+  readonly pulls: ScriptedPull[] = [];
+  override async pull(_stream: string, _consumer: string, options: { maxMessages: number }) {
+    const pull = new ScriptedPull(options.maxMessages);
+    this.pulls.push(pull);
+    return pull;
+  }
+}
+
+function setup(maxUnsettled: number) {
+  const client = new PullingClient();
+  const queue = queueContext(
+    { client, settings: DEFAULT_SETTINGS, now: () => 0, alive: () => true },
+    topology,
+  );
+  let seq = 0;
+  const feed = (pull: ScriptedPull, n: number) => {
+    for (let i = 0; i < n; i++) pull.feed(received(client, { seq: ++seq }));
+  };
+  return { client, receiver: new NatsReceiver(queue, hooks, maxUnsettled), feed };
+}
+
+const never = new AbortController().signal;
+const covered = (pulls: readonly ScriptedPull[]) =>
+  pulls.reduce((sum, pull) => sum + pull.buffered() + pull.pending(), 0);
+
+describe('NatsReceiver pulls', () => {
+  it('makes a second pull for the room the open one does not cover, before the first is filled', async () => {
+    const { client, receiver, feed } = setup(8);
+    const first = receiver.receive(8, never);
+    await Promise.resolve();
+    feed(client.pulls[0]!, 4);
+    expect(await first).toHaveLength(4);
+    // The worker settled those 4: its room is 8 again, of which the open pull covers 4.
+    const second = receiver.receive(8, never);
+    await Promise.resolve();
+    expect(client.pulls.map((pull) => pull.size)).toEqual([8, 4]);
+    expect(client.pulls[0]!.pending()).toBe(4);
+    feed(client.pulls[0]!, 4);
+    expect(await second).toHaveLength(4);
+    await receiver.close();
+  });
+
+  it('never asks for more than the room the worker has left, so held + covered stays within maxUnsettled', async () => {
+    const maxUnsettled = 8;
+    const { client, receiver, feed } = setup(maxUnsettled);
+    let held = 0;
+    const take = async (max: number, fill: (pulls: ScriptedPull[]) => void) => {
+      const pending = receiver.receive(max, never);
+      await Promise.resolve();
+      expect(held + covered(client.pulls)).toBeLessThanOrEqual(maxUnsettled);
+      fill(client.pulls);
+      held += (await pending).length;
+      expect(held + covered(client.pulls)).toBeLessThanOrEqual(maxUnsettled);
+    };
+    await take(8, (pulls) => feed(pulls[0]!, 3));
+    await take(8 - held, (pulls) => feed(pulls[0]!, 2));
+    held -= 5; // all settled
+    await take(8 - held, (pulls) => feed(pulls[0]!, 3));
+    expect(client.pulls.map((pull) => pull.size)).toEqual([8, 5]);
+    await take(8 - held, (pulls) => feed(pulls[1]!, 5));
+    expect(held).toBe(8);
+    await receiver.close();
+  });
+
+  it('does not pull for a sliver of room while a pull is open', async () => {
+    const { client, receiver, feed } = setup(8);
+    const first = receiver.receive(8, never);
+    await Promise.resolve();
+    feed(client.pulls[0]!, 7);
+    expect(await first).toHaveLength(7);
+    // 7 settled: room 8, the open pull covers 1; 7 more is worth a pull. Settling 1 is not.
+    const aborted = new AbortController();
+    const next = receiver.receive(2, aborted.signal);
+    await Promise.resolve();
+    expect(client.pulls).toHaveLength(1);
+    aborted.abort();
+    expect(await next).toEqual([]);
+    await receiver.close();
+  });
+
+  it('hands back what arrived in every open pull on close, unstarted (republished, then acked)', async () => {
+    const { client, receiver, feed } = setup(8);
+    const first = receiver.receive(8, never);
+    await Promise.resolve();
+    feed(client.pulls[0]!, 4);
+    expect(await first).toHaveLength(4);
+    const second = receiver.receive(8, never);
+    await Promise.resolve();
+    feed(client.pulls[0]!, 4);
+    expect(await second).toHaveLength(4);
+    // The first pull is filled; two more messages reach the second and are never taken.
+    feed(client.pulls[1]!, 2);
+    const { stream, subject } = queueNames('pq', 'emails');
+    await client.ensureStream({ name: stream, subject, duplicateWindowMs: 60_000 });
+    client.log.length = 0;
+    await receiver.close();
+    expect(client.log.filter((line) => line.startsWith('ack'))).toEqual(['ack #9', 'ack #10']);
+    expect(client.published).toHaveLength(2);
+  });
+});
