@@ -1,6 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { QueueTopology } from '@polyqueue/core/driver';
 import { ErrorCode } from '@polyqueue/core/driver';
+import { idlePause } from './idle-pause.js';
 import type { QueueRef } from './queue-directory.js';
 import type { SqsDriver } from './sqs-driver.js';
 import { sqsErrorCode } from './sqs-errors.js';
@@ -64,6 +65,7 @@ export class DelayForwarder {
           signal,
         );
         if (messages.length > 0) await this.#forward(delayQueue, messages);
+        else await idlePause(this.#driver.waitTimeSeconds, signal);
       } catch (error) {
         if (signal.aborted) return;
         this.error = error;

@@ -1,6 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Delivery, QueueTopology, Receiver } from '@polyqueue/core/driver';
 import { FifoGate } from './fifo-gate.js';
+import { idlePause } from './idle-pause.js';
 import type { QueueRef } from './queue-directory.js';
 import { SqsDelivery } from './sqs-delivery.js';
 import type { SqsDriver } from './sqs-driver.js';
@@ -93,7 +94,10 @@ export class SqsReceiver implements Receiver {
     });
     try {
       const outcome = await Promise.race([request, aborted]);
-      if (outcome !== 'aborted') return toDeliveries(outcome);
+      if (outcome !== 'aborted') {
+        if (outcome.length === 0) await idlePause(this.#driver.waitTimeSeconds, signal);
+        return toDeliveries(outcome);
+      }
       request.then(
         (late) => this.#giveBack(toDeliveries(late)),
         (error: unknown) => this.#background(error),

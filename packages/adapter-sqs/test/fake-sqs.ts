@@ -1,0 +1,178 @@
+import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { SqsApi } from '../src/index.js';
+
+interface FakeMessage {
+  id: string;
+  body: string;
+  attributes: Record<string, MessageAttributeValue>;
+  receiveCount: number;
+  delaySeconds: number;
+  groupId?: string;
+  dedupId?: string;
+  receipt?: string;
+}
+
+interface FakeQueue {
+  name: string;
+  attributes: Record<string, string>;
+  messages: FakeMessage[];
+}
+
+/**
+ * An in-process fake of the narrow SQS interface: queues, messages and receive counts, no timing.
+ * Every call is recorded in `calls` so tests can assert the exact SQS requests the driver makes.
+ */
+export class FakeSqs {
+  readonly queues = new Map<string, FakeQueue>();
+  readonly calls: { action: string; input: Record<string, unknown> }[] = [];
+  /** Message bodies the fake refuses per entry (batch partial failure). */
+  readonly refuseBodies = new Set<string>();
+  #counter = 0;
+
+  urlOf(name: string): string {
+    return `https://sqs.fake/000000000000/${name}`;
+  }
+
+  queue(name: string): FakeQueue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`no fake queue ${name}`);
+    return queue;
+  }
+
+  create(name: string, attributes: Record<string, string> = {}): FakeQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = { name, attributes: { MaximumMessageSize: '1048576', ...attributes }, messages: [] };
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  #byUrl(url: unknown): FakeQueue {
+    const name = String(url).split('/').pop()!;
+    const queue = this.queues.get(name);
+    if (!queue)
+      throw Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' });
+    return queue;
+  }
+
+  calledWith(action: string) {
+    return this.calls.filter((call) => call.action === action).map((call) => call.input);
+  }
+
+  readonly api: SqsApi = {
+    createQueue: async (input) => {
+      this.#record('createQueue', input);
+      this.create(input.QueueName!, input.Attributes ?? {});
+      return { QueueUrl: this.urlOf(input.QueueName!) };
+    },
+    getQueueUrl: async (input) => {
+      this.#record('getQueueUrl', input);
+      this.#byUrl(input.QueueName);
+      return { QueueUrl: this.urlOf(input.QueueName!) };
+    },
+    getQueueAttributes: async (input) => {
+      this.#record('getQueueAttributes', input);
+      const queue = this.#byUrl(input.QueueUrl);
+      return {
+        Attributes: {
+          ...queue.attributes,
+          QueueArn: `arn:aws:sqs:us-east-1:000000000000:${queue.name}`,
+          ApproximateNumberOfMessages: String(queue.messages.length),
+        },
+      };
+    },
+    setQueueAttributes: async (input) => {
+      this.#record('setQueueAttributes', input);
+      Object.assign(this.#byUrl(input.QueueUrl).attributes, input.Attributes);
+      return {};
+    },
+    sendMessageBatch: async (input) => {
+      this.#record('sendMessageBatch', input);
+      const queue = this.#byUrl(input.QueueUrl);
+      const Successful = [];
+      const Failed = [];
+      for (const entry of input.Entries ?? []) {
+        if (this.refuseBodies.has(entry.MessageBody!)) {
+          Failed.push({
+            Id: entry.Id,
+            Code: 'InvalidMessageContents',
+            Message: 'refused',
+            SenderFault: true,
+          });
+          continue;
+        }
+        const id = `m-${++this.#counter}`;
+        queue.messages.push({
+          id,
+          body: entry.MessageBody!,
+          attributes: entry.MessageAttributes ?? {},
+          receiveCount: 0,
+          delaySeconds: entry.DelaySeconds ?? 0,
+          ...(entry.MessageGroupId ? { groupId: entry.MessageGroupId } : {}),
+          ...(entry.MessageDeduplicationId ? { dedupId: entry.MessageDeduplicationId } : {}),
+        });
+        Successful.push({ Id: entry.Id, MessageId: id, MD5OfMessageBody: '' });
+      }
+      return { Successful, Failed };
+    },
+    receiveMessage: async (input) => {
+      this.#record('receiveMessage', input);
+      const queue = this.#byUrl(input.QueueUrl);
+      const taken = queue.messages
+        .filter((m) => m.receipt === undefined)
+        .slice(0, input.MaxNumberOfMessages ?? 1);
+      const Messages: Message[] = taken.map((m) => {
+        m.receiveCount++;
+        m.receipt = `r-${m.id}-${m.receiveCount}`;
+        return {
+          MessageId: m.id,
+          ReceiptHandle: m.receipt,
+          Body: m.body,
+          MessageAttributes: m.attributes,
+          Attributes: {
+            ApproximateReceiveCount: String(m.receiveCount),
+            SentTimestamp: '1893456000000',
+            ...(m.groupId ? { MessageGroupId: m.groupId } : {}),
+          },
+        };
+      });
+      return { Messages };
+    },
+    deleteMessageBatch: async (input) => {
+      this.#record('deleteMessageBatch', input);
+      const queue = this.#byUrl(input.QueueUrl);
+      for (const entry of input.Entries ?? []) {
+        queue.messages = queue.messages.filter((m) => m.receipt !== entry.ReceiptHandle);
+      }
+      return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
+    },
+    changeMessageVisibility: async (input) => {
+      this.#record('changeMessageVisibility', input);
+      const queue = this.#byUrl(input.QueueUrl);
+      const message = queue.messages.find((m) => m.receipt === input.ReceiptHandle);
+      if (message && input.VisibilityTimeout === 0) delete message.receipt;
+      return {};
+    },
+    changeMessageVisibilityBatch: async (input) => {
+      this.#record('changeMessageVisibilityBatch', input);
+      return { Successful: [], Failed: [] };
+    },
+    listDeadLetterSourceQueues: async (input) => {
+      this.#record('listDeadLetterSourceQueues', input);
+      return { queueUrls: [] };
+    },
+    startMessageMoveTask: async (input) => {
+      this.#record('startMessageMoveTask', input);
+      return {};
+    },
+    listMessageMoveTasks: async (input) => {
+      this.#record('listMessageMoveTasks', input);
+      return { Results: [] };
+    },
+  };
+
+  #record(action: string, input: object): void {
+    this.calls.push({ action, input: structuredClone(input) as Record<string, unknown> });
+  }
+}
