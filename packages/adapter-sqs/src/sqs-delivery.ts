@@ -73,7 +73,7 @@ export class SqsDelivery implements Delivery {
         await this.#changeVisibility(seconds);
         return;
       }
-      await this.#driver.republish(this.#topology, this, {
+      await this.#driver.republish(this.#topology, this.native.Body ?? '', this.attributes, {
         ...this.#fullMeta(),
         attemptOffset: attempt,
         notBefore: Date.now() + delayMs,
@@ -84,7 +84,13 @@ export class SqsDelivery implements Delivery {
 
   deadLetter(record: DeadLetterRecord): Promise<void> {
     return this.#settle('done', async () => {
-      await this.#driver.sendToDeadLetters(this.#topology, this, this.#fullMeta(), record);
+      await this.#driver.sendToDeadLetters(
+        this.#topology,
+        this.native.Body ?? '',
+        this.attributes,
+        this.#fullMeta(),
+        record,
+      );
       await this.#driver.deleteMessage(this.#queue, this.receiptHandle);
     });
   }

@@ -16,11 +16,11 @@ import type {
 import { Batcher } from './batcher.js';
 import { DelayForwarder } from './delay-forwarder.js';
 import { delayRoute } from './delay-route.js';
+import { registerDriver } from './driver-registry.js';
 import { bodyText, buildOutgoing, fifoPlacement, type Routed, sendOne, sendRouted } from './outgoing.js';
 import { QueueDirectory, type QueueRef } from './queue-directory.js';
 import type { SqsApi } from './sqs-api.js';
 import { SqsDeadLetterStore } from './sqs-dead-letters.js';
-import type { SqsDelivery } from './sqs-delivery.js';
 import { SqsBatchEntryError, sqsErrorCode } from './sqs-errors.js';
 import { fifoToken } from './sqs-names.js';
 import { SqsReceiver } from './sqs-receiver.js';
@@ -53,6 +53,8 @@ export class SqsDriver implements Driver {
   readonly #deleters = new Map<string, Batcher<string>>();
   readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
   readonly #polls = new Set<AbortController>();
+  /** Every queue topology the core has shown this driver, for the Lambda handler. */
+  readonly #topologies = new Map<string, QueueTopology>();
   #state: 'open' | 'closed' | 'dead' = 'open';
 
   constructor(settings: SqsDriverSettings) {
@@ -61,6 +63,7 @@ export class SqsDriver implements Driver {
     this.fifo = settings.fifo;
     this.waitTimeSeconds = settings.waitTimeSeconds;
     this.directory = new QueueDirectory(settings.api, settings.queuePrefix, settings.fifo);
+    registerDriver(settings.client ?? settings.api, this);
     this.capabilities = {
       // SQS's ceiling; each queue's own MaximumMessageSize is read and enforced per send.
       maxMessageBytes: 1_048_576,
@@ -84,11 +87,13 @@ export class SqsDriver implements Driver {
 
   provision(queue: QueueTopology): Promise<void> {
     this.#assertOpen();
+    this.#topologies.set(queue.name, queue);
     return this.directory.provision(queue);
   }
 
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
     this.#assertOpen();
+    this.#topologies.set(topology.name, topology);
     // Resolved first, so that a missing queue fails the whole call with NotFound (P5).
     await this.directory.work(topology.name);
     const now = Date.now();
@@ -141,9 +146,9 @@ export class SqsDriver implements Driver {
     return sqsErrorCode(error);
   }
 
-  /** The escape hatch: the `SQSClient` (undefined when the driver was built on a bare `SqsApi`). */
-  native(): SQSClient | undefined {
-    return this.#settings.client;
+  /** The escape hatch: the `SQSClient` (or the `SqsApi` a driver was built on, in unit tests). */
+  native(): SQSClient | SqsApi {
+    return this.#settings.client ?? this.api;
   }
 
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
@@ -154,6 +159,14 @@ export class SqsDriver implements Driver {
     await Promise.all([...this.#forwarders.values()].map(({ forwarder }) => forwarder.stop()));
     this.#forwarders.clear();
     if (this.#settings.ownsClient) this.#settings.client?.destroy();
+  }
+
+  /**
+   * The topology of a queue this driver has provisioned or sent to, else the defaults a queue
+   * named `name` gets (dead-letter queue `<name>.dlq`).
+   */
+  topologyOf(name: string, fallback: Omit<QueueTopology, 'name' | 'deadLetterName'>): QueueTopology {
+    return this.#topologies.get(name) ?? { ...fallback, name, deadLetterName: `${name}.dlq` };
   }
 
   // ---- used by receivers, deliveries, the forwarder and the dead-letter store ----
@@ -197,8 +210,13 @@ export class SqsDriver implements Driver {
   }
 
   /** A copy of a job through the delay path (a retry longer than the visibility budget allows). */
-  async republish(topology: QueueTopology, delivery: SqsDelivery, meta: JobMeta): Promise<void> {
-    const routed = await this.#route(topology, delivery.body, delivery.attributes, meta, Date.now(), {
+  async republish(
+    topology: QueueTopology,
+    body: string,
+    attributes: Readonly<Record<string, string>>,
+    meta: JobMeta,
+  ): Promise<void> {
+    const routed = await this.#route(topology, body, attributes, meta, Date.now(), {
       dedup: `${meta.id}.a${meta.attemptOffset}`,
     });
     await sendOne(this.api, routed.target, routed.message);
@@ -207,7 +225,8 @@ export class SqsDriver implements Driver {
   /** Puts a job in its dead-letter queue with the record. Attempts restart when it is redriven. */
   async sendToDeadLetters(
     topology: QueueTopology,
-    delivery: SqsDelivery,
+    body: string,
+    attributes: Readonly<Record<string, string>>,
     meta: JobMeta,
     record: DeadLetterRecord,
   ): Promise<void> {
@@ -216,14 +235,7 @@ export class SqsDriver implements Driver {
     const placement = this.fifo
       ? { groupId: fifoToken(meta.id), dedupId: fifoToken(`${meta.id}.dl.${record.failedAt}`) }
       : {};
-    const message = buildOutgoing(
-      delivery.native.Body ?? '',
-      delivery.attributes,
-      letterMeta,
-      dlq,
-      placement,
-      record,
-    );
+    const message = buildOutgoing(body, attributes, letterMeta, dlq, placement, record);
     await sendOne(this.api, dlq, message);
   }
 

@@ -1,0 +1,123 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { DeadLetterRecord, Delivery, JobMeta, QueueTopology } from '@polyqueue/core/driver';
+import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type { QueueRef } from '../queue-directory.js';
+import type { SqsDriver } from '../sqs-driver.js';
+import { decodeAttributes } from '../sqs-wire.js';
+import { remainingBudgetSeconds, toSeconds } from '../visibility.js';
+
+const encoder = new TextEncoder();
+
+/** What Lambda should do with the record once the job has been settled. */
+export type RecordVerdict = 'success' | 'failure';
+
+/**
+ * One record of an SQS event, as a polyqueue delivery. Lambda owns the deletes: a success is
+ * deleted by Lambda when the batch returns; a failure (listed in `batchItemFailures`) stays.
+ * - ack, dead letter (sent to the DLQ first), over-budget retry (republished first): success;
+ * - retry: visibility set to the backoff, then failure, so SQS delivers it again after it;
+ * - release: visibility 0, failure.
+ */
+export class LambdaDelivery implements Delivery {
+  readonly body: Uint8Array;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly meta: Partial<JobMeta> & { readonly id: string };
+  readonly deliveryCount: number;
+  /** The Lambda `SQSRecord` (the escape hatch in a Lambda). */
+  readonly native: SQSRecord;
+  verdict: RecordVerdict = 'failure';
+  readonly #driver: SqsDriver;
+  readonly #queue: QueueRef;
+  readonly #topology: QueueTopology;
+  readonly #receivedAt = Date.now();
+  #settled = false;
+
+  constructor(driver: SqsDriver, queue: QueueRef, topology: QueueTopology, record: SQSRecord) {
+    const decoded = decodeAttributes(toSdkAttributes(record.messageAttributes));
+    this.native = record;
+    this.body = encoder.encode(record.body);
+    this.attributes = decoded.attributes;
+    this.meta = { ...decoded.meta, id: decoded.meta.id ?? record.messageId };
+    this.deliveryCount = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
+    this.#driver = driver;
+    this.#queue = queue;
+    this.#topology = topology;
+  }
+
+  async ack(): Promise<void> {
+    if (this.#begin()) this.verdict = 'success';
+  }
+
+  async retry(delayMs: number, attempt: number): Promise<void> {
+    if (!this.#begin()) return;
+    const seconds = toSeconds(delayMs);
+    if (seconds <= remainingBudgetSeconds(this.#receivedAt, Date.now())) {
+      await this.#changeVisibility(seconds);
+      return;
+    }
+    await this.#driver.republish(this.#topology, this.native.body, this.attributes, {
+      ...this.#fullMeta(),
+      attemptOffset: attempt,
+      notBefore: Date.now() + delayMs,
+    });
+    this.verdict = 'success';
+  }
+
+  async deadLetter(record: DeadLetterRecord): Promise<void> {
+    if (!this.#begin()) return;
+    await this.#driver.sendToDeadLetters(
+      this.#topology,
+      this.native.body,
+      this.attributes,
+      this.#fullMeta(),
+      record,
+    );
+    this.verdict = 'success';
+  }
+
+  async release(): Promise<void> {
+    if (this.#begin()) await this.#changeVisibility(0);
+  }
+
+  async extendLease(leaseMs: number): Promise<void> {
+    if (this.#settled) return;
+    const seconds = Math.min(toSeconds(leaseMs), remainingBudgetSeconds(this.#receivedAt, Date.now()));
+    if (seconds >= 1) await this.#changeVisibility(seconds);
+  }
+
+  #begin(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    return true;
+  }
+
+  #changeVisibility(seconds: number): Promise<unknown> {
+    return this.#driver.api.changeMessageVisibility({
+      QueueUrl: this.#queue.url,
+      ReceiptHandle: this.native.receiptHandle,
+      VisibilityTimeout: seconds,
+    });
+  }
+
+  #fullMeta(): JobMeta {
+    const sent = Number(this.native.attributes.SentTimestamp);
+    return {
+      ...this.meta,
+      attemptOffset: this.meta.attemptOffset ?? 0,
+      enqueuedAt: this.meta.enqueuedAt ?? (Number.isSafeInteger(sent) ? sent : this.#receivedAt),
+    };
+  }
+}
+
+/** Lambda spells message attributes in lower camel case; the SDK (and our decoder) in Pascal case. */
+function toSdkAttributes(attributes: SQSMessageAttributes): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    out[name] = {
+      DataType: value.dataType,
+      ...(value.stringValue !== undefined ? { StringValue: value.stringValue } : {}),
+      ...(value.binaryValue !== undefined ? { BinaryValue: Buffer.from(value.binaryValue, 'base64') } : {}),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+import type { Broker, DeliveryHandler, Handler, Middleware, Queue } from '@polyqueue/core';
+import { ConfigError } from '@polyqueue/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { driverOf } from '../driver-registry.js';
+import type { SqsDriver } from '../sqs-driver.js';
+import { LambdaDelivery } from './lambda-delivery.js';
+
+export interface SqsLambdaOptions {
+  /** Records of one event handled at once on a standard queue. Default 10. */
+  readonly concurrency?: number;
+  /**
+   * FIFO queues, after a record fails (it will be retried): `'batch'` (default) reports it and
+   * every later record of the event as failed without running them, which keeps every group in
+   * order; `'group'` skips only the later records of the failed record's message group, as AWS
+   * Lambda Powertools' SQS FIFO processor does with `skipGroupOnError`.
+   */
+  readonly fifoFailureScope?: 'batch' | 'group';
+  readonly handlerTimeoutMs?: number;
+  readonly middleware?: readonly Middleware[];
+}
+
+/** A Lambda handler for an SQS event source mapping, and the events of the jobs it runs. */
+export interface SqsLambdaHandler<T> {
+  (event: SQSEvent): Promise<SQSBatchResponse>;
+  /** `completed`, `failed`, `retrying`, `dead-lettered`, `error`: the same events as a worker's. */
+  readonly events: DeliveryHandler<T>;
+}
+
+/**
+ * Builds the Lambda handler from the same queue definition and job handler a worker uses:
+ *
+ *   const broker = await connect(process.env.QUEUE_URL!);
+ *   const emails = broker.queue('emails', { maxAttempts: 5, backoff });
+ *   export const handler = createSqsLambdaHandler(broker, emails, sendEmail);
+ *
+ * The event source mapping must have `FunctionResponseTypes: ["ReportBatchItemFailures"]`: the
+ * handler returns `{ batchItemFailures }` and lets Lambda delete the successes. Attempts, backoff
+ * (the failed record's visibility set to `backoff(attempt)`), dead-lettering with error metadata
+ * (then reported as a success, so that Lambda deletes it) and undecodable records (R5) follow the
+ * queue's policy exactly as in a worker.
+ */
+export function createSqsLambdaHandler<T>(
+  broker: Broker,
+  queue: Queue<T>,
+  handler: Handler<T>,
+  options: SqsLambdaOptions = {},
+): SqsLambdaHandler<T> {
+  const driver = driverOf(broker);
+  const concurrency = options.concurrency ?? 10;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new ConfigError('concurrency must be an integer >= 1');
+  const deliveryHandler = queue.createDeliveryHandler(handler, {
+    ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
+    ...(options.middleware ? { middleware: options.middleware } : {}),
+  });
+  let ready: Promise<void> | undefined;
+
+  const run = async (record: SQSRecord): Promise<boolean> => {
+    const topology = driver.topologyOf(queue.name, { leaseMs: 30_000, maxAttempts: 1 });
+    const source = await driver.directory.work(topology.name);
+    if (source.arn && record.eventSourceARN !== source.arn) {
+      throw new ConfigError(
+        `Record from ${record.eventSourceARN} handed to the handler of queue "${queue.name}" (${source.arn})`,
+      );
+    }
+    const delivery = new LambdaDelivery(driver, source, topology, record);
+    await deliveryHandler.handle(delivery);
+    return delivery.verdict === 'success';
+  };
+
+  const lambdaHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    // Once per cold start: makes the queue known to the driver (and creates it, if provisioning is on).
+    ready ??= queue.provision().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
+    const records = event.Records;
+    const failed = driver.fifo
+      ? await runInOrder(records, run, options.fifoFailureScope ?? 'batch')
+      : await runConcurrently(records, run, concurrency);
+    return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
+  };
+  return Object.assign(lambdaHandler, { events: deliveryHandler });
+}
+
+async function runConcurrently(
+  records: readonly SQSRecord[],
+  run: (record: SQSRecord) => Promise<boolean>,
+  concurrency: number,
+): Promise<SQSRecord[]> {
+  const failed = new Set<SQSRecord>();
+  let next = 0;
+  const lane = async () => {
+    while (next < records.length) {
+      const record = records[next++]!;
+      if (!(await run(record))) failed.add(record);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, lane));
+  return records.filter((record) => failed.has(record));
+}
+
+/** FIFO: one record at a time, in order; after a failure, skip what would overtake it. */
+async function runInOrder(
+  records: readonly SQSRecord[],
+  run: (record: SQSRecord) => Promise<boolean>,
+  scope: 'batch' | 'group',
+): Promise<SQSRecord[]> {
+  const failed: SQSRecord[] = [];
+  const failedGroups = new Set<string>();
+  let stopped = false;
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? '';
+    if (stopped || failedGroups.has(group) || !(await run(record))) {
+      failed.push(record);
+      if (scope === 'batch') stopped = true;
+      else failedGroups.add(group);
+    }
+  }
+  return failed;
+}
+
+export type { SqsDriver };
