@@ -17,8 +17,8 @@ export interface DelayForwarderOptions {
   readonly api: PubSubApi;
   /** Subscription (and topic) of the delay path. */
   readonly delay: string;
-  /** Topic due messages are published to. */
-  readonly work: string;
+  /** Topic due messages are published to: the queue's ready topic, never its work topic. */
+  readonly target: string;
   /** Long-poll (real Pub/Sub) or poll every `pollIntervalMs` (an emulator). */
   readonly wait: boolean;
   readonly pollIntervalMs: number;
@@ -34,13 +34,14 @@ interface Held {
 /**
  * The delay path of one queue: Pub/Sub has no delayed delivery, so delayed jobs and retry
  * backoffs are published to `<queue>.delay` with a `pq-not-before` attribute, and this forwarder
- * moves each one to the queue's topic when it is due.
+ * moves each one to the queue's ready topic `<queue>.ready` when it is due (never to the queue's
+ * own topic, whose other subscriptions would then see it again).
  *
  * - A message due within {@link HOLD_WINDOW_MS} is held: its ack deadline is pushed past its due
  *   time and a timer fires at the due time.
  * - A later one is parked on the broker: its ack deadline is set to come back a little before it is
  *   due (at most 600 s at a time), so long delays cost no memory and no client-side timers.
- * - When due: publish to the work topic, then ack. A forwarder that dies in between loses nothing:
+ * - When due: publish to the ready topic, then ack. A forwarder that dies in between loses nothing:
  *   the delay message comes back after its ack deadline and is forwarded again (at-least-once,
  *   with the same job id).
  *
@@ -131,13 +132,13 @@ export class DelayForwarder {
     const { [Header.notBefore]: _due, ...attributes } = message.attributes;
     const orderingKey = attributes[Header.orderingKey];
     try {
-      const [outcome] = await this.#options.api.publish(this.#options.work, [
+      const [outcome] = await this.#options.api.publish(this.#options.target, [
         { data: message.data, attributes, ...(orderingKey !== undefined ? { orderingKey } : {}) },
       ]);
       if (!outcome?.ok) throw outcome?.error ?? new Error('publish returned no outcome');
     } catch (error) {
       // Not acked: it comes back after its ack deadline and is forwarded then.
-      this.#options.onError(error, `forward a due job to ${this.#options.work}`);
+      this.#options.onError(error, `forward a due job to ${this.#options.target}`);
       return;
     }
     await this.#settle

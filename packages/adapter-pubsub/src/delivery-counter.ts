@@ -6,15 +6,16 @@ const MAX_TRACKED = 100_000;
  * deliveries (`deliveryAttempt`) on subscriptions with a dead-letter policy; without one, this
  * local count still makes a redelivery to the same process (a lapsed lease, a failed settlement)
  * count as a new attempt. A redelivery to another process is only counted by the broker.
+ * Keys are the caller's: message ids are only unique within a topic, so a subscription-qualified id.
  */
 export class DeliveryCounter {
   readonly #counts = new Map<string, number>();
 
-  /** Records one more delivery of `messageId` and returns how many this connection has seen. */
-  received(messageId: string): number {
-    const count = (this.#counts.get(messageId) ?? 0) + 1;
-    this.#counts.delete(messageId); // re-insert: Map order is then least recently received first
-    this.#counts.set(messageId, count);
+  /** Records one more delivery of `key` and returns how many this connection has seen. */
+  received(key: string): number {
+    const count = (this.#counts.get(key) ?? 0) + 1;
+    this.#counts.delete(key); // re-insert: Map order is then least recently received first
+    this.#counts.set(key, count);
     if (this.#counts.size > MAX_TRACKED) {
       const oldest = this.#counts.keys().next().value;
       if (oldest !== undefined) this.#counts.delete(oldest);
@@ -23,13 +24,13 @@ export class DeliveryCounter {
   }
 
   /** A released message was not an attempt: its next delivery counts the same as this one. */
-  released(messageId: string): void {
-    const count = this.#counts.get(messageId);
-    if (count !== undefined) this.#counts.set(messageId, count - 1);
+  released(key: string): void {
+    const count = this.#counts.get(key);
+    if (count !== undefined) this.#counts.set(key, count - 1);
   }
 
   /** The message left the subscription (acked, retried as a copy, dead-lettered). */
-  settled(messageId: string): void {
-    this.#counts.delete(messageId);
+  settled(key: string): void {
+    this.#counts.delete(key);
   }
 }

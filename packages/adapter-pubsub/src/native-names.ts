@@ -3,8 +3,16 @@ import type { QueueTopology } from '@polyqueue/core/driver';
 
 /** The Pub/Sub entities behind one logical queue. Topics and subscriptions share names. */
 export interface NativeNames {
-  /** Topic + subscription the workers share: `<prefix><queue>`. */
+  /**
+   * Topic + subscription the workers share: `<prefix><queue>`. The topic carries only what
+   * producers publish (each job once), so other subscriptions of it see nothing twice.
+   */
   readonly work: string;
+  /**
+   * Topic + subscription of what polyqueue itself republishes for the workers: due delayed jobs,
+   * retries and redriven dead letters: `<prefix><queue>.ready`. Workers pull it alongside `work`.
+   */
+  readonly ready: string;
   /** Topic + subscription of the delay path: `<prefix><queue>.delay`. */
   readonly delay: string;
   /** Topic + subscription of the dead-letter queue: `<prefix><deadLetterQueue>` (`<queue>.dlq`). */
@@ -17,14 +25,15 @@ const VALID = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
 export function nativeNames(prefix: string, queue: QueueTopology): NativeNames {
   return {
     work: checked(`${prefix}${queue.name}`, queue.name),
+    ready: readyName(prefix, queue.name),
     delay: checked(`${prefix}${queue.name}.delay`, queue.name),
     deadLetter: checked(`${prefix}${queue.deadLetterName}`, queue.deadLetterName),
   };
 }
 
-/** The work topic of a queue named by its logical name (redrive targets, push handlers). */
-export function workName(prefix: string, queueName: string): string {
-  return checked(`${prefix}${queueName}`, queueName);
+/** The ready topic of a queue named by its logical name (where redrive sends its dead letters). */
+export function readyName(prefix: string, queueName: string): string {
+  return checked(`${prefix}${queueName}.ready`, queueName);
 }
 
 function checked(native: string, logical: string): string {

@@ -1,5 +1,5 @@
 import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
-import { workName } from './native-names.js';
+import { readyName } from './native-names.js';
 import type { PulledMessage } from './pubsub-client.js';
 import type { QueueConnection } from './queue-connection.js';
 import { fromAttributes, toAttributes } from './wire.js';
@@ -14,8 +14,9 @@ const NATIVE_DEAD_LETTER_PREFIX = 'CloudPubSubDeadLetterSource';
  * The dead-letter queue: topic + subscription `<prefix><queue>.dlq`. Pub/Sub has no browse or
  * move API, so every operation pulls from the subscription:
  * - peek pulls, then hands everything back at once (modifyAckDeadline 0);
- * - redrive publishes each message to its source queue's topic (attempts reset, dead-letter
- *   attributes removed), and acknowledges it only once that publish is confirmed;
+ * - redrive publishes each message to its source queue's ready topic `<queue>.ready` (attempts
+ *   reset, dead-letter attributes removed: never to the queue's own topic, whose other subscribers
+ *   saw the job when it was first sent), and acknowledges it only once that publish is confirmed;
  * - purge pulls and acknowledges.
  * Counts are what Pub/Sub hands out in one sweep: on a busy or very large DLQ, call again.
  */
@@ -47,7 +48,7 @@ export class PubSubDeadLetters implements DeadLetterStore {
       }
       let failure: unknown;
       for (const [source, messages] of targets) {
-        const results = await api.publish(workName(this.#queue.prefix, source), messages.map(redriven));
+        const results = await api.publish(readyName(this.#queue.prefix, source), messages.map(redriven));
         const done: string[] = [];
         const failed: string[] = [];
         results.forEach((result, i) => {

@@ -14,7 +14,7 @@ import type {
 } from '@polyqueue/core/driver';
 import { DelayForwarder } from './delay-forwarder.js';
 import { DeliveryCounter } from './delivery-counter.js';
-import type { PubSubApi } from './pubsub-client.js';
+import type { PubSubApi, SubscriptionSettings } from './pubsub-client.js';
 import { PubSubDeadLetters } from './pubsub-dead-letters.js';
 import { ALREADY_EXISTS, hasGrpcCode, pubsubErrorCode } from './pubsub-errors.js';
 import { PullReceiver } from './pull-receiver.js';
@@ -54,7 +54,9 @@ export function driverOf(native: unknown): PubSubDriver | undefined {
 
 /**
  * Google Cloud Pub/Sub. A queue is a topic and one subscription shared by its workers, plus a
- * delay path (`.delay`) and a dead-letter queue (`.dlq`): see the README for names and semantics.
+ * ready topic and subscription (`.ready`) for what polyqueue republishes (retries, due delayed
+ * jobs), a delay path (`.delay`) and a dead-letter queue (`.dlq`): see the README for names and
+ * semantics.
  */
 export class PubSubDriver implements Driver {
   readonly name = 'pubsub';
@@ -102,26 +104,34 @@ export class PubSubDriver implements Driver {
     return this.#state === 'open';
   }
 
+  /**
+   * Creates whatever is missing, and leaves what exists as it is (ALREADY_EXISTS is success), so
+   * that it is safe from every process at once, and so that a queue provisioned by an older version
+   * gains the entities it lacks (its ready topic and subscription).
+   */
   async provision(topology: QueueTopology): Promise<void> {
     const queue = this.#queue(topology);
-    const { work, delay, deadLetter } = queue.names;
+    const { work, ready, delay, deadLetter } = queue.names;
     const api = this.#api;
-    await Promise.all([work, delay, deadLetter].map((topic) => ignoreExisting(api.createTopic(topic))));
+    await Promise.all(
+      [work, ready, delay, deadLetter].map((topic) => ignoreExisting(api.createTopic(topic))),
+    );
+    // Workers pull `work` and `ready` alike: same lease, same native safety net.
     const nativeLimit = Math.min(100, Math.max(5, topology.maxAttempts + 1));
+    const workerSettings: SubscriptionSettings = {
+      ackDeadlineSeconds: leaseSeconds(topology.leaseMs),
+      ...(this.#settings.deadLetterPolicy
+        ? {
+            deadLetterPolicy: {
+              deadLetterTopic: api.topicPath(deadLetter),
+              maxDeliveryAttempts: nativeLimit,
+            },
+          }
+        : {}),
+    };
     await Promise.all([
-      ignoreExisting(
-        api.createSubscription(work, work, {
-          ackDeadlineSeconds: leaseSeconds(topology.leaseMs),
-          ...(this.#settings.deadLetterPolicy
-            ? {
-                deadLetterPolicy: {
-                  deadLetterTopic: api.topicPath(deadLetter),
-                  maxDeliveryAttempts: nativeLimit,
-                },
-              }
-            : {}),
-        }),
-      ),
+      ignoreExisting(api.createSubscription(work, work, workerSettings)),
+      ignoreExisting(api.createSubscription(ready, ready, workerSettings)),
       ignoreExisting(api.createSubscription(delay, delay, { ackDeadlineSeconds: DELAY_ACK_DEADLINE_S })),
       ignoreExisting(
         api.createSubscription(deadLetter, deadLetter, { ackDeadlineSeconds: DEAD_LETTER_ACK_DEADLINE_S }),
@@ -188,7 +198,7 @@ export class PubSubDriver implements Driver {
       const forwarder = new DelayForwarder({
         api: this.#api,
         delay: queue.names.delay,
-        work: queue.names.work,
+        target: queue.names.ready,
         wait: !this.#api.isEmulator,
         pollIntervalMs: this.#settings.pollIntervalMs,
         onError: this.#settings.onBackgroundError,

@@ -1,13 +1,14 @@
 import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
+import type { PullSource } from './pull-source.js';
 import type { QueueConnection } from './queue-connection.js';
 import { fromAttributes } from './wire.js';
 
 /**
- * One pulled message of a queue's work subscription.
+ * One pulled message of a queue's work or ready subscription, settled on the one it came from.
  * - ack: acknowledge.
- * - retry: publish a copy carrying the attempt count (to the delay path when there is a backoff),
- *   then acknowledge: Pub/Sub has no per-message redelivery delay.
+ * - retry: publish a copy carrying the attempt count to the ready topic (to the delay path when
+ *   there is a backoff), then acknowledge: Pub/Sub has no per-message redelivery delay.
  * - deadLetter: publish to the dead-letter topic with the error metadata, then acknowledge.
  * - release: modifyAckDeadline 0 (a nack), deliverable again at once.
  * - extendLease: modifyAckDeadline to the lease, in whole seconds.
@@ -21,9 +22,10 @@ export class PullDelivery implements Delivery {
   /** The pulled message: ackId, messageId, data, attributes, publishTime, deliveryAttempt. */
   readonly native: PulledMessage;
   readonly #queue: QueueConnection;
+  readonly #source: PullSource;
   #settled = false;
 
-  constructor(queue: QueueConnection, message: PulledMessage, deliveryCount: number) {
+  constructor(queue: QueueConnection, source: PullSource, message: PulledMessage, deliveryCount: number) {
     const decoded = fromAttributes(message.attributes);
     this.body = message.data;
     this.attributes = decoded.attributes;
@@ -31,11 +33,12 @@ export class PullDelivery implements Delivery {
     this.deliveryCount = deliveryCount;
     this.native = message;
     this.#queue = queue;
+    this.#source = source;
   }
 
   async ack(): Promise<void> {
     if (!this.#take()) return;
-    await this.#queue.ack(this.native);
+    await this.#source.ack(this.native);
   }
 
   async retry(delayMs: number, attempt: number): Promise<void> {
@@ -47,7 +50,7 @@ export class PullDelivery implements Delivery {
       this.attributes,
       notBefore === undefined ? meta : { ...meta, notBefore },
     );
-    await this.#queue.ack(this.native);
+    await this.#source.ack(this.native);
   }
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
@@ -58,17 +61,17 @@ export class PullDelivery implements Delivery {
       this.#fullMeta(this.meta.attemptOffset ?? 0),
       record,
     );
-    await this.#queue.ack(this.native);
+    await this.#source.ack(this.native);
   }
 
   async release(): Promise<void> {
     if (!this.#take()) return;
-    await this.#queue.release(this.native);
+    await this.#source.release(this.native);
   }
 
   async extendLease(leaseMs: number): Promise<void> {
     if (this.#settled || !this.#queue.alive) return;
-    await this.#queue.extend(this.native, leaseMs);
+    await this.#source.extend(this.native, leaseMs);
   }
 
   /** True for the first settlement on a live connection; it then owns the message. */

@@ -1,7 +1,11 @@
 import type { Delivery, Receiver, ReceiverOptions } from '@polyqueue/core/driver';
 import { pause } from './delay-forwarder.js';
+import type { PulledMessage } from './pubsub-client.js';
 import { PullDelivery } from './pull-delivery.js';
+import type { PullSource } from './pull-source.js';
 import { leaseSeconds, type QueueConnection } from './queue-connection.js';
+import { type SourceName, splitRoom } from './room-split.js';
+import { SubscriptionPuller } from './subscription-puller.js';
 
 export interface PullReceiverSettings {
   /** Long-poll (real Pub/Sub) or poll every `pollIntervalMs` (an emulator). */
@@ -14,16 +18,33 @@ export interface PullReceiverSettings {
 }
 
 /**
- * A worker's receiver: unary pulls of at most `max` messages from the work subscription. Pulling
- * exactly what the worker has room for keeps the concurrency + prefetch bound on the wire (the
- * SDK's streaming pull would buffer and lease more than asked).
+ * A worker's receiver: unary pulls from the queue's two subscriptions, `ready` (retries, due
+ * delayed jobs, redriven dead letters) and `work` (jobs as producers sent them).
+ *
+ * The concurrency + prefetch bound holds on the wire (the SDK's streaming pull would lease more
+ * than asked): the sizes of the pulls in flight, plus what they brought and was not handed out
+ * yet, never sum to more than the room the worker asked for (`receive(max)`), split between the
+ * two subscriptions by `splitRoom`. A pull left in flight when `receive` returns keeps its share
+ * reserved; the worker's room at its next call still covers it, as the room only shrinks by what
+ * was handed out.
+ *
+ * Order: each `receive` hands out what `ready` brought first (those jobs are older), and `ready`
+ * gets at most half the room while `work` wants the rest, so neither subscription starves.
  */
 export class PullReceiver implements Receiver {
   readonly #queue: QueueConnection;
   readonly #options: ReceiverOptions;
   readonly #settings: PullReceiverSettings;
-  /** The subscription's own ack deadline, read on first receive. */
-  #deadlineSeconds: number | undefined;
+  readonly #ready: SubscriptionPuller;
+  readonly #work: SubscriptionPuller;
+  /** Aborts the pulls in flight on close (a receive's own signal only ends that receive). */
+  readonly #stop = new AbortController();
+  /** Lets a graceful driver close hand back what was pulled and not handed out. */
+  readonly #pulledHandle = { release: () => this.#handBackPulled() };
+  /** Each subscription's own ack deadline, read on first receive. */
+  #deadlines: Promise<Readonly<Record<SourceName, number>>> | undefined;
+  /** Who gets the only slot when the room is one message. */
+  #turn: SourceName = 'ready';
   #open = false;
   #closed = false;
 
@@ -31,30 +52,49 @@ export class PullReceiver implements Receiver {
     this.#queue = queue;
     this.#options = options;
     this.#settings = settings;
+    const pullerOptions = { wait: settings.wait, pollIntervalMs: settings.pollIntervalMs };
+    // `ready` starts by holding one slot: it is usually idle, and a long poll holds its slots.
+    this.#ready = new SubscriptionPuller(queue.api, queue.ready, { ...pullerOptions, initialWant: 1 });
+    this.#work = new SubscriptionPuller(queue.api, queue.work, {
+      ...pullerOptions,
+      initialWant: Number.POSITIVE_INFINITY,
+    });
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
     const queue = this.#queue;
     if (this.#closed || !queue.alive) return [];
-    this.#deadlineSeconds ??= await queue.api.getAckDeadlineSeconds(queue.names.work);
-    if (!this.#open) {
-      this.#open = true;
-      this.#settings.open();
-    }
-    while (!signal.aborted && queue.alive) {
-      const messages = await queue.api.pull(queue.names.work, max, { wait: this.#settings.wait, signal });
-      if (messages.length > 0) {
-        if (!queue.alive) return []; // abandoned mid-pull: never hand out (the broker redelivers)
-        if (leaseSeconds(this.#options.leaseMs) !== this.#deadlineSeconds)
-          await queue.startLeases(messages, this.#options.leaseMs);
-        return messages.map((message) => {
-          const delivery = new PullDelivery(queue, message, queue.received(message));
-          queue.track(delivery);
-          return delivery;
-        });
+    const deadlines = await this.#start();
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!signal.aborted && queue.alive && !this.#closed) {
+        const ready = this.#ready.take(max);
+        const work = this.#work.take(max - ready.length);
+        if (ready.length + work.length > 0) {
+          if (!queue.alive) return []; // abandoned mid-pull: never hand out (the broker redelivers)
+          const deliveries = await Promise.all([
+            this.#handOut(queue.ready, ready, deadlines.ready),
+            this.#handOut(queue.work, work, deadlines.work),
+          ]);
+          return deliveries.flat();
+        }
+        const failed = this.#ready.takeError() ?? this.#work.takeError();
+        if (failed) throw failed.error;
+        this.#startPulls(max);
+        const inFlight = [this.#ready.pulling, this.#work.pulling].filter((pull) => pull !== undefined);
+        if (inFlight.length > 0) await Promise.race([aborted, ...inFlight]);
+        else {
+          // Both came back empty a moment ago: an emulator is polled, an empty long poll not retried at once.
+          const wait = Math.min(this.#ready.quietUntil, this.#work.quietUntil) - Date.now();
+          await pause(Math.max(1, wait), signal);
+        }
       }
-      // An emulator is polled; a long poll that came back empty is not retried in a tight loop.
-      await pause(this.#settings.pollIntervalMs, signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
     return [];
   }
@@ -62,6 +102,72 @@ export class PullReceiver implements Receiver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#open) this.#settings.close();
+    this.#stop.abort();
+    await Promise.all([this.#ready.pulling, this.#work.pulling]);
+    try {
+      await this.#handBackPulled();
+    } finally {
+      this.#queue.forget(this.#pulledHandle);
+      if (this.#open) this.#settings.close();
+    }
+  }
+
+  #start(): Promise<Readonly<Record<SourceName, number>>> {
+    if (!this.#open) {
+      this.#open = true;
+      this.#queue.track(this.#pulledHandle);
+      this.#settings.open();
+    }
+    const { api, names } = this.#queue;
+    if (this.#deadlines === undefined) {
+      const deadlines = Promise.all([
+        api.getAckDeadlineSeconds(names.ready),
+        api.getAckDeadlineSeconds(names.work),
+      ]).then(([ready, work]) => ({ ready, work }));
+      this.#deadlines = deadlines;
+      // A failed read (say, a queue provisioned before it had a ready subscription) is tried again.
+      deadlines.catch(() => {
+        if (this.#deadlines === deadlines) this.#deadlines = undefined;
+      });
+    }
+    return this.#deadlines;
+  }
+
+  #startPulls(max: number): void {
+    const now = Date.now();
+    const ready = this.#ready;
+    const work = this.#work;
+    const split = splitRoom(
+      max - ready.reserved - work.reserved,
+      { ready: ready.canPull(now), work: work.canPull(now) },
+      { ready: ready.want, work: work.want },
+      this.#turn,
+    );
+    if (split[this.#turn] > 0) this.#turn = this.#turn === 'ready' ? 'work' : 'ready';
+    if (split.ready > 0) ready.start(split.ready, this.#stop.signal);
+    if (split.work > 0) work.start(split.work, this.#stop.signal);
+  }
+
+  async #handOut(
+    source: PullSource,
+    messages: readonly PulledMessage[],
+    deadlineSeconds: number,
+  ): Promise<Delivery[]> {
+    if (messages.length === 0) return [];
+    if (leaseSeconds(this.#options.leaseMs) !== deadlineSeconds)
+      await source.startLeases(messages, this.#options.leaseMs);
+    return messages.map((message) => {
+      const delivery = new PullDelivery(this.#queue, source, message, source.received(message));
+      this.#queue.track(delivery);
+      return delivery;
+    });
+  }
+
+  /** Messages pulled and never handed out go back at once (not counted as deliveries). */
+  async #handBackPulled(): Promise<void> {
+    const ready = this.#ready.take(Number.POSITIVE_INFINITY);
+    const work = this.#work.take(Number.POSITIVE_INFINITY);
+    if (!this.#queue.alive) return;
+    await Promise.all([this.#queue.ready.handBack(ready), this.#queue.work.handBack(work)]);
   }
 }

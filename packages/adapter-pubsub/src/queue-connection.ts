@@ -7,9 +7,11 @@ import type {
 } from '@polyqueue/core/driver';
 import type { DeliveryCounter } from './delivery-counter.js';
 import { type NativeNames, nativeNames } from './native-names.js';
-import type { OutgoingPubSubMessage, PubSubApi, PulledMessage } from './pubsub-client.js';
-import { SettleBatcher } from './settle-batcher.js';
+import type { OutgoingPubSubMessage, PubSubApi } from './pubsub-client.js';
+import { PullSource } from './pull-source.js';
 import { toAttributes } from './wire.js';
+
+export { leaseSeconds } from './pull-source.js';
 
 /** What a queue connection needs from its driver. */
 export interface DriverLink {
@@ -18,29 +20,34 @@ export interface DriverLink {
   readonly counter: DeliveryCounter;
   /** False once the driver closed or was abandoned: settlements are then no-ops. */
   readonly alive: boolean;
-  /** Deliveries handed out and not settled, released by a graceful close. */
+  /** Deliveries handed out and not settled, and receivers holding pulled messages: a graceful close releases them. */
   readonly unsettled: Set<{ release(): Promise<void> }>;
 }
 
-/** Pub/Sub's longest ack deadline. */
-const MAX_DEADLINE_S = 600;
-
 /**
- * One queue as seen through one driver: its native names, how its jobs are published (straight to
- * the work topic, or through the delay path when they are not due yet), and how deliveries of its
- * work subscription are settled.
+ * One queue as seen through one driver: its native names, where its jobs are published, and the
+ * two subscriptions its workers pull from.
+ *
+ * - Producers' jobs go to the work topic when due, else to the delay topic.
+ * - What polyqueue republishes (retries, and due delayed jobs via the forwarder) goes to the ready
+ *   topic when due, else to the delay topic: never to the work topic, so that any other
+ *   subscription of the work topic sees each job exactly as often as producers sent it.
  */
 export class QueueConnection {
   readonly topology: QueueTopology;
   readonly names: NativeNames;
+  /** The work subscription: jobs as producers sent them. */
+  readonly work: PullSource;
+  /** The ready subscription: retries, due delayed jobs, redriven dead letters. */
+  readonly ready: PullSource;
   readonly #link: DriverLink;
-  readonly #settle: SettleBatcher;
 
   constructor(link: DriverLink, topology: QueueTopology) {
     this.#link = link;
     this.topology = topology;
     this.names = nativeNames(link.prefix, topology);
-    this.#settle = new SettleBatcher(link.api, this.names.work);
+    this.work = new PullSource(link.api, this.names.work, link.counter);
+    this.ready = new PullSource(link.api, this.names.ready, link.counter);
   }
 
   get alive(): boolean {
@@ -55,8 +62,25 @@ export class QueueConnection {
     return this.#link.api;
   }
 
-  /** Due jobs go to the work topic (with their ordering key); the others to the delay path. */
-  async send(messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+  /** Producers' jobs: due ones to the work topic (with their ordering key), the others to the delay path. */
+  send(messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    return this.#publishDueOrDelayed(this.names.work, messages);
+  }
+
+  /** Publishes one copy of a job (a retry) and rejects if it was not accepted: to `ready`, or the delay path. */
+  async publishCopy(
+    body: Uint8Array,
+    attributes: Readonly<Record<string, string>>,
+    meta: JobMeta,
+  ): Promise<void> {
+    const [outcome] = await this.#publishDueOrDelayed(this.names.ready, [{ body, attributes, meta }]);
+    if (!outcome?.ok) throw outcome?.error ?? new Error('publish returned no outcome');
+  }
+
+  async #publishDueOrDelayed(
+    dueTopic: string,
+    messages: readonly OutgoingMessage[],
+  ): Promise<readonly SendOutcome[]> {
     const now = Date.now();
     const direct: number[] = [];
     const delayed: number[] = [];
@@ -74,18 +98,8 @@ export class QueueConnection {
         outcomes[indices[k]!] = result.ok ? OK : { ok: false, error: result.error };
       });
     };
-    await Promise.all([publish(this.names.work, direct, true), publish(this.names.delay, delayed, false)]);
+    await Promise.all([publish(dueTopic, direct, true), publish(this.names.delay, delayed, false)]);
     return outcomes;
-  }
-
-  /** Publishes one copy of a job (a retry) and rejects if it was not accepted. */
-  async publishCopy(
-    body: Uint8Array,
-    attributes: Readonly<Record<string, string>>,
-    meta: JobMeta,
-  ): Promise<void> {
-    const [outcome] = await this.send([{ body, attributes, meta }]);
-    if (!outcome?.ok) throw outcome?.error ?? new Error('publish returned no outcome');
   }
 
   async publishDeadLetter(
@@ -100,13 +114,6 @@ export class QueueConnection {
     if (!outcome?.ok) throw outcome?.error ?? new Error('publish returned no outcome');
   }
 
-  /** Records a pulled message as handed out and returns its delivery count. */
-  received(message: PulledMessage): number {
-    const local = this.#link.counter.received(message.messageId);
-    // The broker's count (subscriptions with a dead-letter policy) sees other processes too.
-    return Math.max(local, message.deliveryAttempt);
-  }
-
   track(delivery: { release(): Promise<void> }): void {
     this.#link.unsettled.add(delivery);
   }
@@ -114,31 +121,6 @@ export class QueueConnection {
   forget(delivery: { release(): Promise<void> }): void {
     this.#link.unsettled.delete(delivery);
   }
-
-  ack(message: PulledMessage): Promise<void> {
-    this.#link.counter.settled(message.messageId);
-    return this.#settle.ack(message.ackId);
-  }
-
-  release(message: PulledMessage): Promise<void> {
-    this.#link.counter.released(message.messageId);
-    return this.#settle.modifyAckDeadline(message.ackId, 0);
-  }
-
-  extend(message: PulledMessage, leaseMs: number): Promise<void> {
-    return this.#settle.modifyAckDeadline(message.ackId, leaseSeconds(leaseMs));
-  }
-
-  /** Sets the lease of freshly pulled messages when it differs from the subscription's deadline. */
-  async startLeases(messages: readonly PulledMessage[], leaseMs: number): Promise<void> {
-    const seconds = leaseSeconds(leaseMs);
-    await Promise.all(messages.map((message) => this.#settle.modifyAckDeadline(message.ackId, seconds)));
-  }
-}
-
-/** Ack deadlines are whole seconds: round up, so that a lease is never shorter than asked. */
-export function leaseSeconds(leaseMs: number): number {
-  return Math.min(MAX_DEADLINE_S, Math.max(1, Math.ceil(leaseMs / 1_000)));
 }
 
 const OK: SendOutcome = Object.freeze({ ok: true });

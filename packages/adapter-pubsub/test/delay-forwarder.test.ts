@@ -4,7 +4,7 @@ import { FakePubSubApi } from './fake-api.js';
 
 async function setup() {
   const api = new FakePubSubApi();
-  for (const name of ['jobs', 'jobs.delay']) {
+  for (const name of ['jobs', 'jobs.ready', 'jobs.delay']) {
     await api.createTopic(name);
     await api.createSubscription(name, name, { ackDeadlineSeconds: 60 });
   }
@@ -12,7 +12,7 @@ async function setup() {
   const forwarder = new DelayForwarder({
     api,
     delay: 'jobs.delay',
-    work: 'jobs',
+    target: 'jobs.ready',
     wait: false,
     pollIntervalMs: 5,
     onError: (_error, action) => errors.push(action),
@@ -29,7 +29,7 @@ const until = async (check: () => boolean, ms = 2_000) => {
 };
 
 describe('delay forwarder (fake client)', () => {
-  it('publishes a due job to the work topic (without its due time, with its ordering key), then acks it', async () => {
+  it('publishes a due job to the ready topic, never the work topic (without its due time, with its ordering key), then acks it', async () => {
     const { api, forwarder } = await setup();
     const due = Date.now() + 150;
     await api.publish('jobs.delay', [
@@ -39,15 +39,16 @@ describe('delay forwarder (fake client)', () => {
       },
     ]);
     forwarder.start();
-    await until(() => api.messagesOf('jobs').length === 1);
+    await until(() => api.messagesOf('jobs.ready').length === 1);
     expect(Date.now()).toBeGreaterThanOrEqual(due);
-    const [forwarded] = api.messagesOf('jobs');
+    expect(api.messagesOf('jobs')).toHaveLength(0);
+    const [forwarded] = api.messagesOf('jobs.ready');
     expect(forwarded).toMatchObject({
       attributes: { 'pq-id': 'a', 'pq-ordering-key': 'k' },
       orderingKey: 'k',
     });
     await until(() => api.messagesOf('jobs.delay').length === 0);
-    const publishAt = api.calls.indexOf('publish jobs');
+    const publishAt = api.calls.indexOf('publish jobs.ready');
     const ackAt = api.calls.findIndex((call) => call.startsWith('ack jobs.delay'));
     expect(publishAt).toBeGreaterThanOrEqual(0);
     expect(ackAt).toBeGreaterThan(publishAt);
@@ -56,7 +57,7 @@ describe('delay forwarder (fake client)', () => {
 
   it('leaves the job on the delay path when the publish fails', async () => {
     const { api, forwarder, errors } = await setup();
-    api.failPublishTo.add('jobs');
+    api.failPublishTo.add('jobs.ready');
     await api.publish('jobs.delay', [{ data: new Uint8Array([1]), attributes: { 'pq-id': 'b' } }]);
     forwarder.start();
     await until(() => errors.length > 0);
@@ -80,7 +81,7 @@ describe('delay forwarder (fake client)', () => {
     // Back half a hold window before it is due: 120 s + 15 s, give or take a second of test time.
     expect(seconds).toBeGreaterThanOrEqual(133);
     expect(seconds).toBeLessThanOrEqual(135);
-    expect(api.messagesOf('jobs')).toHaveLength(0);
+    expect(api.messagesOf('jobs.ready')).toHaveLength(0);
   });
 
   it('hands held jobs back at once on a graceful stop', async () => {
@@ -95,6 +96,6 @@ describe('delay forwarder (fake client)', () => {
     await until(() => api.calls.some((call) => call.startsWith('modack jobs.delay')));
     await forwarder.stop('graceful');
     expect(api.calls.at(-1)).toMatch(/^modack jobs\.delay \S+ 0$/);
-    expect(api.messagesOf('jobs')).toHaveLength(0);
+    expect(api.messagesOf('jobs.ready')).toHaveLength(0);
   });
 });

@@ -34,6 +34,16 @@ export class FakePubSubApi implements PubSubApi {
   readonly calls: string[] = [];
   /** Set to make publishes to a topic fail. */
   readonly failPublishTo = new Set<string>();
+  /** Every pull asked for: which subscription, at most how many. */
+  readonly pulls: { readonly subscription: string; readonly max: number }[] = [];
+  /** The largest sum of the sizes of pulls in flight at once. */
+  peakPullsInFlight = 0;
+  /**
+   * Set to hold pulls, as a long poll does: a pull waits for the promise this returns (or for its
+   * signal) before it takes messages.
+   */
+  pullGate: ((subscription: string) => Promise<void>) | undefined;
+  #pullsInFlight = 0;
   #nextId = 1;
 
   topicPath(topic: string): string {
@@ -98,7 +108,32 @@ export class FakePubSubApi implements PubSubApi {
     });
   }
 
-  async pull(subscription: string, max: number): Promise<PulledMessage[]> {
+  async pull(subscription: string, max: number, options?: { signal: AbortSignal }): Promise<PulledMessage[]> {
+    this.pulls.push({ subscription, max });
+    this.#pullsInFlight += max;
+    this.peakPullsInFlight = Math.max(this.peakPullsInFlight, this.#pullsInFlight);
+    try {
+      if (this.pullGate) {
+        const signal = options?.signal;
+        let onAbort = () => {};
+        const aborted = new Promise<void>((resolve) => {
+          onAbort = resolve;
+        });
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          await Promise.race([this.pullGate(subscription), aborted]);
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+        if (signal?.aborted) return [];
+      }
+      return this.#take(subscription, max);
+    } finally {
+      this.#pullsInFlight -= max;
+    }
+  }
+
+  #take(subscription: string, max: number): PulledMessage[] {
     const sub = this.#subscription(subscription);
     const now = Date.now();
     const out: PulledMessage[] = [];
@@ -127,6 +162,13 @@ export class FakePubSubApi implements PubSubApi {
   }
 
   async close(): Promise<void> {}
+
+  /** Messages of a subscription not out on a lease now. */
+  available(subscription: string): number {
+    const now = Date.now();
+    return [...this.#subscription(subscription).messages.values()].filter((entry) => entry.outUntil <= now)
+      .length;
+  }
 
   /** Messages waiting on a subscription (leased or not). */
   messagesOf(subscription: string): PulledMessage[] {

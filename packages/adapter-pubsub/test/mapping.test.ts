@@ -32,11 +32,12 @@ async function receiveOne(driver: ReturnType<typeof createPubSubDriver>) {
 }
 
 describe('pubsub mapping (fake client)', () => {
-  it('provisions the work, delay and dead-letter topics and subscriptions, idempotently', async () => {
+  it('provisions the work, ready, delay and dead-letter topics and subscriptions, idempotently', async () => {
     const { api, driver } = await setup();
     await driver.provision(topology); // a second process: ALREADY_EXISTS everywhere, no error
-    expect([...api.topics].sort()).toEqual(['jobs', 'jobs.delay', 'jobs.dlq']);
-    expect([...api.subscriptions.keys()].sort()).toEqual(['jobs', 'jobs.delay', 'jobs.dlq']);
+    const names = ['jobs', 'jobs.delay', 'jobs.dlq', 'jobs.ready'];
+    expect([...api.topics].sort()).toEqual(names);
+    expect([...api.subscriptions.keys()].sort()).toEqual(names);
     const work = api.subscriptions.get('jobs')!.settings;
     expect(work.ackDeadlineSeconds).toBe(10);
     // The native safety net sits above maxAttempts, within Pub/Sub's 5-100.
@@ -44,6 +45,22 @@ describe('pubsub mapping (fake client)', () => {
       deadLetterTopic: 'projects/fake/topics/jobs.dlq',
       maxDeliveryAttempts: 5,
     });
+    // Workers pull the ready subscription alike: same lease, same safety net.
+    expect(api.subscriptions.get('jobs.ready')!).toMatchObject({ topic: 'jobs.ready', settings: work });
+  });
+
+  it('gives a queue provisioned without a ready topic and subscription (an older version) the pair', async () => {
+    const api = new FakePubSubApi();
+    for (const name of ['jobs', 'jobs.delay', 'jobs.dlq']) {
+      await api.createTopic(name);
+      await api.createSubscription(name, name, { ackDeadlineSeconds: 10 });
+    }
+    const driver = createPubSubDriver({ api, onBackgroundError: () => undefined });
+    await driver.provision(topology);
+    expect(api.topics.has('jobs.ready')).toBe(true);
+    expect(api.subscriptions.get('jobs.ready')?.topic).toBe('jobs.ready');
+    // What existed is left as it was (provisioning never updates a subscription).
+    expect(api.subscriptions.get('jobs')!.settings.deadLetterPolicy).toBeUndefined();
   });
 
   it('leaves the dead-letter policy off when asked', async () => {
@@ -95,14 +112,45 @@ describe('pubsub mapping (fake client)', () => {
     expect(api.messagesOf('jobs')).toHaveLength(0);
   });
 
-  it('retry without a backoff goes straight back to the work topic', async () => {
+  it('retry without a backoff goes straight to the ready topic, not the work topic', async () => {
     const { api, driver } = await setup();
     await driver.send(topology, [message()]);
     const delivery = await receiveOne(driver);
+    api.calls.length = 0;
     await delivery.retry(0, 2);
-    const [copy] = api.messagesOf('jobs');
+    expect(api.calls).toEqual(['publish jobs.ready', `ack jobs ${(delivery.native as PulledMessage).ackId}`]);
+    const [copy] = api.messagesOf('jobs.ready');
     expect(copy!.attributes['pq-attempt-offset']).toBe('2');
     expect(copy!.attributes['pq-not-before']).toBeUndefined();
+    expect(api.messagesOf('jobs')).toHaveLength(0);
+  });
+
+  it('another subscription of the work topic sees each job once, however often it is retried', async () => {
+    const { api, driver } = await setup();
+    await api.createSubscription('audit', 'jobs', { ackDeadlineSeconds: 10 });
+    await driver.send(topology, [message()]);
+    const first = await receiveOne(driver);
+    await first.retry(0, 1);
+    const second = await receiveOne(driver);
+    expect(second.meta).toMatchObject({ id: 'job-1', attemptOffset: 1 });
+    await second.retry(0, 2);
+    const third = await receiveOne(driver);
+    await third.ack();
+    expect(api.messagesOf('audit').map((seen) => seen.attributes['pq-id'])).toEqual(['job-1']);
+    expect(api.messagesOf('jobs')).toHaveLength(0);
+    expect(api.messagesOf('jobs.ready')).toHaveLength(0);
+  });
+
+  it('settles a delivery of the ready subscription on the ready subscription', async () => {
+    const { api, driver } = await setup();
+    await driver.send(topology, [message()]);
+    await (await receiveOne(driver)).retry(0, 1);
+    const retried = await receiveOne(driver);
+    const ackId = (retried.native as PulledMessage).ackId;
+    api.calls.length = 0;
+    await retried.extendLease(10_000);
+    await retried.ack();
+    expect(api.calls).toEqual([`modack jobs.ready ${ackId} 10`, `ack jobs.ready ${ackId}`]);
   });
 
   it('a retry whose publish fails does not ack: the original stays', async () => {
@@ -180,7 +228,7 @@ describe('pubsub mapping (fake client)', () => {
     expect(api.calls).toEqual([]);
   });
 
-  it('redrive publishes to the source queue with attempts reset and dead-letter fields removed, then acks', async () => {
+  it("redrive publishes to the source queue's ready topic with attempts reset and dead-letter fields removed, then acks", async () => {
     const { api, driver } = await setup();
     await api.publish('jobs.dlq', [
       {
@@ -200,7 +248,9 @@ describe('pubsub mapping (fake client)', () => {
     expect((await store.peek(10)).map((letter) => letter.record?.reason)).toEqual(['failed']);
     expect(await store.redrive()).toBe(1);
     expect(api.messagesOf('jobs.dlq')).toHaveLength(0);
-    const [back] = api.messagesOf('jobs');
+    // To the ready topic: the work topic's other subscribers saw the job when it was sent.
+    expect(api.messagesOf('jobs')).toHaveLength(0);
+    const [back] = api.messagesOf('jobs.ready');
     expect(back!.attributes).toEqual({ 'pq-id': 'j', 'pq-enqueued-at': '5', tenant: 't' });
   });
 

@@ -1,0 +1,104 @@
+import type { PubSubApi, PulledMessage } from './pubsub-client.js';
+import type { PullSource } from './pull-source.js';
+import { nextWant } from './room-split.js';
+
+export interface SubscriptionPullerOptions {
+  /** Long-poll (real Pub/Sub) or return at once (an emulator). */
+  readonly wait: boolean;
+  /** After an empty answer (or an error), the subscription is not pulled again for this long. */
+  readonly pollIntervalMs: number;
+  /** What the first pull asks for at most. */
+  readonly initialWant: number;
+}
+
+/**
+ * One subscription's side of a worker's receiver: at most one unary pull in flight, whose size
+ * stays reserved out of the worker's room until the messages it brought are handed out. A pull is
+ * never cancelled to make room (a cancelled pull may already have leased messages, which would
+ * then wait out their ack deadline): it is left to finish, and what it brings is handed out by a
+ * later `receive`, when the worker's room still covers it.
+ */
+export class SubscriptionPuller {
+  readonly source: PullSource;
+  /** What the next pull asks for at most (see `nextWant`). */
+  want: number;
+  readonly #api: PubSubApi;
+  readonly #options: SubscriptionPullerOptions;
+  #inFlight: Promise<void> | undefined;
+  #inFlightSize = 0;
+  #pulled: PulledMessage[] = [];
+  #error: { readonly error: unknown } | undefined;
+  #quietUntil = 0;
+
+  constructor(api: PubSubApi, source: PullSource, options: SubscriptionPullerOptions) {
+    this.#api = api;
+    this.source = source;
+    this.#options = options;
+    this.want = options.initialWant;
+  }
+
+  /** Room this subscription holds: its pull in flight, plus what it pulled and has not handed out. */
+  get reserved(): number {
+    return this.#inFlightSize + this.#pulled.length;
+  }
+
+  /** Settles (never rejects) when the pull in flight ends; undefined when none is. */
+  get pulling(): Promise<void> | undefined {
+    return this.#inFlight;
+  }
+
+  /** Not before this time (epoch ms) may it be pulled again, after an empty answer or an error. */
+  get quietUntil(): number {
+    return this.#quietUntil;
+  }
+
+  canPull(now: number): boolean {
+    return this.#inFlight === undefined && this.#error === undefined && now >= this.#quietUntil;
+  }
+
+  start(size: number, signal: AbortSignal): void {
+    this.#inFlightSize = size;
+    this.#inFlight = this.#api
+      .pull(this.source.subscription, size, { wait: this.#options.wait, signal })
+      .then(
+        (messages) => {
+          this.#done();
+          for (const message of messages) this.#pulled.push(message);
+          this.want = nextWant(size, messages.length);
+          if (messages.length === 0) this.#quiet();
+        },
+        (error: unknown) => {
+          this.#done();
+          this.#error = { error };
+          this.#quiet();
+        },
+      );
+  }
+
+  /** Up to `max` of the messages pulled and not yet handed out, oldest pull first. */
+  take(max: number): PulledMessage[] {
+    if (max <= 0 || this.#pulled.length === 0) return [];
+    if (max >= this.#pulled.length) {
+      const all = this.#pulled;
+      this.#pulled = [];
+      return all;
+    }
+    return this.#pulled.splice(0, max);
+  }
+
+  /** The error of the last pull, once: the receiver rejects with it and the worker backs off. */
+  takeError(): { readonly error: unknown } | undefined {
+    const error = this.#error;
+    this.#error = undefined;
+    return error;
+  }
+
+  #done(): void {
+    this.#inFlight = undefined;
+    this.#inFlightSize = 0;
+  }
+
+  #quiet(): void {
+    this.#quietUntil = Date.now() + this.#options.pollIntervalMs;
+  }
+}
