@@ -1,1 +1,1 @@
-export {};
+export { connectBroker, makeThumbnail, type ThumbnailJob, thumbnails } from './jobs.js';
