@@ -3,8 +3,10 @@
  *
  *   QUEUE_URL='pubsub://my-project' PORT=8080 npm start -w examples/pubsub-push
  *
- * Point a push subscription of the queue's topic at http://<host>:<PORT>/ (with a dead-letter
- * policy, so that Pub/Sub sends `deliveryAttempt`; see the adapter README).
+ * Point the queue's two subscriptions, `emails` (jobs as sent) and `emails.ready` (redriven dead
+ * letters, due delayed jobs), at http://<host>:<PORT>/ as push subscriptions, with a dead-letter
+ * policy so that Pub/Sub sends `deliveryAttempt` (provisioning gives them one; see the adapter
+ * README, "Push subscriptions"). Failed attempts are nacks: Pub/Sub pushes them again itself.
  */
 import { createPushHandler } from '@polyqueue/adapter-pubsub/push';
 import { closeOnSignals, connect } from '@polyqueue/core';

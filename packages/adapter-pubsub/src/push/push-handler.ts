@@ -37,12 +37,13 @@ const FAILED_TO_SETTLE = 500;
  * Runs a queue's handler on Pub/Sub push requests (Cloud Run, Cloud Functions, any HTTP server):
  * the same decoding, attempts, dead-lettering and events as a worker, via the core's delivery
  * handler. Framework-agnostic: give `handle()` the request body (parsed JSON, a string or bytes)
- * and answer with the returned status.
+ * and answer with the returned status. One handler serves pushes of both the queue's `<queue>`
+ * (jobs as sent) and `<queue>.ready` (redriven dead letters, due delayed jobs) subscriptions.
  *
  * - Success and dead letters answer 204 (ack). A job dead-letters at `maxAttempts` counted by
  *   Pub/Sub's `deliveryAttempt`, which the push subscription only sends with a dead-letter policy.
  * - A failed attempt answers 503 (nack): Pub/Sub pushes it again after the subscription's
- *   `retryPolicy` backoff.
+ *   `retryPolicy` backoff. Nothing is republished, so no other subscription sees it again.
  * - A body that is not a push request, or whose data does not decode, is dead-lettered (reason
  *   `decode`) and acknowledged, so it cannot loop.
  * - If publishing a dead letter fails, the answer is 500: Pub/Sub pushes it again, nothing is lost.
