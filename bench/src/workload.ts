@@ -200,10 +200,19 @@ export async function fill(broker: Broker, name: string, jobs: number, batchSize
   await sendBatches(broker, name, jobs, batchSize);
 }
 
-/** Guards the figures: a case that lost or kept jobs would be measuring the wrong thing. */
+/**
+ * Guards the figures: a case that lost or kept jobs would be measuring the wrong thing. Polls for
+ * a few seconds first, because some brokers apply acks asynchronously (a NATS ack is a
+ * fire-and-forget publish), so counts can lag the handlers by a few hundred milliseconds.
+ */
 async function assertEmpty(broker: Broker, name: string): Promise<void> {
-  const stats = await broker.queue(name).stats();
-  if (stats.ready + stats.inFlight + stats.delayed + stats.deadLettered !== 0) {
-    throw new Error(`bench: ${name} not drained: ${JSON.stringify(stats)}`);
+  const deadline = Date.now() + SETTLE_GRACE_MS;
+  for (;;) {
+    const stats = await broker.queue(name).stats();
+    if (stats.ready + stats.inFlight + stats.delayed + stats.deadLettered === 0) return;
+    if (Date.now() >= deadline) throw new Error(`bench: ${name} not drained: ${JSON.stringify(stats)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+const SETTLE_GRACE_MS = 5_000;
