@@ -4,6 +4,14 @@ import { bullmqSuite } from './bullmq.js';
 import { memorySuite } from './memory.js';
 import { natsSuite } from './nats.js';
 import { pubsubSuite } from './pubsub.js';
+import { sqsSuite } from './sqs.js';
 
 /** Every suite, in run order. Adapters append theirs (amqp, nats, sqs...) and peers (bullmq...). */
-export const suites: readonly Suite[] = [memorySuite, pubsubSuite, amqpSuite, natsSuite, bullmqSuite];
+export const suites: readonly Suite[] = [
+  memorySuite,
+  pubsubSuite,
+  amqpSuite,
+  natsSuite,
+  sqsSuite,
+  bullmqSuite,
+];
