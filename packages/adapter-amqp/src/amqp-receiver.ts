@@ -58,7 +58,9 @@ export class AmqpReceiver implements Receiver {
         };
         this.#wake = done;
         signal.addEventListener('abort', done, { once: true });
-        if (!consumer.alive) done();
+        // The signal may have fired while this call awaited the consumer: a listener added now
+        // would never hear it.
+        if (signal.aborted || this.#closed || !consumer.alive) done();
       });
     }
     const deliveries: Delivery[] = [];

@@ -351,6 +351,19 @@ describe('settling', () => {
     await driver.close('graceful');
   });
 
+  it('resolves receive with nothing when the abort comes while it is still starting', async () => {
+    const broker = new FakeBroker();
+    const driver = await driverOn(broker);
+    await driver.provision(topology);
+    const receiver = driver.receiver(topology, { leaseMs: 30_000, maxUnsettled: 4 });
+    await receiver.receive(4, AbortSignal.timeout(20)); // consuming, on an empty queue
+    const controller = new AbortController();
+    const receiving = receiver.receive(4, controller.signal);
+    controller.abort(); // before receive has reached its wait: a worker closing right then
+    await expect(receiving).resolves.toEqual([]);
+    await driver.close('graceful');
+  });
+
   it('resolves receive with nothing soon after an abort, even while RabbitMQ is down', async () => {
     const broker = new FakeBroker();
     const driver = await driverOn(broker, { connectTimeoutMs: 60_000 });
