@@ -5,6 +5,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createSqsDriver, SqsBatchEntryError, type SqsDriver, sqsErrorCode } from '../src/index.js';
 import { FakeSqs } from './fake-sqs.js';
 
+/** A SendMessageBatch entry as the fake recorded it. */
+interface SentEntry {
+  readonly MessageBody: string;
+  readonly DelaySeconds?: number;
+  readonly MessageGroupId?: string;
+  readonly MessageDeduplicationId?: string;
+  readonly MessageAttributes: Record<string, { readonly StringValue: string }>;
+}
+
 const topology: QueueTopology = {
   name: 'emails',
   deadLetterName: 'emails.dlq',
@@ -76,10 +85,10 @@ describe('sqs send mapping', () => {
 
   it('puts polyqueue metadata in one compact "pq" attribute beside the user attributes', async () => {
     await driver.send(topology, [message({ n: 1 }, {}, { tenant: 't1' })]);
-    const [entry] = fake.calledWith('sendMessageBatch')[0]!.Entries as Record<string, any>[];
+    const [entry] = fake.calledWith('sendMessageBatch')[0]!.Entries as SentEntry[];
     expect(Object.keys(entry!.MessageAttributes).sort()).toEqual(['pq', 'tenant']);
     expect(entry!.MessageAttributes.tenant).toEqual({ DataType: 'String', StringValue: 't1' });
-    expect(decodeCompact(entry!.MessageAttributes.pq.StringValue).meta).toEqual({
+    expect(decodeCompact(entry!.MessageAttributes.pq!.StringValue).meta).toEqual({
       id: 'job-{"n":1}',
       enqueuedAt: 1_893_456_000_000,
     });
@@ -95,8 +104,8 @@ describe('sqs send mapping', () => {
     const calls = fake.calledWith('sendMessageBatch');
     const work = calls.find((c) => String(c.QueueUrl).endsWith('/p-emails'))!;
     const delay = calls.find((c) => String(c.QueueUrl).endsWith('/p-emails_pq_delay'))!;
-    expect((work.Entries as any[])[0].DelaySeconds).toBe(2);
-    expect((delay.Entries as any[])[0].DelaySeconds).toBe(900);
+    expect((work.Entries as SentEntry[])[0]!.DelaySeconds).toBe(2);
+    expect((delay.Entries as SentEntry[])[0]!.DelaySeconds).toBe(900);
   });
 
   it('sends at most 10 entries per batch and returns one outcome per message, a refused one alone', async () => {
@@ -114,7 +123,7 @@ describe('sqs send mapping', () => {
     const big = 'x'.repeat(400_000);
     const outcomes = await driver.send(topology, [message(big), message(`${big}y`), message(`${big}z`)]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    const sizes = fake.calledWith('sendMessageBatch').map((c) => (c.Entries as any[]).length);
+    const sizes = fake.calledWith('sendMessageBatch').map((c) => (c.Entries as SentEntry[]).length);
     expect(sizes).toEqual([2, 1]);
   });
 
@@ -148,13 +157,13 @@ describe('sqs FIFO mapping', () => {
       message({ n: 2 }),
       message({ n: 3 }, { orderingKey: 'spaces are not allowed' }),
     ]);
-    const entries = fake.calledWith('sendMessageBatch')[0]!.Entries as any[];
+    const entries = fake.calledWith('sendMessageBatch')[0]!.Entries as SentEntry[];
     expect(entries[0]).toMatchObject({ MessageGroupId: 'user-42', MessageDeduplicationId: 'welcome-42' });
     expect(entries[1]).toMatchObject({
       MessageGroupId: 'job-{"n":2}',
       MessageDeduplicationId: 'job-{"n":2}',
     });
-    expect(entries[2].MessageGroupId).toMatch(/^[0-9a-f]{64}$/);
+    expect(entries[2]!.MessageGroupId).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('any delay on FIFO takes the (standard) delay queue: FIFO has no per-message delay', async () => {
@@ -163,7 +172,7 @@ describe('sqs FIFO mapping', () => {
     await driver.send(topology, [message({ n: 1 }, { notBefore: Date.now() + 2_000 })]);
     const [call] = fake.calledWith('sendMessageBatch');
     expect(String(call!.QueueUrl)).toMatch(/p-emails_pq_delay$/);
-    expect((call!.Entries as any[])[0]).not.toHaveProperty('MessageGroupId');
+    expect((call!.Entries as SentEntry[])[0]!).not.toHaveProperty('MessageGroupId');
     expect(driver.capabilities.maxNativeDelayMs).toBe(0);
   });
 });
@@ -216,9 +225,9 @@ describe('sqs settlement mapping', () => {
     fake.calls.length = 0;
     await delivery.retry(13 * 3_600_000, 3);
     expect(fake.calls.map((c) => c.action)).toEqual(['sendMessageBatch', 'deleteMessageBatch']);
-    const copy = (fake.calledWith('sendMessageBatch')[0]!.Entries as any[])[0];
+    const copy = (fake.calledWith('sendMessageBatch')[0]!.Entries as SentEntry[])[0]!;
     expect(String(fake.calledWith('sendMessageBatch')[0]!.QueueUrl)).toMatch(/_pq_delay$/);
-    expect(decodeCompact(copy.MessageAttributes.pq.StringValue).meta.attemptOffset).toBe(3);
+    expect(decodeCompact(copy.MessageAttributes.pq!.StringValue).meta.attemptOffset).toBe(3);
   });
 
   it('dead-letters by sending to the DLQ with the record, THEN deleting', async () => {
@@ -237,11 +246,11 @@ describe('sqs settlement mapping', () => {
     };
     await delivery.deadLetter(record);
     expect(fake.calls.map((c) => c.action)).toEqual(['sendMessageBatch', 'deleteMessageBatch']);
-    const letter = (fake.calledWith('sendMessageBatch')[0]!.Entries as any[])[0];
+    const letter = (fake.calledWith('sendMessageBatch')[0]!.Entries as SentEntry[])[0]!;
     expect(String(fake.calledWith('sendMessageBatch')[0]!.QueueUrl)).toMatch(/p-emails_dlq$/);
     expect(letter.MessageBody).toBe('{"n":1}');
-    expect(letter.MessageAttributes.tenant.StringValue).toBe('t1');
-    expect(decodeCompact(letter.MessageAttributes.pq.StringValue).deadLetter).toEqual(record);
+    expect(letter.MessageAttributes.tenant!.StringValue).toBe('t1');
+    expect(decodeCompact(letter.MessageAttributes.pq!.StringValue).deadLetter).toEqual(record);
   });
 
   it('a failed DLQ send leaves the job in the queue (never deleted first)', async () => {
