@@ -108,14 +108,16 @@ export class AmqpDriver implements Driver {
     const native = this.names.queue(queue.name);
     // No connection: the whole call fails, once, with a retryable error.
     const link = await this.#session.link();
-    return Promise.all(
+    await link.publisher.writable();
+    const outcomes = Promise.all(
       messages.map((message) =>
-        this.#track(this.#publishOn(link, native, message.body, message.attributes, message.meta)).then(
-          (): SendOutcome => OK,
-          (error: unknown): SendOutcome => ({ ok: false, error }),
+        this.#publishOn(link, native, message.body, message.attributes, message.meta).then(
+          okOutcome,
+          failedOutcome,
         ),
       ),
     );
+    return this.#track(outcomes);
   }
 
   receiver(queue: QueueTopology, options: ReceiverOptions): Receiver {
@@ -159,7 +161,11 @@ export class AmqpDriver implements Driver {
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    if (mode === 'graceful') await Promise.allSettled([...this.#inFlight]);
+    if (mode === 'graceful') {
+      await Promise.allSettled([...this.#inFlight]);
+      // Acks go out together on the next turn of the event loop (ConsumerChannel): let them.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await this.#session.close();
   }
 
@@ -179,7 +185,7 @@ export class AmqpDriver implements Driver {
    * Straight to the queue through the default exchange when due, else into the cascade (capped
    * at one pass: the receiver sends a job that arrives before it is due round again).
    */
-  async #publishOn(
+  #publishOn(
     link: Link,
     nativeQueue: string,
     body: Uint8Array,
@@ -189,13 +195,11 @@ export class AmqpDriver implements Driver {
   ): Promise<void> {
     const options = publishOptions(attributes, meta, deadLetter);
     const wait = meta.notBefore === undefined || deadLetter ? 0 : Math.ceil(meta.notBefore - Date.now());
-    if (wait <= 0) {
-      await link.publisher.publish('', nativeQueue, body, options);
-      return;
-    }
-    await this.#delayable(link, nativeQueue);
-    const route = delayRoute(this.names, Math.min(wait, this.capabilities.maxNativeDelayMs), nativeQueue);
-    await link.publisher.publish(route.exchange, route.routingKey, body, options);
+    if (wait <= 0) return link.publisher.publish('', nativeQueue, body, options);
+    return this.#delayable(link, nativeQueue).then(() => {
+      const route = delayRoute(this.names, Math.min(wait, this.capabilities.maxNativeDelayMs), nativeQueue);
+      return link.publisher.publish(route.exchange, route.routingKey, body, options);
+    });
   }
 
   /** This connection's bookkeeping of what is declared, reset on every reconnect. */
@@ -288,6 +292,8 @@ export class AmqpDriver implements Driver {
 }
 
 const OK: SendOutcome = Object.freeze({ ok: true });
+const okOutcome = (): SendOutcome => OK;
+const failedOutcome = (error: unknown): SendOutcome => ({ ok: false, error });
 
 interface DelayReady {
   generation: number;

@@ -2,7 +2,6 @@ import type { AmqpConfirmChannel, PublishOptions } from './amqp-client.js';
 import { AmqpNoRouteError, AmqpUnavailableError } from './amqp-errors.js';
 
 interface Pending {
-  readonly messageId: string;
   returned?: AmqpNoRouteError;
 }
 
@@ -15,15 +14,17 @@ interface Pending {
  */
 export class AmqpPublisher {
   readonly #channel: AmqpConfirmChannel;
-  readonly #pending: Pending[] = [];
+  /** Unconfirmed publishes by messageId, oldest first (a job's copies share its id). */
+  readonly #pending = new Map<string, Pending[]>();
   #closed: Error | undefined;
-  #drained: Promise<void> | undefined;
+  /** Set while amqplib's write buffer is full; settled on 'drain', or on close (publish then fails). */
+  #drained: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(channel: AmqpConfirmChannel) {
     this.#channel = channel;
     channel.on('return', (message) => {
       const id = String(message.properties.messageId ?? '');
-      const entry = this.#pending.find((p) => p.messageId === id && p.returned === undefined);
+      const entry = this.#pending.get(id)?.find((p) => p.returned === undefined);
       if (entry) {
         entry.returned = new AmqpNoRouteError(
           message.fields.exchange,
@@ -32,11 +33,10 @@ export class AmqpPublisher {
         );
       }
     });
-    channel.on('drain', () => {
-      this.#drained = undefined;
-    });
+    channel.on('drain', () => this.#release());
     channel.on('close', () => {
       this.#closed ??= new AmqpUnavailableError('the publishing channel closed');
+      this.#release();
     });
     // A channel error is followed by 'close'; listening keeps it from becoming an uncaught error.
     channel.on('error', (error: Error) => {
@@ -50,27 +50,29 @@ export class AmqpPublisher {
     return this.#closed === undefined;
   }
 
+  /**
+   * Backpressure, per batch rather than per message: resolves once amqplib's write buffer has
+   * drained if a publish found it full. Waiting inside a batch would stall the pipeline of confirms.
+   */
+  writable(): Promise<void> {
+    return this.#drained?.promise ?? Promise.resolve();
+  }
+
   /** Resolves when confirmed; rejects on return, nack, or the channel closing first. */
-  async publish(
-    exchange: string,
-    routingKey: string,
-    body: Uint8Array,
-    options: PublishOptions,
-  ): Promise<void> {
-    if (this.#closed) throw this.#closed;
-    // Respect amqplib's write buffer: wait for 'drain' when it says the socket is full.
-    if (this.#drained) await this.#drained;
-    const entry: Pending = { messageId: String(options.messageId ?? '') };
-    this.#pending.push(entry);
+  publish(exchange: string, routingKey: string, body: Uint8Array, options: PublishOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const messageId = String(options.messageId ?? '');
+    const entry: Pending = {};
+    const same = this.#pending.get(messageId);
+    if (same) same.push(entry);
+    else this.#pending.set(messageId, [entry]);
     const content = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     return new Promise<void>((resolve, reject) => {
       const callback = (error: unknown) => {
-        const i = this.#pending.indexOf(entry);
-        if (i >= 0) this.#pending.splice(i, 1);
-        if (error)
-          reject(
-            this.#closed && !(error instanceof Error && /nack/i.test(error.message)) ? this.#closed : error,
-          );
+        const pending = this.#pending.get(messageId);
+        if (pending && pending.length > 1) pending.splice(pending.indexOf(entry), 1);
+        else this.#pending.delete(messageId);
+        if (error) reject(this.#closed && !isNack(error) ? this.#closed : error);
         else if (entry.returned) reject(entry.returned);
         else resolve();
       };
@@ -82,9 +84,18 @@ export class AmqpPublisher {
         return;
       }
       if (!ok && !this.#drained) {
-        this.#drained = new Promise<void>((r) => this.#channel.once('drain', () => r()));
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        this.#drained = { promise, resolve };
       }
     });
+  }
+
+  #release(): void {
+    this.#drained?.resolve();
+    this.#drained = undefined;
   }
 
   async close(): Promise<void> {
@@ -92,4 +103,9 @@ export class AmqpPublisher {
     this.#closed = new AmqpUnavailableError('the publishing channel closed');
     await this.#channel.close().catch(() => undefined);
   }
+}
+
+/** amqplib's error for a basic.nack: the broker refused the message (kept as is, not 'closed'). */
+function isNack(error: unknown): boolean {
+  return error instanceof Error && /nack/i.test(error.message);
 }
