@@ -24,7 +24,8 @@ export const adapter: AdapterModule = {
   async createDriver(context: DriverContext) {
     const options = parseOptions(context);
     // amqplib reads `heartbeat` from the URL itself; polyqueue's own parameters are removed.
-    const connect = amqplibConnect(amqplibUrl(context.url));
+    // Nagle's algorithm would hold small frames (a lone publish, an ack) for up to ~40 ms.
+    const connect = amqplibConnect(amqplibUrl(context.url), { noDelay: true });
     return new AmqpDriver({ ...options, connect, redacted: context.redacted }).open();
   },
 };

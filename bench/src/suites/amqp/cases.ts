@@ -142,3 +142,34 @@ export async function endToEnd(
   await consumer.close();
   return { seconds, latency };
 }
+
+/**
+ * Sends at a fixed rate (whatever is due each turn, as one batch) while consuming: latency below
+ * saturation, with no backlog to wait behind. Every job is stamped.
+ */
+export async function pacedLatency(
+  subject: AmqpCase,
+  options: { perSecond: number; seconds: number },
+): Promise<{ seconds: number; latency: LatencySamples }> {
+  const total = Math.round(options.perSecond * options.seconds);
+  const latency = new LatencySamples(total);
+  const done = deferred();
+  let handled = 0;
+  const consumer = subject.consume((job) => {
+    if (job.t !== undefined) latency.add(performance.now() - job.t);
+    if (++handled === total) done.resolve();
+  });
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * options.perSecond) / 1000));
+    const items: Payload[] = [];
+    while (sent < due) items.push(payload(sent++, true));
+    if (items.length > 0) await subject.send(items);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await done.promise;
+  const seconds = (performance.now() - start) / 1000;
+  await consumer.close();
+  return { seconds, latency };
+}
