@@ -217,6 +217,20 @@ describe('sending', () => {
     await driver.close('graceful');
   });
 
+  it("waits for amqplib's write buffer to drain before publishing the next batch", async () => {
+    const broker = new FakeBroker();
+    const driver = await driverOn(broker);
+    await driver.provision(topology);
+    broker.congested = true;
+    const first = Date.now();
+    await driver.send(topology, [{ body: body('1'), attributes: {}, meta: meta('j1') }]);
+    broker.congested = false;
+    await driver.send(topology, [{ body: body('2'), attributes: {}, meta: meta('j2') }]);
+    expect(Date.now() - first).toBeGreaterThanOrEqual(45);
+    expect(broker.queues.get('emails')?.messages).toHaveLength(2);
+    await driver.close('graceful');
+  });
+
   it('rejects a send made while RabbitMQ stays down with a retryable error', async () => {
     const broker = new FakeBroker();
     const driver = await driverOn(broker);

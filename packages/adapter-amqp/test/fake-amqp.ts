@@ -45,6 +45,8 @@ export class FakeBroker {
   up = true;
   /** When set, confirms for publishes to this routing key are nacked. */
   failPublishesTo: string | undefined;
+  /** While true, publish reports a full write buffer (returns false) and emits 'drain' 50 ms later. */
+  congested = false;
 
   connect: AmqpConnect = async () => {
     if (!this.up)
@@ -231,7 +233,9 @@ class FakeChannel extends EventEmitter {
       }
       callback(this.broker.failPublishesTo === routingKey ? new Error('message nacked') : null);
     });
-    return true;
+    if (!this.broker.congested) return true;
+    setTimeout(() => this.emit('drain'), 50);
+    return false;
   }
 
   async consume(queue: string, onMessage: (m: unknown) => void) {
