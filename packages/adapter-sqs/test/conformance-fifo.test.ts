@@ -17,7 +17,6 @@ runConformance(
       Q2: DEVIATION.receiveCount,
       O2: DEVIATION.receiveCount,
       Q4: DEVIATION.inFlightCounted,
-      R5: DEVIATION.textBodies,
     },
   },
   { describe, it, skip: it.skip, afterAll },

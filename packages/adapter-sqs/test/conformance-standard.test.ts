@@ -16,7 +16,6 @@ runConformance(
       L4: DEVIATION.receiveCount,
       Q2: DEVIATION.receiveCount,
       Q4: DEVIATION.inFlightCounted,
-      R5: DEVIATION.textBodies,
     },
   },
   { describe, it, skip: it.skip, afterAll },

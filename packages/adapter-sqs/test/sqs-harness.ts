@@ -9,8 +9,6 @@ export const DEVIATION = {
     '2 (local-aws-sqs): ChangeMessageVisibility bumps ApproximateReceiveCount, so a retry by visibility skips an attempt',
   inFlightCounted:
     '5 (local-aws-sqs): ApproximateNumberOfMessages counts in-flight messages as well, so "ready" includes them',
-  textBodies:
-    'SQS bodies are Unicode text: no producer can publish the non-UTF-8 body this test compares byte for byte (decode and validation are covered in dead-letter.test.ts)',
 } as const;
 
 /**
@@ -36,6 +34,8 @@ export function sqsHarness(
     url,
     capabilities,
     timeScale: 1,
+    // SQS message bodies are Unicode text: no producer can send invalid UTF-8 there.
+    nativeBodies: 'text',
     connect: (connectOptions: { provision?: boolean } = {}) =>
       connect({ driver: createSqsDriver(options), ...connectOptions }),
     publishNative: (_broker, queue, message) => emulator.publishNative(queue, message, fifo),

@@ -58,6 +58,12 @@ export interface ConformanceHarness {
    * `[skip: deviation <text>]`. Every entry must also be listed in the adapter README.
    */
   readonly deviations?: Readonly<Record<string, string>>;
+  /**
+   * What a native producer can put in a message body: any bytes (the default), or only valid
+   * Unicode text, as on SQS, whose bodies are XML-safe text. R5 then tries undecodable bodies a
+   * producer can really send on that broker (text that is not JSON) instead of invalid UTF-8.
+   */
+  readonly nativeBodies?: 'bytes' | 'text';
   /** Publish as a plain native producer would, with no polyqueue metadata (I1). */
   publishNative(broker: Broker, queue: string, message: NativeMessage): Promise<void>;
   /** Take one message as a plain native consumer would, or undefined if none arrives in time (I1). */
