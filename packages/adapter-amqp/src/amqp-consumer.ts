@@ -19,12 +19,13 @@ export class ConsumerChannel {
   #outstanding = 0;
   #closeWhenIdle = false;
   readonly #onDead: (() => void)[] = [];
-  /** Every delivery tag received on this channel, in order; `#head` is the oldest not yet settled. */
-  readonly #tags: number[] = [];
-  #head = 0;
-  /** Tags waiting to be acked, and tags already settled on the wire but not yet passed by `#head`. */
-  readonly #toAck = new Set<number>();
-  readonly #settledOnWire = new Set<number>();
+  /**
+   * Delivery tags received and not yet settled: at most the channel's prefetch. Every tag below
+   * the smallest of them has been settled, which is what makes a `multiple` ack safe.
+   */
+  readonly #unsettled = new Set<number>();
+  /** Tags settled by `ack` since the last flush. */
+  #toAck: number[] = [];
   #flushing = false;
 
   constructor(channel: AmqpChannel, link: Link) {
@@ -46,7 +47,7 @@ export class ConsumerChannel {
 
   /** Every message the channel delivers, whether or not it is ever handed out. */
   received(message: AmqpMessage): void {
-    this.#tags.push(message.fields.deliveryTag);
+    this.#unsettled.add(message.fields.deliveryTag);
   }
 
   taken(): void {
@@ -55,12 +56,13 @@ export class ConsumerChannel {
 
   /**
    * Acks if this channel still lives; otherwise the broker has requeued the message already.
-   * Acks are sent together once the current burst of work is done: a run of settled tags from
-   * the oldest unsettled one becomes a single `multiple` ack, the rest go one by one.
+   * Acks are sent together once the current burst of work is done: those below the oldest
+   * unsettled tag become a single `multiple` ack, the rest go one by one.
    */
   ack(message: AmqpMessage): void {
     this.#settled(() => {
-      this.#toAck.add(message.fields.deliveryTag);
+      this.#unsettled.delete(message.fields.deliveryTag);
+      this.#toAck.push(message.fields.deliveryTag);
       if (!this.#flushing) {
         this.#flushing = true;
         setImmediate(() => this.#flush());
@@ -72,34 +74,30 @@ export class ConsumerChannel {
   requeue(message: AmqpMessage): void {
     this.#settled(() => {
       // Sent at once, so it always precedes a later `multiple` ack covering its tag.
+      this.#unsettled.delete(message.fields.deliveryTag);
       this.channel.nack(message, false, true);
-      this.#settledOnWire.add(message.fields.deliveryTag);
     });
   }
 
   #flush(): void {
     this.#flushing = false;
+    const tags = this.#toAck;
+    this.#toAck = [];
     if (!this.alive) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const tag of this.#unsettled) if (tag < oldest) oldest = tag;
     let upTo: number | undefined;
-    while (this.#head < this.#tags.length) {
-      const tag = this.#tags[this.#head]!;
-      if (this.#toAck.delete(tag)) upTo = tag;
-      else if (!this.#settledOnWire.delete(tag)) break;
-      this.#head++;
-    }
-    if (this.#head > 1024) {
-      this.#tags.splice(0, this.#head);
-      this.#head = 0;
+    const singles: number[] = [];
+    for (const tag of tags) {
+      if (tag > oldest) singles.push(tag);
+      else if (upTo === undefined || tag > upTo) upTo = tag;
     }
     try {
       if (upTo !== undefined) this.channel.ack(ackFor(upTo), true);
-      for (const tag of this.#toAck) this.channel.ack(ackFor(tag), false);
+      for (const tag of singles) this.channel.ack(ackFor(tag), false);
     } catch {
       // The channel closed under us: RabbitMQ requeues what it held.
     }
-    // Tags acked one by one stay in #tags; remember them as settled for the walk above.
-    for (const tag of this.#toAck) this.#settledOnWire.add(tag);
-    this.#toAck.clear();
     this.#maybeClose();
   }
 
