@@ -77,6 +77,7 @@ export class AmqpDriver implements Driver {
       timing: { granularityMs: GRANULARITY_MS, toleranceMs: TOLERANCE_MS },
     };
     this.#session = new AmqpSession(options.connect, {
+      redacted: options.redacted,
       connectTimeoutMs: options.connectTimeoutMs,
       reconnectMaxMs: options.reconnectMaxMs,
       onConnect: (link) => this.#redeclare(link),

@@ -13,6 +13,8 @@ export interface Link {
 }
 
 export interface SessionOptions {
+  /** The URL with credentials masked, for messages. */
+  readonly redacted: string;
   readonly connectTimeoutMs: number;
   readonly reconnectMaxMs: number;
   /** Runs on every new connection before anyone uses it: redeclares the topology. */
@@ -64,7 +66,7 @@ export class AmqpSession {
         () =>
           reject(
             new AmqpUnavailableError(
-              `RabbitMQ is unreachable (still reconnecting after ${this.#options.connectTimeoutMs} ms)`,
+              `RabbitMQ at ${this.#options.redacted} is unreachable (still reconnecting after ${this.#options.connectTimeoutMs} ms)`,
               { cause: this.#lastError },
             ),
           ),
