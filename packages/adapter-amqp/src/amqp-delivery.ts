@@ -2,13 +2,20 @@ import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver
 import type { AmqpMessage } from './amqp-client.js';
 import type { ConsumerChannel } from './amqp-consumer.js';
 import type { ReceivedMessage } from './amqp-message.js';
+import type { Link } from './amqp-session.js';
 
 /** Publishes job copies, confirmed: to a work queue (delayed per `meta.notBefore`) or a DLQ. */
 export interface CopyPublisher {
+  /**
+   * With `via`, publishes on that connection only, and does nothing once it is lost: the copy
+   * replaces a delivery of that connection, which RabbitMQ then redelivers anyway. Without it,
+   * waits for the live connection.
+   */
   publishCopy(
     nativeQueue: string,
     message: { body: Uint8Array; attributes: Readonly<Record<string, string>>; meta: JobMeta },
     deadLetter?: DeadLetterRecord,
+    via?: Link,
   ): Promise<void>;
 }
 
@@ -100,6 +107,7 @@ export class AmqpDelivery implements Delivery {
         queue,
         { body: this.body, attributes: this.attributes, meta: copyMeta(this.meta, meta) },
         deadLetter,
+        this.#consumer.link,
       );
     } catch (error) {
       this.#consumer.requeue(this.native);

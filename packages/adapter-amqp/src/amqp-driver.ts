@@ -84,8 +84,11 @@ export class AmqpDriver implements Driver {
       onError: () => undefined,
     });
     this.#copies = {
-      publishCopy: (queue, message, deadLetter) =>
-        this.#track(this.#publish(queue, message.body, message.attributes, message.meta, deadLetter)),
+      publishCopy: (queue, { body, attributes, meta }, deadLetter, via) => {
+        if (via === undefined) return this.#track(this.#publish(queue, body, attributes, meta, deadLetter));
+        if (!via.alive) return Promise.resolve();
+        return this.#track(this.#publishOn(via, queue, body, attributes, meta, deadLetter));
+      },
     };
   }
 

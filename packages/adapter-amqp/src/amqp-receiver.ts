@@ -136,11 +136,12 @@ export class AmqpReceiver implements Receiver {
       },
     );
     try {
-      await this.#ctx.copies.publishCopy(this.#ctx.targets.work, {
-        body: message.content,
-        attributes: received.attributes,
-        meta,
-      });
+      await this.#ctx.copies.publishCopy(
+        this.#ctx.targets.work,
+        { body: message.content, attributes: received.attributes, meta },
+        undefined,
+        from.link,
+      );
       from.ack(message);
     } catch (error) {
       from.requeue(message);

@@ -352,6 +352,16 @@ describe('settling', () => {
     expect(broker.queues.get('emails')?.messages).toHaveLength(1); // only the unacked third job
   });
 
+  it('publishes no copy for a retry settled after its connection was lost (the job comes back anyway)', async () => {
+    const { broker, driver, delivery } = await withJob();
+    broker.dropConnections();
+    await delivery.retry(0, 1);
+    expect(broker.published).toEqual([]);
+    const again = await receiveOne(driver);
+    expect(again.delivery.meta.id).toBe('j1');
+    await driver.close('graceful');
+  });
+
   it('never acks on a new channel a delivery from a lost connection; the job comes back', async () => {
     const { broker, driver, delivery } = await withJob();
     broker.dropConnections();
