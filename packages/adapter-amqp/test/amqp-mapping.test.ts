@@ -415,3 +415,62 @@ describe('settling', () => {
     await driver.close('graceful');
   });
 });
+
+describe('dead-letter queue', () => {
+  const record = {
+    reason: 'failed' as const,
+    errorName: 'Error',
+    errorMessage: 'boom',
+    attempts: 5,
+    sourceQueue: 'emails',
+    failedAt: 42,
+  };
+
+  async function withDeadLetters(count: number) {
+    const broker = new FakeBroker();
+    const driver = await driverOn(broker);
+    await driver.provision(topology);
+    for (let n = 1; n <= count; n++) {
+      await driver.send(topology, [
+        { body: body(String(n)), attributes: { tenant: 't1' }, meta: meta(`j${n}`) },
+      ]);
+      const { delivery, receiver } = await receiveOne(driver);
+      await delivery.deadLetter(record);
+      await receiver.close();
+    }
+    await vi.waitFor(() => expect(broker.queues.get('emails.dlq')?.messages).toHaveLength(count));
+    return { broker, driver, store: driver.deadLetters(topology) };
+  }
+
+  it('peeks without removing, with the record decoded from pq-dl- headers', async () => {
+    const { broker, driver, store } = await withDeadLetters(3);
+    const first = await store.peek(2);
+    expect(first.map((letter) => letter.meta.id)).toEqual(['j1', 'j2']);
+    expect(first[0]).toMatchObject({ attributes: { tenant: 't1' }, record });
+    expect((await store.peek(10)).map((letter) => letter.meta.id)).toEqual(['j1', 'j2', 'j3']);
+    expect(broker.queues.get('emails.dlq')?.messages).toHaveLength(3);
+    await driver.close('graceful');
+  });
+
+  it('redrives to the source queue with the attempt count reset and no dead-letter fields', async () => {
+    const { broker, driver, store } = await withDeadLetters(3);
+    broker.published.length = 0;
+    expect(await store.redrive(2)).toBe(2);
+    expect(broker.queues.get('emails')?.messages).toHaveLength(2);
+    expect(broker.queues.get('emails.dlq')?.messages).toHaveLength(1);
+    const headers = broker.published[0]?.options.headers ?? {};
+    expect(headers).toMatchObject({ 'pq-id': 'j1', tenant: 't1' });
+    expect(
+      Object.keys(headers).filter((name) => name.startsWith('pq-dl-') || name === 'pq-attempt-offset'),
+    ).toEqual([]);
+    expect(await store.redrive()).toBe(1);
+    await driver.close('graceful');
+  });
+
+  it('purges and says how many', async () => {
+    const { broker, driver, store } = await withDeadLetters(2);
+    expect(await store.purge()).toBe(2);
+    expect(broker.queues.get('emails.dlq')?.messages).toHaveLength(0);
+    await driver.close('graceful');
+  });
+});

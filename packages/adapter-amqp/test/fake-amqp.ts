@@ -289,7 +289,8 @@ class FakeChannel extends EventEmitter {
   shut(): void {
     if (!this.open) return;
     this.open = false;
-    for (const held of this.unacked.values()) this.#requeue(held);
+    // Back at the head, in their original order.
+    for (const held of [...this.unacked.values()].reverse()) this.#requeue(held);
     this.unacked.clear();
     this.consumers.clear();
     this.emit('close');
