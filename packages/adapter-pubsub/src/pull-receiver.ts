@@ -71,11 +71,11 @@ export class PullReceiver implements Receiver {
     });
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      // Abandoned mid-pull (queue.alive false): never hand out; the broker redelivers.
       while (!signal.aborted && queue.alive && !this.#closed) {
         const ready = this.#ready.take(max);
         const work = this.#work.take(max - ready.length);
         if (ready.length + work.length > 0) {
-          if (!queue.alive) return []; // abandoned mid-pull: never hand out (the broker redelivers)
           const deliveries = await Promise.all([
             this.#handOut(queue.ready, ready, deadlines.ready),
             this.#handOut(queue.work, work, deadlines.work),

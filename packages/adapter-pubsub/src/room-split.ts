@@ -12,9 +12,9 @@ export interface RoomSplit {
  * concurrency + prefetch bound holds on the wire (F2).
  *
  * - `canPull`: a subscription with a pull in flight, or just back empty, gets nothing now.
- * - `want`: what each asked for last time, grown when it came back full, cut to what came when it
- *   came back short, so that an idle subscription holds one slot, not half the room, while it
- *   waits (a long poll on real Pub/Sub may hold its slots for seconds).
+ * - `want`: from what each got last time (`nextWant`), so that an idle subscription holds one
+ *   slot, not half the room, while it waits (a long poll on real Pub/Sub may hold its slots for
+ *   seconds).
  * - When both can pull, `ready` (retries and due delayed jobs, older than new work) gets up to half
  *   the room and `work` the rest; either takes what the other does not want. Both get at least one
  *   slot whenever there are two, and with a single slot they take turns (`turn`): neither starves.
@@ -36,9 +36,14 @@ export function splitRoom(
   return { ready, work };
 }
 
-/** What a subscription should ask for next, after asking for `asked` and getting `got`. */
+/**
+ * What a subscription should ask for next, after asking for `asked` and getting `got`: one after
+ * an empty answer (it is idle), twice as many after a full one, the same after a short one (Pub/Sub
+ * often answers with fewer than asked while messages keep coming).
+ */
 export function nextWant(asked: number, got: number): number {
-  return got >= asked ? asked * 2 : Math.max(1, got);
+  if (got === 0) return 1;
+  return got >= asked ? asked * 2 : asked;
 }
 
 const NONE: RoomSplit = Object.freeze({ ready: 0, work: 0 });

@@ -186,9 +186,10 @@ describe('splitRoom', () => {
     });
   });
 
-  it('grows what a subscription asks for when it came back full, and cuts it when short', () => {
-    expect(nextWant(8, 8)).toBe(16);
-    expect(nextWant(8, 3)).toBe(3);
+  it('asks for one after an empty answer, twice as many after a full one, as many after a short one', () => {
     expect(nextWant(8, 0)).toBe(1);
+    expect(nextWant(1, 1)).toBe(2);
+    expect(nextWant(8, 8)).toBe(16);
+    expect(nextWant(8, 3)).toBe(8);
   });
 });
