@@ -40,6 +40,11 @@ function importedPackages(file: string): string[] {
     .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
 }
 
+/** DefinitelyTyped's name for a package's types: `aws-lambda` -> `@types/aws-lambda` (type-only imports). */
+function typesPackage(name: string): string {
+  return `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
+}
+
 describe.each(packageDirs.map((dir) => [dir.slice(root.length + 1), dir]))('%s', (_label, dir) => {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
 
@@ -52,7 +57,7 @@ describe.each(packageDirs.map((dir) => [dir.slice(root.length + 1), dir]))('%s',
     ]);
     const undeclared = sourceFiles(join(dir, 'src')).flatMap((file) =>
       importedPackages(file)
-        .filter((name) => !declared.has(name))
+        .filter((name) => !declared.has(name) && !declared.has(typesPackage(name)))
         .map((name) => `${file.slice(dir.length + 1)} imports ${name}`),
     );
     expect(undeclared).toEqual([]);
