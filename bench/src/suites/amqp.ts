@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { type Broker, connect } from '@polyqueue/core';
 import amqplib from 'amqplib';
 import { collectGarbage, rssMiB } from '../measure.js';
+import { reachable } from '../reachable.js';
 import type { Row, Target } from '../report.js';
+import { endToEnd } from '../streaming.js';
 import type { Suite, SuiteOptions } from '../suite.js';
-import {
-  type AmqpCase,
-  endToEnd,
-  pacedLatency,
-  polyqueueCase,
-  processAll,
-  rawCase,
-  sendAll,
-} from './amqp/cases.js';
+import { type AmqpCase, pacedLatency, polyqueueCase, processAll, rawCase, sendAll } from './amqp/cases.js';
 
 const URL = process.env.AMQP_BENCH_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const HOST = '127.0.0.1';
@@ -28,22 +21,6 @@ const PACED_RATE = 2_000;
 const DELAY_LEVELS = 32;
 
 const count = (n: number) => n.toLocaleString('en-US');
-
-async function reachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port: PORT });
-    socket.setTimeout(2_000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function repeat<T>(times: number, run: () => Promise<T>): Promise<T[]> {
   const runs: T[] = [];
@@ -69,7 +46,7 @@ export const amqpSuite: Suite = {
   name: 'amqp',
   description: `the RabbitMQ adapter (quorum queues, ${HOST}:${PORT}), against raw amqplib (confirms, consume + ack)`,
   async unavailable() {
-    return (await reachable())
+    return (await reachable(HOST, PORT))
       ? undefined
       : `RabbitMQ is not running on ${HOST}:${PORT}: start it with scripts/services.sh up rabbitmq`;
   },

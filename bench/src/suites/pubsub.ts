@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { PubSub } from '@google-cloud/pubsub';
 import { type Broker, connect } from '@polyqueue/core';
 import { collectGarbage, rssMiB } from '../measure.js';
+import { reachable } from '../reachable.js';
 import type { Row, Target } from '../report.js';
+import { endToEnd, type StreamingCase } from '../streaming.js';
 import type { Suite, SuiteOptions } from '../suite.js';
 import type { Payload } from '../workload.js';
-import { type EndToEndCase, endToEnd } from './pubsub/end-to-end.js';
 import { rawStreamingPull, rawUnaryPull } from './pubsub/raw-clients.js';
 
 const HOST = '127.0.0.1';
@@ -17,22 +17,6 @@ const STREAM_BACKLOG_BATCHES = 5;
 const RAW_RATIO_TARGET: Target = { op: '>=', value: 0.9 };
 
 const count = (n: number) => n.toLocaleString('en-US');
-
-async function reachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port: PORT });
-    socket.setTimeout(2_000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** One topic + subscription per case, created the way the adapter does, on one throwaway project. */
 async function freshQueue(broker: Broker, label: string): Promise<string> {
@@ -46,10 +30,10 @@ function polyqueueCase(
   name: string,
   concurrency: number,
   prefetch = concurrency,
-): EndToEndCase {
+): StreamingCase {
   const queue = broker.queue<Payload>(name, { leaseMs: 60_000 });
   return {
-    async produce(batch) {
+    async send(batch) {
       const results = await queue.sendBatch(batch.map((job) => ({ payload: job })));
       if (!results.every((result) => result.ok)) throw new Error('bench: a send failed');
     },
@@ -79,7 +63,7 @@ export const pubsubSuite: Suite = {
   name: 'pubsub',
   description: `the Pub/Sub adapter on Google's pstest fake (${HOST}:${PORT}), against raw @google-cloud/pubsub loops`,
   async unavailable() {
-    return (await reachable())
+    return (await reachable(HOST, PORT))
       ? undefined
       : `the Pub/Sub fake is not running on ${HOST}:${PORT}: start it with scripts/services.sh up pstest`;
   },
@@ -95,7 +79,7 @@ export const pubsubSuite: Suite = {
     const jobs = Math.min(o.jobs, MAX_JOBS);
     const maxUnsettled = o.concurrency * 2; // polyqueue's default prefetch equals the concurrency
     const settings = { jobs, batchSize: o.batchSize, backlog: o.batchSize * STREAM_BACKLOG_BATCHES };
-    const measure = (label: string, make: (name: string) => EndToEndCase) =>
+    const measure = (label: string, make: (name: string) => StreamingCase) =>
       median(o.repeats, async () => {
         const name = await freshQueue(broker, label);
         const run = await endToEnd(make(name), settings);

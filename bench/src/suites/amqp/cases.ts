@@ -3,18 +3,14 @@ import { performance } from 'node:perf_hooks';
 import type { Broker } from '@polyqueue/core';
 import type { ChannelModel } from 'amqplib';
 import { deferred, LatencySamples, nowNs, secondsSince } from '../../measure.js';
+import type { StreamingCase } from '../../streaming.js';
 import { type Payload, payload } from '../../workload.js';
 
 /**
  * What is measured, on both sides: publish batches with confirms (one batch in flight at a time),
  * and consume with the same prefetch, a JSON parse as the no-op handler, and one ack per message.
  */
-export interface AmqpCase {
-  /** Publishes one batch and resolves once RabbitMQ has confirmed all of it. */
-  send(batch: readonly Payload[]): Promise<void>;
-  /** Consumes until closed; `onJob` is the handler. */
-  consume(onJob: (job: Payload) => void): { close(): Promise<void> };
-}
+export type AmqpCase = StreamingCase;
 
 export function polyqueueCase(broker: Broker, queue: string, concurrency: number): AmqpCase {
   const q = broker.queue<Payload>(queue);
@@ -100,47 +96,6 @@ export async function processAll(subject: AmqpCase, jobs: number): Promise<numbe
   const seconds = secondsSince(start);
   await consumer.close();
   return seconds;
-}
-
-/**
- * Sends and processes at once, the producer keeping at most `backlog` jobs unhandled. Latency is
- * send to handler start, every 100th job.
- */
-export async function endToEnd(
-  subject: AmqpCase,
-  options: { jobs: number; batchSize: number; backlog: number },
-): Promise<{ seconds: number; latency: LatencySamples }> {
-  const { jobs, batchSize, backlog } = options;
-  const latency = new LatencySamples(Math.ceil(jobs / 100) + 1);
-  const done = deferred();
-  let room: ReturnType<typeof deferred> | undefined;
-  let sent = 0;
-  let handled = 0;
-  const start = nowNs();
-  const consumer = subject.consume((job) => {
-    if (job.t !== undefined) latency.add(performance.now() - job.t);
-    handled++;
-    if (room !== undefined && sent - handled <= backlog - batchSize) {
-      room.resolve();
-      room = undefined;
-    }
-    if (handled === jobs) done.resolve();
-  });
-  while (sent < jobs) {
-    if (sent - handled > backlog - batchSize) {
-      room = deferred();
-      await room.promise;
-    }
-    const count = Math.min(batchSize, jobs - sent);
-    const items: Payload[] = [];
-    for (let i = 0; i < count; i++) items.push(payload(sent + i, (sent + i) % 100 === 0));
-    sent += count;
-    await subject.send(items);
-  }
-  await done.promise;
-  const seconds = secondsSince(start);
-  await consumer.close();
-  return { seconds, latency };
 }
 
 /**

@@ -1,13 +1,13 @@
 import { type PubSub, v1 } from '@google-cloud/pubsub';
+import type { Consumer, StreamingCase } from '../../streaming.js';
 import type { Payload } from '../../workload.js';
-import type { Consumer, EndToEndCase } from './end-to-end.js';
 
 /** The publisher settings polyqueue's adapter uses, so that both sides publish alike. */
 const BATCHING = { maxMessages: 1_000, maxMilliseconds: 2 } as const;
 /** Idle poll interval of a unary pull loop against the emulator, as polyqueue's default. */
 const POLL_MS = 25;
 
-function publisher(pubsub: PubSub, topic: string): EndToEndCase['produce'] {
+function publisher(pubsub: PubSub, topic: string): StreamingCase['send'] {
   const native = pubsub.topic(topic, { batching: BATCHING });
   return async (batch) => {
     await Promise.all(batch.map((job) => native.publishMessage({ data: Buffer.from(JSON.stringify(job)) })));
@@ -18,9 +18,9 @@ function publisher(pubsub: PubSub, topic: string): EndToEndCase['produce'] {
  * The SDK's own way to consume: streaming pull with its lease manager, `maxUnsettled` messages
  * outstanding, ack each message after its (no-op) handler.
  */
-export function rawStreamingPull(pubsub: PubSub, name: string, maxUnsettled: number): EndToEndCase {
+export function rawStreamingPull(pubsub: PubSub, name: string, maxUnsettled: number): StreamingCase {
   return {
-    produce: publisher(pubsub, name),
+    send: publisher(pubsub, name),
     consume(onJob): Consumer {
       const subscription = pubsub.subscription(name, {
         flowControl: { maxMessages: maxUnsettled, allowExcessMessages: false },
@@ -39,9 +39,9 @@ export function rawStreamingPull(pubsub: PubSub, name: string, maxUnsettled: num
  * What polyqueue's adapter does underneath, by hand: unary pull of up to `maxUnsettled` messages,
  * run the handlers, acknowledge them in one request, repeat; poll every 25 ms when idle.
  */
-export function rawUnaryPull(pubsub: PubSub, name: string, maxUnsettled: number): EndToEndCase {
+export function rawUnaryPull(pubsub: PubSub, name: string, maxUnsettled: number): StreamingCase {
   return {
-    produce: publisher(pubsub, name),
+    send: publisher(pubsub, name),
     consume(onJob): Consumer {
       let running = true;
       const client = pubsub.getClientConfig().then((config) => new v1.SubscriberClient(config as never));
