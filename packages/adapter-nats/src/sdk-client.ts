@@ -211,16 +211,21 @@ export class SdkClient implements NatsClient {
   }
 }
 
+/**
+ * `append`, not `set`: the names are a record's keys, so none repeats, and `set` would first look
+ * for the name to delete it (a scan of every name), on every header of every publish.
+ */
 function toMsgHdrs(map: HeaderMap): MsgHdrs {
   const hdrs = createHeaders();
-  for (const [name, value] of Object.entries(map)) hdrs.set(name, value);
+  for (const name in map) hdrs.append(name, map[name]!);
   return hdrs;
 }
 
+/** The first value of each header, as `get` gives it, in one pass (`get` scans every name each call). */
 function fromMsgHdrs(hdrs: MsgHdrs | undefined): Record<string, string> {
   const map: Record<string, string> = {};
   if (!hdrs) return map;
-  for (const name of hdrs.keys()) map[name] = hdrs.get(name);
+  for (const [name, values] of hdrs) map[name] = values[0] ?? '';
   return map;
 }
 
