@@ -34,7 +34,11 @@ export interface ReceiverHooks {
 export class NatsReceiver implements Receiver {
   readonly #queue: QueueContext;
   readonly #hooks: ReceiverHooks;
-  /** A new pull is made when it would ask for at least this many messages. */
+  /**
+   * A new pull is made when it would ask for at least this many messages: half the worker's
+   * bound. Each pull costs a subscription, a status iterator and a heartbeat timer on the client;
+   * with a quarter, the pre-filled bench made a third more pulls and ran ~15% slower.
+   */
   readonly #refillAt: number;
   /** Open pulls, oldest first. */
   #pulls: PullBatch[] = [];
@@ -46,7 +50,7 @@ export class NatsReceiver implements Receiver {
   constructor(queue: QueueContext, hooks: ReceiverHooks, maxUnsettled: number) {
     this.#queue = queue;
     this.#hooks = hooks;
-    this.#refillAt = Math.max(1, Math.floor(maxUnsettled / 4));
+    this.#refillAt = Math.max(1, Math.floor(maxUnsettled / 2));
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
