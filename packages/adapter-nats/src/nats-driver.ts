@@ -98,12 +98,18 @@ export class NatsDriver implements Driver {
       (m.meta.notBefore ?? 0) > now ? names.delaySubject : names.subject,
     );
     const acks = await Promise.allSettled(
-      messages.map(async (message, i) =>
-        client.publish(subjects[i]!, message.body, {
-          headers: jobHeaders(message.attributes, message.meta),
-          ...(message.meta.dedupId !== undefined ? { msgId: message.meta.dedupId } : {}),
-        }),
-      ),
+      messages.map((message, i) => {
+        // Not an async arrow: that would wrap every publish's promise in one more.
+        try {
+          return client.publish(subjects[i]!, message.body, {
+            headers: jobHeaders(message.attributes, message.meta),
+            ...(message.meta.dedupId !== undefined ? { msgId: message.meta.dedupId } : {}),
+          });
+        } catch (error) {
+          // A refused attribute fails this message only.
+          return Promise.reject(error);
+        }
+      }),
     );
     await this.#failIfStreamMissing(queue, acks, subjects);
     return Promise.all(
