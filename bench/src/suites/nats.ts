@@ -65,7 +65,9 @@ export const natsSuite: Suite = {
       rows.push({ suite: 'nats', metric, subject, value, unit, ...extra });
     const prefix = `bench-${randomBytes(3).toString('hex')}`;
     const broker: Broker = await connect(`nats://${SERVER}?stream_prefix=${prefix}`);
-    const nc = await natsConnect({ servers: SERVER });
+    // Same client settings as polyqueue's own connection (noAsyncTraces: no two Errors built per
+    // request), so that the raw baseline is not handicapped by a default polyqueue changes.
+    const nc = await natsConnect({ servers: SERVER, noAsyncTraces: true });
     const js = jetstream(nc);
     const jobs = Math.min(o.jobs, MAX_JOBS);
     // polyqueue's prefetch defaults to its concurrency: each worker pulls up to twice that.
