@@ -7,13 +7,24 @@ import type { QueueContext } from './queue-context.js';
 
 /** How long one pull request waits on the server for messages before it is renewed. */
 export const PULL_EXPIRES_MS = 5_000;
-/** Open pull requests per receiver at most: each costs a subscription on the client. */
-export const MAX_OPEN_PULLS = 4;
+/** Open pull requests per receiver at most: each costs a subscription on the client and the server. */
+export const MAX_OPEN_PULLS = 8;
 
 /** Lets the driver run a queue's forwarder and safety net while a receiver of it is open. */
 export interface ReceiverHooks {
   opened(queue: QueueContext): void;
   closed(queue: QueueContext): void;
+}
+
+/** An open pull and the `next()` a receive left waiting on it (its message is a later receive's). */
+interface OpenPull {
+  readonly batch: PullBatch;
+  waiting: Promise<Taken> | undefined;
+}
+
+interface Taken {
+  readonly pull: OpenPull;
+  readonly message: ReceivedMessage | undefined;
 }
 
 /**
@@ -22,7 +33,10 @@ export interface ReceiverHooks {
  * Pull requests overlap, so that handlers never wait a round trip between batches: when the
  * worker's free room (`max`) exceeds what the open pulls may still bring by at least
  * `refillAt`, another pull is made for exactly that difference, while earlier ones are still
- * being filled. The server fills pulls in order, so messages are taken from the oldest.
+ * being filled. The server spreads messages over the open pulls (it cycles its waiting requests),
+ * so a receive takes from whichever pull has something, not only from the oldest: waiting on
+ * the oldest alone would leave the others' messages idle, and near the end of a backlog leave
+ * them stranded until the oldest expired.
  *
  * The bound: at every pull, what the open pulls hold or may still bring is at most the worker's
  * free room; each message then moves from a pull to the worker's hands, so what the server has
@@ -35,22 +49,19 @@ export class NatsReceiver implements Receiver {
   readonly #queue: QueueContext;
   readonly #hooks: ReceiverHooks;
   /**
-   * A new pull is made when it would ask for at least this many messages: half the worker's
-   * bound. Each pull costs a subscription, a status iterator and a heartbeat timer on the client;
-   * with a quarter, the pre-filled bench made a third more pulls and ran ~15% slower.
+   * A new pull is made when it would ask for at least this many messages: a quarter of the
+   * worker's bound. Pulls are cheap (see SdkPull), so the worker's room is kept requested.
    */
   readonly #refillAt: number;
   /** Open pulls, oldest first. */
-  #pulls: PullBatch[] = [];
-  /** A `next()` on the oldest pull that an aborted receive left waiting: its message is the next receive's. */
-  #waiting: Promise<ReceivedMessage | undefined> | undefined;
+  #pulls: OpenPull[] = [];
   #state: 'new' | 'open' | 'closed' = 'new';
   #stopWatching: (() => void) | undefined;
 
   constructor(queue: QueueContext, hooks: ReceiverHooks, maxUnsettled: number) {
     this.#queue = queue;
     this.#hooks = hooks;
-    this.#refillAt = Math.max(1, Math.floor(maxUnsettled / 2));
+    this.#refillAt = Math.max(1, Math.floor(maxUnsettled / 4));
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
@@ -60,29 +71,30 @@ export class NatsReceiver implements Receiver {
     while (out.length === 0) {
       if (signal.aborted || this.#state !== 'open') return out;
       await this.#topUp(max);
-      const batch = this.#pulls[0];
-      if (batch === undefined) continue;
-      let message: ReceivedMessage | undefined | typeof ABORTED;
+      if (this.#pulls.length === 0) continue;
+      let taken: Taken | typeof ABORTED;
       try {
-        this.#waiting ??= batch.next();
-        message = await untilAborted(this.#waiting, signal);
+        taken = await untilAborted(Promise.race(this.#pulls.map(waitOn)), signal);
       } catch (error) {
         this.#dropPulls();
         throw error;
       }
-      if (message === ABORTED) return out;
-      this.#waiting = undefined;
+      if (taken === ABORTED) return out;
+      const { pull, message } = taken;
+      pull.waiting = undefined;
       if (message === undefined) {
-        // The pull ended (filled or expired): the next one in line takes over.
-        if (this.#pulls[0] === batch) this.#pulls.shift();
+        // The pull ended (filled or expired): the others, or a new one, take over.
+        this.#pulls = this.#pulls.filter((open) => open !== pull);
         continue;
       }
       out.push(new NatsDelivery(this.#queue, message));
-      // Take what already arrived without another round trip.
-      while (out.length < max && batch.buffered() > 0) {
-        const more = await batch.next();
-        if (more === undefined) break;
-        out.push(new NatsDelivery(this.#queue, more));
+      // Take what already arrived, on any pull, without another round trip.
+      for (const open of this.#pulls) {
+        while (out.length < max && open.waiting === undefined && open.batch.buffered() > 0) {
+          const more = await open.batch.next();
+          if (more === undefined) break;
+          out.push(new NatsDelivery(this.#queue, more));
+        }
       }
     }
     return out;
@@ -112,41 +124,39 @@ export class NatsReceiver implements Receiver {
    * (at least `refillAt`, or anything at all when no pull is open).
    */
   async #topUp(max: number): Promise<void> {
-    let covered = this.#waiting === undefined ? 0 : 1;
-    for (const pull of this.#pulls) covered += pull.buffered() + pull.pending();
+    let covered = 0;
+    for (const pull of this.#pulls)
+      covered += pull.batch.buffered() + pull.batch.pending() + (pull.waiting === undefined ? 0 : 1);
     const room = max - covered;
     if (room <= 0 || this.#pulls.length >= MAX_OPEN_PULLS) return;
     if (this.#pulls.length > 0 && room < this.#refillAt) return;
-    const pull = await this.#queue.client.pull(this.#queue.names.stream, WORKER_CONSUMER, {
+    const batch = await this.#queue.client.pull(this.#queue.names.stream, WORKER_CONSUMER, {
       maxMessages: room,
       expiresMs: PULL_EXPIRES_MS,
     });
-    if (this.#state === 'open') this.#pulls.push(pull);
-    else pull.stop();
+    if (this.#state === 'open') this.#pulls.push({ batch, waiting: undefined });
+    else batch.stop();
   }
 
-  /** Forget the open pulls; a pending `next()` then ends and the next round makes new pulls. */
+  /** Forget the open pulls; a pending receive then ends its wait and the next round makes new pulls. */
   #dropPulls(): void {
-    for (const pull of this.#pulls) pull.stop();
+    for (const pull of this.#pulls) pull.batch.stop();
     this.#pulls = [];
-    this.#waiting = undefined;
   }
 
   /** Ends the open pulls and returns what arrived but was never handed out. */
   async #stopPulls(): Promise<ReceivedMessage[]> {
     const pulls = this.#pulls;
-    const waiting = this.#waiting;
     this.#pulls = [];
-    this.#waiting = undefined;
     const leftovers: ReceivedMessage[] = [];
-    for (const pull of pulls) pull.stop();
-    for (const [index, pull] of pulls.entries()) {
+    for (const pull of pulls) pull.batch.stop();
+    for (const pull of pulls) {
       try {
-        // The interrupted next() resolves first; the stop itself comes after what was buffered.
-        let message = index === 0 && waiting ? await waiting : await pull.next();
+        // An interrupted next() resolves first; the stop itself comes after what was buffered.
+        let message = pull.waiting ? (await pull.waiting).message : await pull.batch.next();
         while (message !== undefined) {
           leftovers.push(message);
-          message = await pull.next();
+          message = await pull.batch.next();
         }
       } catch {
         // A failed pull holds nothing more to hand back.
@@ -154,4 +164,10 @@ export class NatsReceiver implements Receiver {
     }
     return leftovers;
   }
+}
+
+/** The pull's next message, with the pull it came from; one `next()` per pull at a time. */
+function waitOn(pull: OpenPull): Promise<Taken> {
+  pull.waiting ??= pull.batch.next().then((message) => ({ pull, message }));
+  return pull.waiting;
 }

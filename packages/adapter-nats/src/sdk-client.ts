@@ -1,6 +1,5 @@
 import {
   AckPolicy,
-  type Consumer,
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
@@ -25,7 +24,10 @@ import type {
   StreamSpec,
   StreamState,
 } from './nats-client.js';
+import { SdkPull } from './sdk-pull.js';
 
+/** The JetStream API's subject prefix (no domain: the adapter does not take one). */
+const JS_API_PREFIX = '$JS.API';
 /** JetStream API codes meaning "that message is already gone". */
 const MESSAGE_GONE = new Set([10037, 10057]);
 /** JetStream API code: a stream with that name exists. */
@@ -36,11 +38,12 @@ export class SdkClient implements NatsClient {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
-  readonly #consumers = new Map<string, Consumer>();
+  readonly #apiTimeoutMs: number;
   readonly #reconnectListeners = new Set<() => void>();
 
-  private constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager) {
+  private constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, apiTimeoutMs: number) {
     this.#nc = nc;
+    this.#apiTimeoutMs = apiTimeoutMs;
     this.#js = js;
     this.#jsm = jsm;
     void this.#watchStatus();
@@ -53,7 +56,7 @@ export class SdkClient implements NatsClient {
    */
   static async create(nc: NatsConnection, apiTimeoutMs: number): Promise<SdkClient> {
     const jsm = await jetstreamManager(nc, { timeout: apiTimeoutMs });
-    return new SdkClient(nc, jetstream(nc, { timeout: apiTimeoutMs }), jsm);
+    return new SdkClient(nc, jetstream(nc, { timeout: apiTimeoutMs }), jsm, apiTimeoutMs);
   }
 
   get serverVersion(): string {
@@ -107,7 +110,6 @@ export class SdkClient implements NatsClient {
       max_ack_pending: -1,
       filter_subject: spec.filterSubject,
     });
-    this.#consumers.delete(`${spec.stream}/${spec.name}`);
   }
 
   async streamState(stream: string): Promise<StreamState> {
@@ -138,39 +140,18 @@ export class SdkClient implements NatsClient {
     return (await this.#jsm.streams.purge(stream)).purged;
   }
 
+  /** A hand-made pull request (see SdkPull): no consumer lookup, no per-pull SDK machinery. */
   async pull(
     stream: string,
     consumerName: string,
     options: { maxMessages: number; expiresMs: number },
   ): Promise<PullBatch> {
-    const key = `${stream}/${consumerName}`;
-    let consumer = this.#consumers.get(key);
-    if (consumer === undefined) {
-      consumer = await this.#js.consumers.get(stream, consumerName);
-      this.#consumers.set(key, consumer);
-    }
-    let messages: Awaited<ReturnType<Consumer['fetch']>>;
-    try {
-      messages = await consumer.fetch({ max_messages: options.maxMessages, expires: options.expiresMs });
-    } catch (error) {
-      this.#consumers.delete(key);
-      throw error;
-    }
-    const iterator = messages[Symbol.asyncIterator]();
-    let ended = false;
-    void messages.closed().then(
-      () => (ended = true),
-      () => (ended = true),
+    return new SdkPull(
+      this.#nc,
+      `${JS_API_PREFIX}.CONSUMER.MSG.NEXT.${stream}.${consumerName}`,
+      { ...options, ackTimeoutMs: this.#apiTimeoutMs },
+      (msg) => new SdkReceivedMessage(msg),
     );
-    return {
-      next: async () => {
-        const result = await iterator.next();
-        return result.done ? undefined : new SdkReceivedMessage(result.value);
-      },
-      buffered: () => messages.getPending(),
-      pending: () => (ended ? 0 : options.maxMessages - messages.getReceived()),
-      stop: () => messages.stop(),
-    };
   }
 
   subscribe(subject: string, onMessage: (data: Uint8Array) => void): () => void {
