@@ -12,6 +12,22 @@ export const DEVIATION = {
 } as const;
 
 /**
+ * The rules those deviations make fail, by rule ID. O2 (FIFO only: standard queues declare no
+ * ordering) retries by visibility too, so deviation 2 reaches it there.
+ */
+export function emulatorDeviations(fifo: boolean): Record<string, string> {
+  return {
+    R1: DEVIATION.receiveCount,
+    R2: DEVIATION.receiveCount,
+    R3: DEVIATION.receiveCount,
+    L4: DEVIATION.receiveCount,
+    Q2: DEVIATION.receiveCount,
+    ...(fifo ? { O2: DEVIATION.receiveCount } : {}),
+    Q4: DEVIATION.inFlightCounted,
+  };
+}
+
+/**
  * The SQS harness. Short polling (`wait_time_seconds=0`): the emulator answers a long poll only
  * when it has MaxNumberOfMessages or the wait is over (deviation 5 in the README). The native
  * delay maximum is shrunk to 1 s so that D2 goes through the delay queue in seconds.
