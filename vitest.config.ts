@@ -15,6 +15,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', './test/summary-reporter.ts'],
+    // Fails the run if a test stopped, restarted or replaced a broker it did not start.
+    globalSetup: ['./test/shared-services-guard.ts'],
     projects: [
       {
         extends: true,
