@@ -1,5 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import type { ErrorCode } from '../errors/error-code.js';
+import type { BackgroundErrorSink } from './background-error.js';
 import type { Capabilities } from './capabilities.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { OutgoingMessage, SendOutcome } from './outgoing-message.js';
@@ -16,6 +17,8 @@ import type { Receiver, ReceiverOptions } from './receiver.js';
  * - never acks a delivery that was not settled as a success, and never swallows an error;
  * - reports native errors by rejecting with them as they are: the core wraps each one exactly
  *   once, using `errorCode`, and keeps it as `cause`;
+ * - reports errors of work no caller awaits (forwarders, copiers, reconnects) to the sink given
+ *   to `reportErrorsTo`, as they are: never swallow; report there;
  * - may have any method called concurrently, except `Receiver.receive` with itself.
  */
 export interface Driver {
@@ -27,6 +30,15 @@ export interface Driver {
    * virtual time returns its virtual clock so the runtime's own timers move with it.
    */
   readonly clock?: Clock;
+
+  /**
+   * Core calls this once, right after it builds the broker and before any other method. Errors of
+   * work no caller awaits (a forwarder, a copier, a reconnect, a redeclare) go to `sink`, with the
+   * native error as is: core wraps it once with `errorCode`, redacts it, and hands it to the
+   * broker's 'error' listeners and logger. Contract: never swallow; report here. Until it is
+   * called (a driver used without a broker) the driver keeps reporting nowhere but must not crash.
+   */
+  reportErrorsTo?(sink: BackgroundErrorSink): void;
 
   /**
    * Create the queue, its dead-letter queue and any delay machinery. Idempotent: called once per

@@ -8,6 +8,7 @@ export { serviceBusConnectionStringToUrl } from '../config/connection-string.js'
 export { ErrorCode } from '../errors/error-code.js';
 export * from '../wire/index.js';
 export type { AdapterModule, DriverContext } from './adapter-module.js';
+export type { BackgroundError, BackgroundErrorSink } from './background-error.js';
 export type { Capabilities, LeaseCapability, TimingCapability } from './capabilities.js';
 export type { DeadLetterStore, StoredDeadLetter } from './dead-letter-store.js';
 export type { Delivery } from './delivery.js';

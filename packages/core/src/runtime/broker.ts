@@ -7,6 +7,7 @@ import { ClosedError } from '../errors/closed-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { compileBackoff, DEFAULT_BACKOFF } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
+import { BackgroundErrors, type BrokerErrorListener } from './background-errors.js';
 import type { Logger } from './logger.js';
 import type { QueueOptions } from './options.js';
 import { Queue } from './queue.js';
@@ -34,11 +35,30 @@ export class Broker {
   readonly #settings: BrokerSettings;
   readonly #provisioned = new Map<string, Promise<void>>();
   readonly #workers = new Set<ManagedWorker>();
+  readonly #backgroundErrors: BackgroundErrors;
   #closing: Promise<void> | undefined;
 
   /** @internal Use `connect()`. */
   constructor(settings: BrokerSettings) {
     this.#settings = settings;
+    this.#backgroundErrors = new BackgroundErrors(settings.driver, settings.logger, settings.secrets);
+    settings.driver.reportErrorsTo?.(this.#backgroundErrors.report);
+  }
+
+  /**
+   * Errors of work no caller awaits: a delay forwarder, a dead-letter copier, a reconnect. Each
+   * arrives wrapped once with the adapter's code, credentials masked, with the action and queue.
+   * They are also logged; with no listener they are only logged, never thrown.
+   */
+  on(event: 'error', listener: BrokerErrorListener): this {
+    if (event !== 'error') throw new ConfigError(`Broker has no "${String(event)}" event`);
+    this.#backgroundErrors.add(listener);
+    return this;
+  }
+
+  off(event: 'error', listener: BrokerErrorListener): this {
+    if (event === 'error') this.#backgroundErrors.remove(listener);
+    return this;
   }
 
   /** The adapter's name, e.g. "memory" or "amqp". */
