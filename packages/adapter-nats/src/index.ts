@@ -1,6 +1,8 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { BrokerError } from '@polyqueue/core';
 import type { AdapterModule } from '@polyqueue/core/driver';
 import { NatsDriver } from './nats-driver.js';
+import { natsErrorCode } from './nats-errors.js';
 import { DEFAULT_SETTINGS, type NatsSettings, settingsFromUrl, URL_PARAMETERS } from './nats-options.js';
 import { SdkClient } from './sdk-client.js';
 
@@ -27,24 +29,40 @@ export async function createNatsDriver(options: {
 export const adapter: AdapterModule = {
   schemes: ['nats'],
   parameters: URL_PARAMETERS,
-  async createDriver({ url, params }) {
+  async createDriver({ url, params, redacted }) {
     const { settings, connection } = settingsFromUrl(url, params);
-    const nc = await connect({
-      servers: connection.servers,
-      name: connection.name,
-      ...(connection.user !== undefined ? { user: connection.user } : {}),
-      ...(connection.pass !== undefined ? { pass: connection.pass } : {}),
-      ...(connection.token !== undefined ? { token: connection.token } : {}),
-      // Reconnect for as long as the process lives: workers resume by themselves.
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      timeout: settings.apiTimeoutMs,
-      // Async traces make every request (each confirmed publish) build two Error objects up front
-      // for their stack: a quarter of the CPU of a send in profiles. Failures still carry the
-      // native error; only the caller's frames are missing from its stack.
-      noAsyncTraces: true,
-    });
-    const client = await SdkClient.create(nc, settings.apiTimeoutMs);
-    return new NatsDriver({ client, settings });
+    let nc: NatsConnection | undefined;
+    try {
+      nc = await connect({
+        servers: connection.servers,
+        name: connection.name,
+        ...(connection.user !== undefined ? { user: connection.user } : {}),
+        ...(connection.pass !== undefined ? { pass: connection.pass } : {}),
+        ...(connection.token !== undefined ? { token: connection.token } : {}),
+        // Reconnect for as long as the process lives: workers resume by themselves.
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        timeout: settings.apiTimeoutMs,
+        // Async traces make every request (each confirmed publish) build two Error objects up front
+        // for their stack: a quarter of the CPU of a send in profiles. Failures still carry the
+        // native error; only the caller's frames are missing from its stack.
+        noAsyncTraces: true,
+      });
+      const client = await SdkClient.create(nc, settings.apiTimeoutMs);
+      return new NatsDriver({ client, settings });
+    } catch (error) {
+      await nc?.close().catch(() => undefined);
+      throw connectError(redacted, error);
+    }
   },
 };
+
+/**
+ * A failed connect, coded by the adapter's own mapping: core can only guess from socket codes,
+ * while the SDK names its errors (ConnectionError: unreachable, retryable; AuthorizationError:
+ * bad credentials). Core passes a BrokerError through, masking the URL's secrets in it.
+ */
+function connectError(redacted: string, error: unknown): BrokerError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new BrokerError(`nats: could not connect to ${redacted}: ${detail}`, natsErrorCode(error), error);
+}
