@@ -1,7 +1,6 @@
 import { connect, isRetryable } from '@polyqueue/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deleteStreams, NATS_URL, runPrefix } from './nats-server.js';
-import { ensureNatsServer, killNatsServer, sleep, startNatsServer } from './server-restart.js';
+import { PrivateNatsServer } from './private-nats-server.js';
 
 const JOBS = 10_000;
 const BATCH = 100;
@@ -9,21 +8,20 @@ const BATCH = 100;
 const KILL_AFTER = 3_000;
 const DEADLINE_MS = 120_000;
 
-const prefix = runPrefix('fault');
-const url = `${NATS_URL}?stream_prefix=${prefix}`;
+// A nats-server of this test's own (free port, temporary store), killed and restarted by its PID
+// with the same store: the shared server on 4222 is never touched.
+let server: PrivateNatsServer;
 
 beforeAll(async () => {
-  await ensureNatsServer(); // fails loudly, naming scripts/services.sh, when it cannot be had
+  server = await PrivateNatsServer.start();
 });
 
 afterAll(async () => {
-  // Whatever happened above, leave the server running on 4222 with JetStream, as .ci/run expects.
-  await ensureNatsServer(30_000);
-  await deleteStreams(prefix).catch(() => undefined);
-}, 60_000);
+  await server?.stop();
+});
 
 it('a nats-server restart mid-stream loses no job: every sent job is handled at least once', async () => {
-  const broker = await connect(url);
+  const broker = await connect(server.url);
   try {
     const queue = broker.queue<{ n: number }>('restart', { leaseMs: 5_000, maxAttempts: 1_000 });
     await queue.provision();
@@ -46,9 +44,9 @@ it('a nats-server restart mid-stream loses no job: every sent job is handled at 
     for (let next = 0; next < JOBS; ) {
       if (restart === undefined && next >= KILL_AFTER) {
         restart = (async () => {
-          await killNatsServer();
+          await server.kill();
           await sleep(1_000); // a real outage: sends and acks meet a dead server
-          await startNatsServer();
+          await server.restart();
         })();
       }
       const items = Array.from({ length: Math.min(BATCH, JOBS - next) }, (_, i) => ({
@@ -96,3 +94,7 @@ it('a nats-server restart mid-stream loses no job: every sent job is handled at 
     await broker.close({ timeoutMs: 5_000 }).catch(() => undefined);
   }
 }, 180_000);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
