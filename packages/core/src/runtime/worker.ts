@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock/clock.js';
+import { type Clock, sleep, type TimerHandle } from '../clock/clock.js';
 import type { Delivery } from '../driver/delivery.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ClosedError } from '../errors/closed-error.js';
@@ -161,13 +161,10 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
         if (this.#state !== 'running') break;
         this.#runtimeError('receive', error);
         const wait = RECEIVE_ERROR_BACKOFF_MS[Math.min(failures++, RECEIVE_ERROR_BACKOFF_MS.length - 1)]!;
-        await new Promise<void>((resolve) => {
-          const timer = this.#clock.setTimeout(resolve, wait);
-          const onAbort = () => {
-            this.#clock.clearTimeout(timer);
-            resolve();
-          };
-          signal.addEventListener('abort', onAbort, { once: true });
+        // The one abortable sleep: it removes its abort listener when the wait ends, so a broker
+        // that stays down does not pile up a listener per failed receive.
+        await sleep(this.#clock, wait, signal).catch(() => {
+          // Aborted by close() or halt(): the loop condition ends the loop.
         });
         continue;
       }
