@@ -20,11 +20,13 @@ export const memoryAdapter: AdapterModule = {
     const namespace = context.url.hostname || 'default';
     const options: { -readonly [K in keyof MemoryServerOptions]: MemoryServerOptions[K] } = {};
     if (context.clock) options.clock = context.clock;
-    const maxBytes = intParam(context, 'max_message_bytes');
+    const maxBytes = intParam(context, 'max_message_bytes', 1);
     if (maxBytes !== undefined) options.maxMessageBytes = maxBytes;
-    const maxDelay = intParam(context, 'max_native_delay_ms');
+    // Zero would make every delay a hop of no length: a busy loop on the wall clock, and one
+    // that never ends on the virtual clock.
+    const maxDelay = intParam(context, 'max_native_delay_ms', 1);
     if (maxDelay !== undefined) options.maxNativeDelayMs = maxDelay;
-    const window = intParam(context, 'dedup_window_ms');
+    const window = intParam(context, 'dedup_window_ms', 0);
     if (window !== undefined) options.dedupWindowMs = window;
     const signature = JSON.stringify([...context.params].sort());
     const existing = servers.get(namespace);
@@ -47,13 +49,13 @@ export function resetMemoryServers(): void {
   servers.clear();
 }
 
-function intParam(context: DriverContext, name: string): number | undefined {
+function intParam(context: DriverContext, name: string, min: number): number | undefined {
   const text = context.params.get(name);
   if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isSafeInteger(value) || value < min) {
     throw new ConfigError(
-      `Parameter ${name} must be a whole number >= 0, got "${text}" in ${context.redacted}`,
+      `Parameter ${name} must be a whole number >= ${min}, got "${text}" in ${context.redacted}`,
     );
   }
   return value;

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
+import { ConfigError } from '../errors/config-error.js';
 import { decodeHeaders } from '../wire/headers.js';
 import { MemoryDriver } from './memory-driver.js';
 import { type MemoryMessage, toHeaders } from './memory-message.js';
@@ -43,6 +44,10 @@ export class MemoryServer {
     this.clock = options.clock ?? systemClock;
     this.maxMessageBytes = options.maxMessageBytes ?? 1024 * 1024;
     this.maxNativeDelayMs = options.maxNativeDelayMs ?? Number.POSITIVE_INFINITY;
+    // A hop of zero (or less) never moves a delayed job forward: reject it where it is set.
+    if (!(this.maxNativeDelayMs >= 1)) {
+      throw new ConfigError(`maxNativeDelayMs must be >= 1 ms, got ${options.maxNativeDelayMs}`);
+    }
     this.dedupWindowMs = options.dedupWindowMs ?? 5 * 60_000;
     this.#sent = options.recordSends ? new Map() : undefined;
   }
