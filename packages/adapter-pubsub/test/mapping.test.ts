@@ -276,6 +276,38 @@ describe('pubsub mapping (fake client)', () => {
       driver.provision({ ...topology, name: '1x', deadLetterName: '1x.dlq' }),
     ).rejects.toBeInstanceOf(ConfigError);
   });
+
+  it('refuses a queue or dead-letter name ending in .ready or .delay: it would be another queue’s topic (§5.5)', async () => {
+    const api = new FakePubSubApi();
+    const driver = createPubSubDriver({ api });
+    await driver.provision(topology);
+    for (const name of ['jobs.ready', 'jobs.delay']) {
+      const refused = driver.provision({ ...topology, name, deadLetterName: `${name}-dlq` });
+      await expect(refused).rejects.toBeInstanceOf(ConfigError);
+      await expect(refused).rejects.toThrow(/queue "jobs"/);
+      await expect(
+        driver.send({ ...topology, name, deadLetterName: 'other' }, [message()]),
+      ).rejects.toBeInstanceOf(ConfigError);
+    }
+    await expect(driver.provision({ ...topology, name: 'x', deadLetterName: 'jobs.ready' })).rejects.toThrow(
+      /dead-letter queue name "jobs.ready"/,
+    );
+    // Nothing of the refused names was created, and jobs' own ready topic is untouched.
+    expect([...api.topics].sort()).toEqual(['jobs', 'jobs.delay', 'jobs.dlq', 'jobs.ready']);
+  });
+
+  it('keeps names that differ only by . _ - apart: every entity of each is its own', async () => {
+    const api = new FakePubSubApi();
+    const driver = createPubSubDriver({ api });
+    const names = ['a.b', 'a_b', 'a-b'];
+    for (const name of names) await driver.provision({ ...topology, name, deadLetterName: `${name}.dlq` });
+    // 3 queues x (work, ready, delay, dlq): 12 distinct topics, none shared.
+    expect(api.topics.size).toBe(12);
+    await driver.send({ ...topology, name: 'a_b', deadLetterName: 'a_b.dlq' }, [message()]);
+    expect(api.messagesOf('a_b')).toHaveLength(1);
+    expect(api.messagesOf('a.b')).toHaveLength(0);
+    expect(api.messagesOf('a-b')).toHaveLength(0);
+  });
 });
 
 describe('pubsub:// URL', () => {
