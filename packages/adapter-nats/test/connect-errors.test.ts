@@ -1,7 +1,7 @@
 import { BrokerError, connect, ErrorCode, isRetryable } from '@polyqueue/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/free-port.js';
 import { PrivateNatsServer } from './private-nats-server.js';
-import { freePort } from './private-process.js';
 
 describe('connect-time errors carry the adapter’s codes', () => {
   let server: PrivateNatsServer;

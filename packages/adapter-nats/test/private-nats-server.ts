@@ -1,7 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, requireBinary, ServerProcess } from './private-process.js';
+import { findBrokerBinary } from '../../../test/support/broker-binary.js';
+import { freePort } from '../../../test/support/free-port.js';
+import { type ServerProcess, startServerProcess } from '../../../test/support/server-process.js';
+import { type TempDir, tempDir } from '../../../test/support/temp-dir.js';
 
 export interface PrivateNatsOptions {
   /** Lines of a nats-server config file (e.g. `max_payload: 65536`). */
@@ -10,38 +12,48 @@ export interface PrivateNatsOptions {
   readonly args?: readonly string[];
 }
 
+/** nats-server with JetStream is listening within a second on an idle machine; this allows a loaded one. */
+const READY_TIMEOUT_MS = 30_000;
+
 /**
- * A nats-server with JetStream that this test alone uses: a port from the OS, a temporary store
- * directory, found and killed by its PID only. It never touches the shared server on 4222.
- * Always call `stop()` (in afterAll/finally): it kills the process and deletes the directory.
+ * A nats-server with JetStream that one test alone uses: a port from the OS, a temporary store
+ * directory, signalled by its PID only (test/support/server-process). It never touches the shared
+ * server on 4222. Always `stop()` it (afterAll/finally): that kills it and deletes its directory;
+ * the process exit hook does the same if a test forgot.
  */
 export class PrivateNatsServer {
   readonly port: number;
-  readonly dir: string;
+  readonly #binary: string;
+  readonly #dir: TempDir;
   readonly #args: readonly string[];
   #process: ServerProcess | undefined;
 
-  private constructor(port: number, dir: string, args: readonly string[]) {
+  private constructor(binary: string, port: number, dir: TempDir, args: readonly string[]) {
+    this.#binary = binary;
     this.port = port;
-    this.dir = dir;
+    this.#dir = dir;
     this.#args = args;
   }
 
   static async start(options: PrivateNatsOptions = {}): Promise<PrivateNatsServer> {
-    const dir = await mkdtemp(join(tmpdir(), 'pq-nats-'));
+    // Under CI=true a missing binary throws here, with the apt-get command.
+    const binary = findBrokerBinary('nats-server', { aptPackage: 'nats-server' });
+    if (!binary.path) throw new Error(binary.missing);
+    const dir = tempDir('pq-nats');
     const port = await freePort();
-    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'store')];
+    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir.path, 'store')];
     if (options.config) {
-      const file = join(dir, 'nats.conf');
-      await writeFile(file, `${options.config.join('\n')}\n`);
-      args.push('-c', file);
+      const file = join(dir.path, 'nats.conf');
+      writeFileSync(file, `${options.config.join('\n')}\n`);
+      // Flags after -c override the file, so port and store stay this test's own.
+      args.unshift('-c', file);
     }
     args.push(...(options.args ?? []));
-    const server = new PrivateNatsServer(port, dir, args);
+    const server = new PrivateNatsServer(binary.path, port, dir, args);
     try {
       await server.restart();
     } catch (error) {
-      await rm(dir, { recursive: true, force: true });
+      dir.remove();
       throw error;
     }
     return server;
@@ -65,16 +77,22 @@ export class PrivateNatsServer {
     this.#process = undefined;
   }
 
-  /** Starts it (again) on the same port and store directory; resolves once it serves. */
+  /** Starts it (again) on the same port and store directory; resolves once it accepts connections. */
   async restart(): Promise<void> {
-    if (this.#process) throw new Error('the private nats-server is still running');
-    const binary = requireBinary('nats-server', 'apt-get install nats-server');
-    this.#process = await ServerProcess.start(binary, this.#args, /Server is ready/);
+    if (this.#process) throw new Error(`the private nats-server (pid ${this.#process.pid}) is still running`);
+    this.#process = await startServerProcess({
+      name: 'nats-server',
+      command: this.#binary,
+      args: [...this.#args],
+      dir: this.#dir.path,
+      port: this.port,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
   }
 
   /** Kills the process and deletes its store. Safe to call twice. */
   async stop(): Promise<void> {
     await this.kill();
-    await rm(this.dir, { recursive: true, force: true });
+    this.#dir.remove();
   }
 }
