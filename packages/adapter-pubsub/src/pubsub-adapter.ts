@@ -1,6 +1,7 @@
-import { PubSub } from '@google-cloud/pubsub';
+import { type ClientConfig, PubSub } from '@google-cloud/pubsub';
 import { ConfigError } from '@polyqueue/core';
 import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
+import { PassThroughClient } from 'google-auth-library';
 import type { PubSubApi } from './pubsub-client.js';
 import { PubSubDriver, type PubSubDriverSettings } from './pubsub-driver.js';
 import { SdkPubSubApi } from './sdk-client.js';
@@ -86,10 +87,19 @@ export const pubsubAdapter: AdapterModule = {
   },
 };
 
+type EmulatorAuthClient = NonNullable<ClientConfig['authClient']>;
+
 function newClient(options: PubSubDriverOptions): PubSub {
+  const emulatorHost = options.emulatorHost ?? process.env.PUBSUB_EMULATOR_HOST;
   return new PubSub({
     ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
     ...(options.emulatorHost !== undefined ? { apiEndpoint: options.emulatorHost } : {}),
+    // An emulator checks no credentials. Without a client of its own the SDK looks for Application
+    // Default Credentials, probing for a GCE metadata server (a MetadataLookupWarning per client
+    // off Google Cloud, and a wait). google-auth-library's PassThroughClient is its client for
+    // local emulators: no credentials, no lookup. (The cast: the SDK's type names google-gax's own
+    // pinned copy of the library, whose protected members make equal classes unassignable.)
+    ...(emulatorHost ? { authClient: new PassThroughClient() as unknown as EmulatorAuthClient } : {}),
   });
 }
 
