@@ -32,6 +32,9 @@ export class SuiteContext {
   readonly virtualTime: boolean;
   /** One `waitFor` poll: its length is slack in every bound observed by polling. */
   readonly step: number;
+  /** The test running now (0 between tests): waits started by another test stop polling. */
+  #currentTest = 0;
+  #tests = 0;
 
   constructor(harness: ConformanceHarness) {
     const scale = harness.timeScale ?? 1;
@@ -43,6 +46,25 @@ export class SuiteContext {
     this.time = harness.time ?? realTime;
     this.virtualTime = harness.time !== undefined;
     this.step = Math.max(1, Math.round(NOMINAL_STEP_MS * scale));
+  }
+
+  /** Marks the start of a test; returns its number for `endTest`. */
+  beginTest(): number {
+    this.#tests += 1;
+    this.#currentTest = this.#tests;
+    return this.#currentTest;
+  }
+
+  /**
+   * Marks the end of a test. A test body that outlived it (its rule timed out) fails at its next
+   * poll instead of going on sleeping, which on a virtual clock would move the next test's time.
+   */
+  endTest(test: number): void {
+    if (this.#currentTest === test) this.#currentTest = 0;
+  }
+
+  #assertSameTest(test: number, what: string): void {
+    if (this.#currentTest !== test) throw new Error(`Stopped waiting for ${what}: its test has ended`);
   }
 
   /** ε: a delivery may come this much before its due time (declared by the adapter). */
@@ -89,8 +111,10 @@ export class SuiteContext {
    * virtual clock each sleep advances the clock, which is what lets broker timers fire.
    */
   async waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+    const test = this.#currentTest;
     const deadline = this.now() + timeoutMs;
     for (;;) {
+      this.#assertSameTest(test, what);
       if (await predicate()) return;
       if (this.now() >= deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting for ${what}`);
       await this.sleep(this.step);
@@ -118,7 +142,11 @@ export class SuiteContext {
 
   /** Lets `ms` pass, then returns: for "nothing more arrives" checks. */
   async quietPeriod(ms: number): Promise<void> {
+    const test = this.#currentTest;
     const until = this.now() + ms;
-    while (this.now() < until) await this.sleep(Math.min(this.step, until - this.now()));
+    while (this.now() < until) {
+      this.#assertSameTest(test, 'a quiet period');
+      await this.sleep(Math.min(this.step, until - this.now()));
+    }
   }
 }

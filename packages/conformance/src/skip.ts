@@ -12,6 +12,7 @@ export const RULE_IDS = [
   'Q1', 'Q2', 'Q3', 'Q4',
   'F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7',
   'O1', 'O2', 'U1', 'K1', 'I1',
+  'N1',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -32,6 +33,17 @@ export interface RuleOptions {
 const DEFAULT_BUDGET_MS = 10_000;
 const MIN_WALL_TIMEOUT_MS = 30_000;
 const VIRTUAL_WALL_TIMEOUT_MS = 60_000;
+/**
+ * How much longer than a rule's own time limit the runner's timeout is: room to crash the rule's
+ * connections when it runs out of time, so that the rule, not the runner, ends the test.
+ */
+export const RUNNER_GRACE_MS = 10_000;
+
+/** Registry settings that only the suite's own tests change. */
+export interface RegistryLimits {
+  /** Shortest wall-clock time limit of a rule: 30 s in real time, 60 s on a virtual clock. */
+  readonly minWallTimeoutMs?: number;
+}
 
 /**
  * Registers the suite's tests with the runner. The only two reasons a test may be skipped live
@@ -41,10 +53,12 @@ const VIRTUAL_WALL_TIMEOUT_MS = 60_000;
 export class RuleRegistry {
   readonly #ctx: SuiteContext;
   readonly #test: TestApi;
+  readonly #limits: RegistryLimits;
 
-  constructor(ctx: SuiteContext, test: TestApi) {
+  constructor(ctx: SuiteContext, test: TestApi, limits: RegistryLimits = {}) {
     this.#ctx = ctx;
     this.#test = test;
+    this.#limits = limits;
     checkDeviations(ctx.harness.deviations ?? {});
   }
 
@@ -58,14 +72,18 @@ export class RuleRegistry {
    */
   rule(title: string, body: (scope: TestScope) => Promise<void>, options: RuleOptions = {}): void {
     const id = this.#idOf(title);
-    const run = () => withScope(this.#ctx, body);
+    const limitMs = this.#wallTimeout(options.budgetMs ?? DEFAULT_BUDGET_MS);
+    // The rule enforces its own limit, shorter than the runner's: when it runs out, its
+    // connections are crashed before the next rule starts (a runner timeout would leave its
+    // workers running, taking the jobs of every later rule).
+    const run = () => withScope(this.#ctx, body, limitMs);
     const deviation = this.#ctx.harness.deviations?.[id];
     if (deviation !== undefined) {
       this.#test.skip(`${title} [skip: deviation ${deviation}]`, run);
     } else if (options.requires && !options.requires.present) {
       this.#test.skip(`${title} [skip: ${options.requires.capability}]`, run);
     } else {
-      this.#test.it(title, run, this.#wallTimeout(options.budgetMs ?? DEFAULT_BUDGET_MS));
+      this.#test.it(title, run, limitMs + RUNNER_GRACE_MS);
     }
   }
 
@@ -77,8 +95,11 @@ export class RuleRegistry {
   }
 
   #wallTimeout(budgetMs: number): number {
-    if (this.#ctx.virtualTime) return VIRTUAL_WALL_TIMEOUT_MS;
-    return Math.max(MIN_WALL_TIMEOUT_MS, Math.ceil(budgetMs * this.#ctx.scale * 3));
+    if (this.#ctx.virtualTime) return this.#limits.minWallTimeoutMs ?? VIRTUAL_WALL_TIMEOUT_MS;
+    return Math.max(
+      this.#limits.minWallTimeoutMs ?? MIN_WALL_TIMEOUT_MS,
+      Math.ceil(budgetMs * this.#ctx.scale * 3),
+    );
   }
 }
 
