@@ -8,6 +8,7 @@ export interface Job<T = unknown> {
   /** 1-based, counting this attempt. */
   readonly attempt: number;
   readonly maxAttempts: number;
+  /** When the producer handed the job to the broker; `now - enqueuedAt` is its time in the queue. */
   readonly enqueuedAt: Date;
   readonly orderingKey?: string;
   readonly dedupId?: string;

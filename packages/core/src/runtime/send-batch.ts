@@ -25,10 +25,11 @@ export async function sendBatch<T>(
   items: readonly BatchItem<T>[],
 ): Promise<SendResult[]> {
   rt.assertOpen('send');
+  // Delays count from the call, as the caller wrote them.
+  const now = rt.clock.now();
   const results: SendResult[] = new Array(items.length);
   const payloads = rt.schema ? await validateAll(rt, items, results) : items.map((item) => item.payload);
   const { driver } = rt;
-  const now = rt.clock.now();
   // Two parallel arrays rather than an { index, message } object per item, and no copy when
   // everything fits in one driver batch: at a million jobs a second, allocation is the cost.
   const messages: OutgoingMessage[] = [];
@@ -47,6 +48,7 @@ export async function sendBatch<T>(
   }
   if (messages.length > 0) {
     await rt.ensureProvisioned();
+    stampHandOver(messages, rt.clock.now());
     const size = driver.capabilities.maxBatchSize;
     if (messages.length <= size) {
       await publish(rt, messages, indices, 0, results);
@@ -60,6 +62,17 @@ export async function sendBatch<T>(
     }
   }
   return results;
+}
+
+/**
+ * `enqueuedAt` is when the job is handed to the broker, not when `send` was called: the first
+ * send of a process waits for the queue to be provisioned (hundreds of ms on a real broker), and
+ * that wait is the producer's, not time the job spent in the queue.
+ */
+function stampHandOver(messages: readonly OutgoingMessage[], at: number): void {
+  if (messages[0]!.meta.enqueuedAt === at) return;
+  // encodeJob built each meta for this call alone: nothing else holds them yet.
+  for (const message of messages) (message.meta as { enqueuedAt: number }).enqueuedAt = at;
 }
 
 /** Publishes one driver batch; `messages[i]` is the item at `indices[offset + i]`. */

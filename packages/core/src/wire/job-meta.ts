@@ -10,7 +10,10 @@ export interface JobMeta {
    * republishing carries the count here; attempt = attemptOffset + native delivery count.
    */
   readonly attemptOffset: number;
-  /** When the job was first sent, in epoch milliseconds. */
+  /**
+   * When the job was first handed to the broker (after any provisioning the send waited for), in
+   * epoch milliseconds. Kept across retries, delay hops and redrive.
+   */
   readonly enqueuedAt: number;
   /** Not to be delivered before this time (epoch ms). Absent means "now". */
   readonly notBefore?: number;
