@@ -1,3 +1,4 @@
+import { QueueNotFoundError } from '@polyqueue/core';
 import type { QueueTopology } from '@polyqueue/core/driver';
 import { ErrorCode } from '@polyqueue/core/driver';
 import type { SqsApi } from './sqs-api.js';
@@ -34,7 +35,7 @@ export class QueueDirectory {
   }
 
   work(logical: string): Promise<QueueRef> {
-    return this.#resolve(nativeQueueName(this.#prefix, logical, this.#fifo), this.#fifo);
+    return this.#resolve(logical, nativeQueueName(this.#prefix, logical, this.#fifo), this.#fifo);
   }
 
   deadLetter(topology: QueueTopology): Promise<QueueRef> {
@@ -43,7 +44,7 @@ export class QueueDirectory {
 
   /** The delay path's queue: a standard queue, whatever the work queue's type. */
   delay(logical: string): Promise<QueueRef> {
-    return this.#resolve(nativeDelayQueueName(this.#prefix, logical), false);
+    return this.#resolve(`${logical} (delay queue)`, nativeDelayQueueName(this.#prefix, logical), false);
   }
 
   /**
@@ -53,8 +54,8 @@ export class QueueDirectory {
   async provision(topology: QueueTopology): Promise<void> {
     const dlqName = nativeQueueName(this.#prefix, topology.deadLetterName, this.#fifo);
     const workName = nativeQueueName(this.#prefix, topology.name, this.#fifo);
-    const dlq = await this.#create(dlqName, this.#fifo);
-    const work = await this.#create(workName, this.#fifo);
+    const dlq = await this.#create(topology.deadLetterName, dlqName, this.#fifo);
+    const work = await this.#create(topology.name, workName, this.#fifo);
     await this.#api.setQueueAttributes({
       QueueUrl: work.url,
       Attributes: {
@@ -66,10 +67,14 @@ export class QueueDirectory {
         VisibilityTimeout: String(Math.min(43_200, Math.max(1, Math.ceil(topology.leaseMs / 1_000)))),
       },
     });
-    await this.#create(nativeDelayQueueName(this.#prefix, topology.name), false);
+    await this.#create(
+      `${topology.name} (delay queue)`,
+      nativeDelayQueueName(this.#prefix, topology.name),
+      false,
+    );
   }
 
-  async #create(name: string, fifo: boolean): Promise<QueueRef> {
+  async #create(logical: string, name: string, fifo: boolean): Promise<QueueRef> {
     try {
       await this.#api.createQueue({
         QueueName: name,
@@ -80,21 +85,29 @@ export class QueueDirectory {
       if (sqsErrorCode(error) !== ErrorCode.AlreadyExists) throw error;
     }
     this.#refs.delete(name);
-    return this.#resolve(name, fifo);
+    return this.#resolve(logical, name, fifo);
   }
 
-  #resolve(name: string, fifo: boolean): Promise<QueueRef> {
+  #resolve(logical: string, name: string, fifo: boolean): Promise<QueueRef> {
     let ref = this.#refs.get(name);
     if (ref === undefined) {
-      ref = this.#lookUp(name, fifo);
+      ref = this.#lookUp(logical, name, fifo);
       this.#refs.set(name, ref);
       ref.catch(() => this.#refs.delete(name));
     }
     return ref;
   }
 
-  async #lookUp(name: string, fifo: boolean): Promise<QueueRef> {
-    const { QueueUrl: url } = await this.#api.getQueueUrl({ QueueName: name });
+  async #lookUp(logical: string, name: string, fifo: boolean): Promise<QueueRef> {
+    let url: string | undefined;
+    try {
+      ({ QueueUrl: url } = await this.#api.getQueueUrl({ QueueName: name }));
+    } catch (error) {
+      // Named here, where it is known which queue is missing: the work queue, its dead-letter
+      // queue or its delay queue (the core would name the work queue for all three).
+      if (sqsErrorCode(error) === ErrorCode.NotFound) throw new QueueNotFoundError(logical, error);
+      throw error;
+    }
     if (!url) throw new Error(`SQS returned no URL for queue ${name}`);
     const { Attributes: attributes = {} } = await this.#api.getQueueAttributes({
       QueueUrl: url,

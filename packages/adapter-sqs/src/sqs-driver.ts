@@ -53,7 +53,7 @@ export class SqsDriver implements Driver {
   readonly #deleters = new Map<string, Batcher<string>>();
   readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
   readonly #polls = new Set<AbortController>();
-  /** Every queue topology the core has shown this driver, for the Lambda handler. */
+  /** Every queue topology the core has shown this driver (the Lambda handler reads it back). */
   readonly #topologies = new Map<string, QueueTopology>();
   #state: 'open' | 'closed' | 'dead' = 'open';
 
@@ -87,13 +87,13 @@ export class SqsDriver implements Driver {
 
   provision(queue: QueueTopology): Promise<void> {
     this.#assertOpen();
-    this.#topologies.set(queue.name, queue);
+    this.#learn(queue);
     return this.directory.provision(queue);
   }
 
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
     this.#assertOpen();
-    this.#topologies.set(topology.name, topology);
+    this.#learn(topology);
     // Resolved first, so that a missing queue fails the whole call with NotFound (P5).
     await this.directory.work(topology.name);
     const now = Date.now();
@@ -108,14 +108,17 @@ export class SqsDriver implements Driver {
   }
 
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
+    this.#learn(topology);
     return new SqsReceiver(this, topology, options.leaseMs, options.maxUnsettled);
   }
 
   deadLetters(topology: QueueTopology): DeadLetterStore {
+    this.#learn(topology);
     return new SqsDeadLetterStore(this, topology);
   }
 
   async stats(topology: QueueTopology): Promise<QueueStats> {
+    this.#learn(topology);
     const names = [
       'ApproximateNumberOfMessages',
       'ApproximateNumberOfMessagesDelayed',
@@ -162,11 +165,12 @@ export class SqsDriver implements Driver {
   }
 
   /**
-   * The topology of a queue this driver has provisioned or sent to, else the defaults a queue
-   * named `name` gets (dead-letter queue `<name>.dlq`).
+   * The topology the core last passed for queue `name` (its real dead-letter queue, attempts and
+   * lease), or undefined if the core has not shown it yet. Never guessed from defaults: a guessed
+   * dead-letter name would send letters where `deadLetters` never looks.
    */
-  topologyOf(name: string, fallback: Omit<QueueTopology, 'name' | 'deadLetterName'>): QueueTopology {
-    return this.#topologies.get(name) ?? { ...fallback, name, deadLetterName: `${name}.dlq` };
+  knownTopology(name: string): QueueTopology | undefined {
+    return this.#topologies.get(name);
   }
 
   // ---- used by receivers, deliveries, the forwarder and the dead-letter store ----
@@ -331,6 +335,10 @@ export class SqsDriver implements Driver {
       ...(route.delaySeconds > 0 ? { delaySeconds: route.delaySeconds } : {}),
     };
     return { target, message: buildOutgoing(text, attributes, meta, target, placement) };
+  }
+
+  #learn(topology: QueueTopology): void {
+    this.#topologies.set(topology.name, topology);
   }
 
   #assertOpen(): void {

@@ -1,3 +1,4 @@
+import { PolyqueueError } from '@polyqueue/core';
 import { ErrorCode } from '@polyqueue/core/driver';
 
 /**
@@ -59,6 +60,8 @@ const CODES: Readonly<Record<string, ErrorCode>> = {
 
 /** Maps a native SQS or network error to the closed code set. */
 export function sqsErrorCode(error: unknown): ErrorCode {
+  // The adapter's own typed errors (e.g. QueueNotFoundError naming a dead-letter queue) keep theirs.
+  if (error instanceof PolyqueueError) return error.code;
   if (typeof error !== 'object' || error === null) return ErrorCode.Unknown;
   const native = error as {
     name?: unknown;

@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type Broker, connect, type Job } from '@polyqueue/core';
+import { type Broker, connect, type Job, QueueNotFoundError } from '@polyqueue/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsDriver, nativeQueueName } from '../src/index.js';
 import { createSqsLambdaHandler } from '../src/lambda/index.js';
@@ -129,6 +129,83 @@ describe('Lambda handler on a standard queue', () => {
     );
     await handler(await lambdaEvent(client, url, 8));
     expect(peak).toBe(3);
+  });
+});
+
+describe('Lambda handler with provision: false', () => {
+  /** Queues made by infrastructure code (here a provisioning broker); the function does not provision. */
+  async function infraAndFunction(name: string, options: { maxAttempts: number; deadLetterQueue: string }) {
+    const infra = await connect({
+      driver: createSqsDriver({ client: emulator.client, queuePrefix: emulator.prefix, waitTimeSeconds: 0 }),
+    });
+    brokers.push(infra);
+    await infra.queue(name, options).provision();
+    const client = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1' });
+    const broker = await connect({
+      driver: createSqsDriver({ client, queuePrefix: emulator.prefix, waitTimeSeconds: 0 }),
+      provision: false,
+    });
+    brokers.push(broker);
+    const queue = broker.queue<{ n: number; fail?: boolean }>(name, options);
+    const url = await emulator.queueUrl(nativeQueueName(emulator.prefix, name, false));
+    // Jobs come from elsewhere: the function's broker never sends (which would show it the queue).
+    const producer = infra.queue<{ n: number; fail?: boolean }>(name, options);
+    return { infra, broker, queue, producer, client, url };
+  }
+
+  it("dead-letters to the queue's own deadLetterQueue, where deadLetters finds it", async () => {
+    const name = `lambda-np-${++counter}`;
+    const { queue, producer, client, url, broker } = await infraAndFunction(name, {
+      maxAttempts: 1,
+      deadLetterQueue: `${name}.failed`,
+    });
+    const id = await producer.send({ n: 1, fail: true });
+    const handler = createSqsLambdaHandler(broker, queue, failing);
+    await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
+    const [letter] = await queue.deadLetters.peek();
+    expect(letter?.id).toBe(id);
+    expect(letter?.record?.reason).toBe('failed');
+  });
+
+  it('never writes to <name>_dlq when such a queue happens to exist', async () => {
+    const name = `lambda-np-${++counter}`;
+    const { infra, queue, producer, client, url, broker } = await infraAndFunction(name, {
+      maxAttempts: 1,
+      deadLetterQueue: `${name}.failed`,
+    });
+    // The queue a made-up default dead-letter name would map to.
+    await infra.queue(`${name}.dlq`).provision();
+    const decoy = await emulator.queueUrl(nativeQueueName(emulator.prefix, `${name}.dlq`, false));
+    const id = await producer.send({ n: 1, fail: true });
+    const handler = createSqsLambdaHandler(broker, queue, failing);
+    await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
+    expect((await queue.deadLetters.peek()).map((letter) => letter.id)).toEqual([id]);
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: decoy, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    expect(Messages).toEqual([]);
+  });
+
+  it('a missing dead-letter queue fails the invocation naming that queue, not the work queue', async () => {
+    const name = `lambda-np-${++counter}`;
+    const { client, url, producer } = await infraAndFunction(name, {
+      maxAttempts: 1,
+      deadLetterQueue: `${name}.failed`,
+    });
+    const broker = await connect({
+      driver: createSqsDriver({ client, queuePrefix: emulator.prefix, waitTimeSeconds: 0 }),
+      provision: false,
+    });
+    brokers.push(broker);
+    const queue = broker.queue<{ n: number; fail?: boolean }>(name, {
+      maxAttempts: 1,
+      deadLetterQueue: `${name}.missing`,
+    });
+    await producer.send({ n: 1, fail: true });
+    const handler = createSqsLambdaHandler(broker, queue, failing);
+    const error = await handler(await lambdaEvent(client, url, 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueNotFoundError);
+    expect((error as QueueNotFoundError).queue).toBe(`${name}.missing`);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Broker, DeliveryHandler, Handler, Middleware, Queue } from '@polyqueue/core';
 import { ConfigError } from '@polyqueue/core';
+import type { QueueTopology } from '@polyqueue/core/driver';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { driverOf } from '../driver-registry.js';
 import type { SqsDriver } from '../sqs-driver.js';
@@ -53,10 +54,9 @@ export function createSqsLambdaHandler<T>(
     ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
     ...(options.middleware ? { middleware: options.middleware } : {}),
   });
-  let ready: Promise<void> | undefined;
+  let ready: Promise<QueueTopology> | undefined;
 
-  const run = async (record: SQSRecord): Promise<boolean> => {
-    const topology = driver.topologyOf(queue.name, { leaseMs: 30_000, maxAttempts: 1 });
+  const run = async (topology: QueueTopology, record: SQSRecord): Promise<boolean> => {
     const source = await driver.directory.work(topology.name);
     if (source.arn && record.eventSourceARN !== source.arn) {
       throw new ConfigError(
@@ -69,19 +69,33 @@ export function createSqsLambdaHandler<T>(
   };
 
   const lambdaHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    // Once per cold start: makes the queue known to the driver (and creates it, if provisioning is on).
-    ready ??= queue.provision().catch((error: unknown) => {
+    ready ??= topologyOf(driver, queue).catch((error: unknown) => {
       ready = undefined;
       throw error;
     });
-    await ready;
+    const topology = await ready;
+    const runRecord = (record: SQSRecord) => run(topology, record);
     const records = event.Records;
     const failed = driver.fifo
-      ? await runInOrder(records, run, options.fifoFailureScope ?? 'batch')
-      : await runConcurrently(records, run, concurrency);
+      ? await runInOrder(records, runRecord, options.fifoFailureScope ?? 'batch')
+      : await runConcurrently(records, runRecord, concurrency);
     return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
   };
   return Object.assign(lambdaHandler, { events: deliveryHandler });
+}
+
+/**
+ * Once per cold start: the queue's topology as the core defined it (its own dead-letter queue,
+ * attempts, lease), the same the worker path uses. The core shows a topology to the driver only
+ * through its calls; `stats()` is the read-only one, and it also provisions first when
+ * provisioning is on and fails at once, naming the queue, if the work or dead-letter queue is
+ * missing. (A core seam for this is planned; until then the adapter asks this way.)
+ */
+async function topologyOf<T>(driver: SqsDriver, queue: Queue<T>): Promise<QueueTopology> {
+  await queue.stats();
+  const topology = driver.knownTopology(queue.name);
+  if (topology === undefined) throw new Error(`The SQS driver was not shown queue "${queue.name}"`);
+  return topology;
 }
 
 async function runConcurrently(
