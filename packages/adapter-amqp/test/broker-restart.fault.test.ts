@@ -1,14 +1,16 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { type BatchItem, connect, isRetryable, type SendResult } from '@polyqueue/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deleteEntities, RABBITMQ_URL, rawConnection, runPrefix } from './rabbitmq.js';
+import { type PrivateRabbitMQ, startPrivateRabbitMQ } from '../../../test/support/private-rabbitmq.js';
+import { runPrefix } from './rabbitmq.js';
 
 /**
  * A broker restart in the middle of a stream of 10,000 jobs: every job is handled at least once,
  * none is lost, and the adapter recovers on its own (reconnect, redeclare, consume again). Sends
  * that fail during the outage must fail with a retryable error, and the producer retries them, as
  * an application would. Duplicates are allowed (at-least-once) and reported.
+ *
+ * The broker is a private RabbitMQ node started for this file (its own ports, data and PID), so
+ * the restart never touches the developer's RabbitMQ.
  */
 const JOBS = 10_000;
 const BATCH = 100;
@@ -16,46 +18,18 @@ const RESTART_AFTER = 3_000;
 const MAX_BACKLOG = 1_000;
 const DEADLINE_MS = 150_000;
 
-const exec = promisify(execFile);
 const prefix = runPrefix('fault');
-const url = `${RABBITMQ_URL}?queue_prefix=${prefix}&connect_timeout_ms=20000`;
-
-async function rabbitmqctl(...args: string[]): Promise<void> {
-  await exec('rabbitmqctl', args, { timeout: 60_000 });
-}
-
-/** `-detached` returns before the node registers with epmd, so await_startup is retried. */
-async function startRabbitMQ(): Promise<void> {
-  await exec('rabbitmq-server', ['-detached'], { timeout: 30_000 });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    try {
-      await rabbitmqctl('-q', 'await_startup', '--timeout', '30');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
-
-/** Whatever happened, leave RabbitMQ running for whoever comes next. */
-async function ensureRunning(): Promise<void> {
-  try {
-    await rabbitmqctl('-q', 'ping');
-  } catch {
-    await startRabbitMQ();
-  }
-}
+let rabbit: PrivateRabbitMQ;
+let url: string;
 
 beforeAll(async () => {
-  await (await rawConnection()).close(); // fails loudly, naming the broker, if it is not there
-});
+  rabbit = await startPrivateRabbitMQ();
+  url = `${rabbit.url}?queue_prefix=${prefix}&connect_timeout_ms=20000`;
+}, 120_000);
 
 afterAll(async () => {
-  await ensureRunning();
-  await deleteEntities(prefix);
-}, 120_000);
+  await rabbit?.dispose();
+}, 60_000);
 
 it('a RabbitMQ restart mid-stream loses no job (10,000 jobs, at least once each)', async () => {
   const producer = await connect(url);
@@ -78,9 +52,7 @@ it('a RabbitMQ restart mid-stream loses no job (10,000 jobs, at least once each)
 
     const restart = (async () => {
       while (handled.size < RESTART_AFTER) await new Promise((resolve) => setTimeout(resolve, 20));
-      await rabbitmqctl('stop');
-      await exec('epmd', ['-kill']).catch(() => undefined);
-      await startRabbitMQ();
+      await rabbit.restart();
       restarted = true;
     })();
 
@@ -123,12 +95,11 @@ it('a RabbitMQ restart mid-stream loses no job (10,000 jobs, at least once each)
     console.log(
       `amqp fault test: ${JOBS} jobs, RabbitMQ restarted after ${RESTART_AFTER} were handled; ` +
         `${handled.size} handled, ${missing} missing, ${duplicates} duplicates, ${retriedSends} sends retried, ` +
-        `${workerErrors.length} worker errors reported`,
+        `${workerErrors.length} worker errors reported; private node starts took ${rabbit.startTimesMs.join(', ')} ms`,
     );
     expect(restarted).toBe(true);
     expect(missing, 'jobs lost').toBe(0);
   } finally {
     await Promise.allSettled([producer.close({ timeoutMs: 5_000 }), consumer.close({ timeoutMs: 5_000 })]);
-    await ensureRunning();
   }
 }, 240_000);
