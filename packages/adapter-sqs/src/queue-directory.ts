@@ -1,9 +1,9 @@
-import { QueueNotFoundError } from '@polyqueue/core';
+import { ConfigError, QueueNotFoundError } from '@polyqueue/core';
 import type { QueueTopology } from '@polyqueue/core/driver';
 import { ErrorCode } from '@polyqueue/core/driver';
 import type { SqsApi } from './sqs-api.js';
 import { sqsErrorCode } from './sqs-errors.js';
-import { nativeDelayQueueName, nativeQueueName } from './sqs-names.js';
+import { assertUnreserved, nativeDelayQueueName, nativeQueueName } from './sqs-names.js';
 
 /** One native queue, resolved once and cached. */
 export interface QueueRef {
@@ -27,6 +27,8 @@ export class QueueDirectory {
   readonly #prefix: string;
   readonly #fifo: boolean;
   readonly #refs = new Map<string, Promise<QueueRef>>();
+  /** Native name -> the logical name that uses it: the mapping must stay one-to-one. */
+  readonly #owners = new Map<string, string>();
 
   constructor(api: SqsApi, prefix: string, fifo: boolean) {
     this.#api = api;
@@ -35,7 +37,11 @@ export class QueueDirectory {
   }
 
   work(logical: string): Promise<QueueRef> {
-    return this.#resolve(logical, nativeQueueName(this.#prefix, logical, this.#fifo), this.#fifo);
+    try {
+      return this.#resolve(logical, this.#nativeName(logical), this.#fifo);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   deadLetter(topology: QueueTopology): Promise<QueueRef> {
@@ -44,7 +50,11 @@ export class QueueDirectory {
 
   /** The delay path's queue: a standard queue, whatever the work queue's type. */
   delay(logical: string): Promise<QueueRef> {
-    return this.#resolve(`${logical} (delay queue)`, nativeDelayQueueName(this.#prefix, logical), false);
+    try {
+      return this.#resolve(`${logical} (delay queue)`, this.#delayName(logical), false);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -52,8 +62,9 @@ export class QueueDirectory {
    * policy and lease, and the delay queue. Safe to run from any number of processes.
    */
   async provision(topology: QueueTopology): Promise<void> {
-    const dlqName = nativeQueueName(this.#prefix, topology.deadLetterName, this.#fifo);
-    const workName = nativeQueueName(this.#prefix, topology.name, this.#fifo);
+    const dlqName = this.#nativeName(topology.deadLetterName);
+    const workName = this.#nativeName(topology.name);
+    const delayName = this.#delayName(topology.name);
     const dlq = await this.#create(topology.deadLetterName, dlqName, this.#fifo);
     const work = await this.#create(topology.name, workName, this.#fifo);
     await this.#api.setQueueAttributes({
@@ -72,6 +83,31 @@ export class QueueDirectory {
       nativeDelayQueueName(this.#prefix, topology.name),
       false,
     );
+  }
+
+  /**
+   * The SQS name of a logical queue, refused when it is reserved or when another logical name of
+   * this driver already maps to it (`a.b` and `a_b` would be one SQS queue: "." becomes "_").
+   */
+  #nativeName(logical: string): string {
+    assertUnreserved(logical);
+    return this.#claim(logical, nativeQueueName(this.#prefix, logical, this.#fifo));
+  }
+
+  #delayName(logical: string): string {
+    assertUnreserved(logical);
+    return this.#claim(`${logical} (delay queue)`, nativeDelayQueueName(this.#prefix, logical));
+  }
+
+  #claim(owner: string, native: string): string {
+    const previous = this.#owners.get(native);
+    if (previous === undefined) this.#owners.set(native, owner);
+    else if (previous !== owner) {
+      throw new ConfigError(
+        `Queues "${previous}" and "${owner}" would be the same SQS queue "${native}" (SQS names have no ".", so it becomes "_"): rename one of them`,
+      );
+    }
+    return native;
   }
 
   async #create(logical: string, name: string, fifo: boolean): Promise<QueueRef> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConfigError } from '@polyqueue/core';
 
 /** SQS queue names: 1-80 characters of letters, digits, `-` and `_` (FIFO: ending in `.fifo`). */
 const MAX_NAME = 80;
@@ -20,6 +21,26 @@ export function nativeQueueName(prefix: string, logical: string, fifo: boolean):
  */
 export function nativeDelayQueueName(prefix: string, logical: string): string {
   return fit(`${prefix}${logical}`.replaceAll('.', '_'), DELAY_SUFFIX);
+}
+
+/**
+ * Native-name endings the adapter gives its own queues. A logical name spelled with one would be
+ * the same SQS queue as another queue's dead-letter or delay queue: `orders_dlq` is the
+ * dead-letter queue of `orders` (logical `orders.dlq`), `x_pq_delay` (or `x.pq.delay`) the delay
+ * queue of `x`. Such names are refused rather than silently shared.
+ */
+export function assertUnreserved(logical: string): void {
+  const native = logical.replaceAll('.', '_');
+  if (native.endsWith(DELAY_SUFFIX)) {
+    throw new ConfigError(
+      `Queue name "${logical}" is reserved on SQS: it maps to "${native}", and names ending in "${DELAY_SUFFIX}" are the delay queues of other queues`,
+    );
+  }
+  if (logical.endsWith('_dlq')) {
+    throw new ConfigError(
+      `Queue name "${logical}" is reserved on SQS: it is the native name of the dead-letter queue of "${logical.slice(0, -4)}" ("${logical.slice(0, -4)}.dlq"); spell it with ".dlq" to mean that queue, or choose another name`,
+    );
+  }
 }
 
 function fit(base: string, suffix: string): string {

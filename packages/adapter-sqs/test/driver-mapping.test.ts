@@ -1,4 +1,4 @@
-import { ErrorCode, MessageTooLargeError, ValidationError } from '@polyqueue/core';
+import { ConfigError, ErrorCode, MessageTooLargeError, ValidationError } from '@polyqueue/core';
 import type { OutgoingMessage, QueueTopology } from '@polyqueue/core/driver';
 import { decodeCompact } from '@polyqueue/core/driver';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -302,5 +302,52 @@ describe('sqs error codes', () => {
     ['not an object', ErrorCode.Unknown],
   ])('%o -> %s', (error, code) => {
     expect(sqsErrorCode(error)).toBe(code);
+  });
+});
+
+describe('sqs native names are one-to-one', () => {
+  const named = (name: string, deadLetterName = `${name}.dlq`): QueueTopology => ({
+    ...topology,
+    name,
+    deadLetterName,
+  });
+
+  it.each([
+    ['orders_dlq', 'dead-letter queue of "orders"'],
+    ['x_pq_delay', 'delay queues'],
+    ['x.pq.delay', 'delay queues'],
+    ['x.pq_delay', 'delay queues'],
+  ])('refuses the reserved name %s with a ConfigError saying why', async (name, why) => {
+    const { driver } = setUp(false);
+    const error = await driver.provision(named(name)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(why);
+    const sent = await driver.send(named(name), [message(1)]).catch((e: unknown) => e);
+    expect(sent).toBeInstanceOf(ConfigError);
+  });
+
+  it('refuses a dead-letter queue spelled with a reserved ending', async () => {
+    const { driver } = setUp(false);
+    await expect(driver.provision(named('billing', 'orders_dlq'))).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('refuses a second logical name that maps to an SQS queue already in use ("." and "_")', async () => {
+    const { fake, driver } = setUp(false);
+    await driver.provision(named('a.b'));
+    const error = await driver.provision(named('a_b')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/"a\.b(\.dlq)?" and "a_b(\.dlq)?" would be the same SQS queue/);
+    await expect(driver.send(named('a_b'), [message(1)])).rejects.toThrow('"a.b" and "a_b" would be');
+    // A dead-letter queue counts too: "a_b.dlq" is the SQS queue of "a.b.dlq".
+    await expect(driver.provision(named('c', 'a_b.dlq'))).rejects.toBeInstanceOf(ConfigError);
+    expect([...fake.queues.keys()].sort()).toEqual(['p-a_b', 'p-a_b_dlq', 'p-a_b_pq_delay']);
+  });
+
+  it('names differing by "-", "_", "." (once), or a ".dlq" suffix get distinct SQS queues', async () => {
+    const { fake, driver } = setUp(true);
+    for (const name of ['n-1', 'n_1', 'n1', 'n1.dlq.x']) await driver.provision(named(name));
+    expect(new Set(fake.queues.keys()).size).toBe(12);
+    // The dead-letter queue of "n1" used as a queue of its own is the same logical queue: allowed.
+    await expect(driver.provision(named('n1.dlq'))).resolves.toBeUndefined();
   });
 });
