@@ -8,6 +8,7 @@ import { PolyqueueError } from '../errors/polyqueue-error.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
 import { isServiceBusConnectionString, serviceBusConnectionStringToUrl } from './connection-string.js';
 import { KNOWN_ADAPTER_PACKAGES } from './known-adapters.js';
+import { missingPackageOf } from './missing-package.js';
 import { redactCredentials, redactUrl } from './redact.js';
 import { redactText, sanitizeError, secretsOf } from './secrets.js';
 
@@ -45,7 +46,8 @@ export async function resolveDriver(given: string, options: ResolveOptions = {})
   }
   const scheme = url.protocol.replace(/:$/, '');
   const redacted = redactUrl(url);
-  const adapter = await loadAdapter(scheme, options.adapters ?? {});
+  const extra = options.adapters ?? {};
+  const adapter = await loadAdapter(scheme, extra);
   const params = new Map<string, string>();
   for (const [name, value] of url.searchParams) {
     if (!adapter.parameters.includes(name)) {
@@ -62,6 +64,10 @@ export async function resolveDriver(given: string, options: ResolveOptions = {})
       ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
+    // An adapter that imports its SDK on first use finds it missing only now.
+    const missing = missingPackageOf(error);
+    if (missing !== undefined)
+      throw new MissingAdapterError(scheme, missing, error, adapterPackage(scheme, extra));
     throw connectError(scheme, redacted, error, queueUrlSecrets(given));
   }
 }
@@ -119,22 +125,24 @@ async function loadAdapter(
   return importAdapter(scheme, packageName);
 }
 
-async function importAdapter(scheme: string, packageName: string): Promise<AdapterModule> {
-  try {
-    const module = (await import(packageName)) as { adapter?: AdapterModule };
-    if (!module.adapter) throw new ConfigError(`${packageName} does not export an "adapter"`);
-    return module.adapter;
-  } catch (error) {
-    if (isMissing(error, packageName)) throw new MissingAdapterError(scheme, packageName, error);
-    throw error;
-  }
+/** The package name of a scheme's adapter, when it is known (for "a peer dependency of ..."). */
+function adapterPackage(scheme: string, extra: Readonly<Record<string, AdapterSource>>): string | undefined {
+  const given = extra[scheme];
+  if (typeof given === 'string') return given;
+  return given === undefined ? KNOWN_ADAPTER_PACKAGES[scheme] : undefined;
 }
 
-function isMissing(error: unknown, packageName: string): boolean {
-  const code = (error as { code?: unknown })?.code;
-  // Only the adapter itself missing counts: a missing SDK inside it deserves its own message.
-  return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
-    String((error as Error).message).includes(`'${packageName}'`)
-  );
+async function importAdapter(scheme: string, packageName: string): Promise<AdapterModule> {
+  let module: { adapter?: AdapterModule };
+  try {
+    module = (await import(packageName)) as { adapter?: AdapterModule };
+  } catch (error) {
+    // The adapter itself, or the SDK it imports at load time (its peer dependency): the same
+    // clear error, naming the package that is missing.
+    const missing = missingPackageOf(error);
+    if (missing === undefined) throw error;
+    throw new MissingAdapterError(scheme, missing, error, missing === packageName ? undefined : packageName);
+  }
+  if (!module.adapter) throw new ConfigError(`${packageName} does not export an "adapter"`);
+  return module.adapter;
 }

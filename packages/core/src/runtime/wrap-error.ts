@@ -1,7 +1,9 @@
+import { missingPackageOf } from '../config/missing-package.js';
 import { redactCredentials } from '../config/redact.js';
 import { redactText, sanitizeError } from '../config/secrets.js';
 import type { Driver } from '../driver/driver.js';
 import { BrokerError } from '../errors/broker-error.js';
+import { MissingAdapterError } from '../errors/config-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { PolyqueueError } from '../errors/polyqueue-error.js';
 import { QueueNotFoundError } from '../errors/queue-not-found-error.js';
@@ -18,6 +20,10 @@ export function wrapDriverError(
   secrets: readonly string[] = [],
 ): Error {
   if (error instanceof PolyqueueError) return sanitizeError(error, secrets);
+  // A driver that connects lazily imports its SDK on first use: a missing one is an install
+  // problem with one fix, not a broker error.
+  const missing = missingPackageOf(error);
+  if (missing !== undefined) return new MissingAdapterError(driver.name, missing, error);
   let code: ErrorCode;
   try {
     code = driver.errorCode(error);
