@@ -33,14 +33,29 @@ export class PubSubDeadLetters implements DeadLetterStore {
     return held.map(toStored);
   }
 
+  /**
+   * One job can be in the dead-letter queue twice (a worker that died between publishing its dead
+   * letter and acknowledging the original made a second one): Pub/Sub has no publish-side dedup to
+   * stop it. Within one call a job id is moved once; a later copy of it is acknowledged without
+   * being published, once the first copy's publish is confirmed, and is not counted.
+   */
   async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
     const { api, names, topology } = this.#queue;
+    const redriven = new Set<string>();
     let moved = 0;
     while (moved < limit) {
       const batch = await this.#pullOnce(Math.min(PULL_BATCH, limit - moved));
       if (batch.length === 0) break;
       const targets = new Map<string, PulledMessage[]>();
+      const repeats: { message: PulledMessage; jobId: string }[] = [];
+      const inBatch = new Set<string>();
       for (const message of batch) {
+        const jobId = jobIdOf(message);
+        if (redriven.has(jobId) || inBatch.has(jobId)) {
+          repeats.push({ message, jobId });
+          continue;
+        }
+        inBatch.add(jobId);
         const source = fromAttributes(message.attributes).deadLetter?.sourceQueue || topology.name;
         const list = targets.get(source) ?? [];
         list.push(message);
@@ -48,13 +63,16 @@ export class PubSubDeadLetters implements DeadLetterStore {
       }
       let failure: unknown;
       for (const [source, messages] of targets) {
-        const results = await api.publish(readyName(this.#queue.prefix, source), messages.map(redriven));
+        const results = await api.publish(readyName(this.#queue.prefix, source), messages.map(asRedriven));
         const done: string[] = [];
         const failed: string[] = [];
         results.forEach((result, i) => {
-          if (result.ok) done.push(messages[i]!.ackId);
-          else {
-            failed.push(messages[i]!.ackId);
+          const message = messages[i]!;
+          if (result.ok) {
+            done.push(message.ackId);
+            redriven.add(jobIdOf(message));
+          } else {
+            failed.push(message.ackId);
             failure ??= result.error;
           }
         });
@@ -62,6 +80,11 @@ export class PubSubDeadLetters implements DeadLetterStore {
         if (failed.length > 0) await api.modifyAckDeadline(names.deadLetter, failed, 0);
         moved += done.length;
       }
+      // A repeat goes only once its job is back on the queue; otherwise it stays for the next call.
+      const dropped = repeats.filter(({ jobId }) => redriven.has(jobId)).map(({ message }) => message.ackId);
+      const kept = repeats.filter(({ jobId }) => !redriven.has(jobId)).map(({ message }) => message.ackId);
+      if (dropped.length > 0) await api.acknowledge(names.deadLetter, dropped);
+      if (kept.length > 0) await api.modifyAckDeadline(names.deadLetter, kept, 0);
       if (failure !== undefined) throw failure;
     }
     return moved;
@@ -120,8 +143,13 @@ function toStored(message: PulledMessage): StoredDeadLetter {
   };
 }
 
+/** The job a dead letter holds: its polyqueue id, else (a foreign message) the dead letter's own. */
+function jobIdOf(message: PulledMessage): string {
+  return fromAttributes(message.attributes).meta.id ?? message.messageId;
+}
+
 /** The message as it goes back to its queue: attempt count reset, dead-letter fields removed. */
-function redriven(message: PulledMessage) {
+function asRedriven(message: PulledMessage) {
   const decoded = fromAttributes(message.attributes);
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(decoded.attributes)) {

@@ -9,7 +9,7 @@ import type { DeliveryCounter } from './delivery-counter.js';
 import { type NativeNames, nativeNames } from './native-names.js';
 import type { OutgoingPubSubMessage, PubSubApi } from './pubsub-client.js';
 import { PullSource } from './pull-source.js';
-import { toAttributes } from './wire.js';
+import { toAttributes, toDeadLetterAttributes } from './wire.js';
 
 export { leaseSeconds } from './pull-source.js';
 
@@ -109,7 +109,7 @@ export class QueueConnection {
     record: DeadLetterRecord,
   ): Promise<void> {
     const [outcome] = await this.api.publish(this.names.deadLetter, [
-      { data: body, attributes: toAttributes(attributes, meta, record) },
+      { data: body, attributes: toDeadLetterAttributes(body, attributes, meta, record) },
     ]);
     if (!outcome?.ok) throw outcome?.error ?? new Error('publish returned no outcome');
   }

@@ -9,6 +9,32 @@ import {
 
 /** Pub/Sub refuses attribute values over 1,024 bytes. */
 export const MAX_ATTRIBUTE_VALUE_BYTES = 1_024;
+/** Pub/Sub's limit for one message: its data plus every attribute's name and value. */
+export const PUBSUB_MAX_MESSAGE_BYTES = 10_000_000;
+
+/**
+ * polyqueue's attributes on a dead-letter copy, most needed first: the record's reason (without
+ * which no record is read back) and source queue (where redrive sends it), the job's identity,
+ * the counts and times, then the error's name, message and stack, which are cut or dropped first.
+ */
+const DEAD_LETTER_PRIORITY: readonly string[] = [
+  Header.deadLetterReason,
+  Header.sourceQueue,
+  Header.id,
+  Header.attempts,
+  Header.failedAt,
+  Header.enqueuedAt,
+  Header.attemptOffset,
+  Header.orderingKey,
+  Header.dedupId,
+  Header.errorName,
+  Header.errorMessage,
+  Header.errorStack,
+];
+/** Values that may be cut short and still say something; the others are kept whole or dropped. */
+const CUTTABLE = new Set<string>([Header.errorName, Header.errorMessage, Header.errorStack]);
+/** A cut value shorter than this says nothing: the attribute is dropped instead. */
+const MIN_CUT_BYTES = 16;
 
 /** User attributes plus polyqueue's metadata in the header form (`pq-*` attributes). */
 export function toAttributes(
@@ -23,6 +49,47 @@ export function toAttributes(
       out[name] = fitBytes(value, MAX_ATTRIBUTE_VALUE_BYTES);
   }
   return out;
+}
+
+/**
+ * The attributes of a dead-letter copy of `data`, fitted into Pub/Sub's message limit: a foreign
+ * message at (or near) the limit must still reach the dead-letter queue, so polyqueue's own
+ * attributes give way, in {@link DEAD_LETTER_PRIORITY} order, to what the message already carries
+ * (its data and its user attributes are never cut).
+ */
+export function toDeadLetterAttributes(
+  data: Uint8Array,
+  attributes: Readonly<Record<string, string>>,
+  meta: JobMeta,
+  record: DeadLetterRecord,
+  maxMessageBytes = PUBSUB_MAX_MESSAGE_BYTES,
+): Record<string, string> {
+  const full = toAttributes(attributes, meta, record);
+  if (data.byteLength + attributesBytes(full) <= maxMessageBytes) return full;
+  const out: Record<string, string> = { ...attributes };
+  let room = maxMessageBytes - data.byteLength - attributesBytes(attributes);
+  for (const name of DEAD_LETTER_PRIORITY) {
+    const value = full[name];
+    if (value === undefined) continue;
+    const nameBytes = Buffer.byteLength(name);
+    const cost = nameBytes + Buffer.byteLength(value);
+    if (cost <= room) {
+      out[name] = value;
+      room -= cost;
+    } else if (CUTTABLE.has(name) && room - nameBytes >= MIN_CUT_BYTES) {
+      out[name] = fitBytes(value, room - nameBytes);
+      room -= nameBytes + Buffer.byteLength(out[name]);
+    }
+  }
+  return out;
+}
+
+/** A message's size as Pub/Sub (and its Node SDK) counts it: bytes of every name and value. */
+export function attributesBytes(attributes: Readonly<Record<string, string>>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(attributes))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
 }
 
 export type DecodedAttributes = ReturnType<typeof decodeHeaders>;

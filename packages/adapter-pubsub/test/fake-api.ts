@@ -11,6 +11,21 @@ export function grpcError(code: number, message: string): Error {
   return Object.assign(new Error(`${code} ${message}`), { code });
 }
 
+/** Pub/Sub's documented limits on one published message (quotas page). */
+export const FAKE_LIMITS = { messageBytes: 10_000_000, attributeValueBytes: 1_024, attributeNameBytes: 256 };
+
+/** Why Pub/Sub would refuse the message (INVALID_ARGUMENT), or undefined. */
+function limitBroken(message: OutgoingPubSubMessage): string | undefined {
+  let size = message.data.byteLength;
+  for (const [name, value] of Object.entries(message.attributes)) {
+    if (Buffer.byteLength(name) > FAKE_LIMITS.attributeNameBytes) return `attribute name too long: ${name}`;
+    if (Buffer.byteLength(value) > FAKE_LIMITS.attributeValueBytes)
+      return `attribute value too long: ${name}`;
+    size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  return size > FAKE_LIMITS.messageBytes ? `message of ${size} bytes is over the 10 MB limit` : undefined;
+}
+
 interface FakeMessage {
   readonly message: PulledMessage;
   /** Epoch ms until which it is out; 0 when available. */
@@ -88,6 +103,8 @@ export class FakePubSubApi implements PubSubApi {
       this.calls.push(`publish ${topic}`);
       if (this.failPublishTo.has(topic)) return { ok: false as const, error: grpcError(14, 'UNAVAILABLE') };
       if (!this.topics.has(topic)) return { ok: false as const, error: grpcError(5, 'NOT_FOUND') };
+      const refused = limitBroken(message);
+      if (refused) return { ok: false as const, error: grpcError(3, refused) };
       const id = `m${this.#nextId++}`;
       for (const subscription of this.subscriptions.values()) {
         if (subscription.topic !== topic) continue;
