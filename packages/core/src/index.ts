@@ -1,7 +1,7 @@
 /**
  * @polyqueue/core: portable background jobs.
  *
- *   const broker = await connect(process.env.QUEUE_URL ?? 'memory://');
+ *   const broker = await connect(process.env.QUEUE_URL || 'memory://');
  *   const emails = broker.queue('emails', { maxAttempts: 5 });
  *   await emails.send({ to: 'a@b.c' }, { delay: 60_000 });
  *   emails.process(async (job, { signal }) => { ... }, { concurrency: 16 });
