@@ -24,8 +24,6 @@ export class DelayForwarder {
   readonly #topology: QueueTopology;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
-  /** The last failure, reported by the queue's next receive (the driver has no logger). */
-  error: unknown;
 
   constructor(driver: SqsDriver, topology: QueueTopology) {
     this.#driver = driver;
@@ -48,7 +46,7 @@ export class DelayForwarder {
       delayQueue = await this.#driver.directory.delay(this.#topology.name);
     } catch (error) {
       // No delay queue (provisioning off, not created): no delayed job can be waiting in it.
-      if (sqsErrorCode(error) !== ErrorCode.NotFound) this.error = error;
+      if (sqsErrorCode(error) !== ErrorCode.NotFound) this.#report(error);
       return;
     }
     while (!signal.aborted) {
@@ -68,10 +66,15 @@ export class DelayForwarder {
         else await idlePause(this.#driver.waitTimeSeconds, signal);
       } catch (error) {
         if (signal.aborted) return;
-        this.error = error;
+        // Reported, not thrown at the workers: the work queue keeps flowing while this retries.
+        this.#report(error);
         await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS).unref());
       }
     }
+  }
+
+  #report(error: unknown): void {
+    this.#driver.report({ action: 'forward', queue: this.#topology.name, error });
   }
 
   async #forward(delayQueue: QueueRef, messages: readonly Message[]): Promise<void> {

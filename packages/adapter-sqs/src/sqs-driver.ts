@@ -1,5 +1,7 @@
 import type { Message, ReceiveMessageRequest, SQSClient } from '@aws-sdk/client-sqs';
 import type {
+  BackgroundError,
+  BackgroundErrorSink,
   Capabilities,
   DeadLetterRecord,
   DeadLetterStore,
@@ -56,6 +58,8 @@ export class SqsDriver implements Driver {
   /** Every queue topology the core has shown this driver (the Lambda handler reads it back). */
   readonly #topologies = new Map<string, QueueTopology>();
   #state: 'open' | 'closed' | 'dead' = 'open';
+  /** Where errors of work no caller awaits go (the forwarder, give-backs): the broker's sink. */
+  #sink: BackgroundErrorSink | undefined;
 
   constructor(settings: SqsDriverSettings) {
     this.#settings = settings;
@@ -79,6 +83,18 @@ export class SqsDriver implements Driver {
       // early but for clock skew between the sending and the forwarding process.
       timing: { granularityMs: 10, toleranceMs: 1_500 },
     };
+  }
+
+  reportErrorsTo(sink: BackgroundErrorSink): void {
+    this.#sink = sink;
+  }
+
+  /**
+   * Reports an error of background work. Without a broker's sink (a driver used on its own) it
+   * goes nowhere, as the driver contract allows; it is never thrown into the event loop.
+   */
+  report(report: BackgroundError): void {
+    if (this.#state === 'open') this.#sink?.(report);
   }
 
   get alive(): boolean {
@@ -304,14 +320,6 @@ export class SqsDriver implements Driver {
     if (entry === undefined || --entry.receivers > 0) return;
     this.#forwarders.delete(topology.name);
     void entry.forwarder.stop();
-  }
-
-  throwForwarderError(topology: QueueTopology): void {
-    const forwarder = this.#forwarders.get(topology.name)?.forwarder;
-    if (forwarder?.error === undefined) return;
-    const error = forwarder.error;
-    forwarder.error = undefined;
-    throw error;
   }
 
   async #route(

@@ -23,8 +23,6 @@ export class SqsReceiver implements Receiver {
   #queue: QueueRef | undefined;
   #keeper: NodeJS.Timeout | undefined;
   #closed = false;
-  /** A background failure (give-back, held lease): reported by the next receive, never dropped. */
-  #backgroundError: unknown;
 
   constructor(driver: SqsDriver, topology: QueueTopology, leaseMs: number, maxUnsettled: number) {
     this.#driver = driver;
@@ -39,12 +37,6 @@ export class SqsReceiver implements Receiver {
     if (this.#queue === undefined) {
       this.#queue = await this.#driver.directory.work(this.#topology.name);
       this.#driver.forwarderOpened(this.#topology);
-    }
-    this.#driver.throwForwarderError(this.#topology);
-    if (this.#backgroundError !== undefined) {
-      const error = this.#backgroundError;
-      this.#backgroundError = undefined;
-      throw error;
     }
     const gate = this.#gate;
     if (gate !== undefined) {
@@ -100,7 +92,7 @@ export class SqsReceiver implements Receiver {
       }
       request.then(
         (late) => this.#giveBack(toDeliveries(late)),
-        (error: unknown) => this.#background(error),
+        (error: unknown) => this.#background('receive', error),
       );
       return [];
     } finally {
@@ -117,12 +109,18 @@ export class SqsReceiver implements Receiver {
   async #giveBack(deliveries: readonly SqsDelivery[]): Promise<void> {
     // A failed give-back loses nothing (the message returns when its lease ends), but is reported.
     await Promise.all(
-      deliveries.map((delivery) => delivery.giveBack().catch((error) => this.#background(error))),
+      deliveries.map((delivery) =>
+        delivery.giveBack().catch((error) => this.#background('give-back', error)),
+      ),
     );
   }
 
-  #background(error: unknown): void {
-    if (!this.#closed && this.#driver.alive) this.#backgroundError ??= error;
+  /**
+   * A failure of work no receive awaits (also while closing): reported to the broker, never
+   * dropped, never thrown. A failed give-back loses nothing: the message returns when its lease ends.
+   */
+  #background(action: string, error: unknown): void {
+    this.#driver.report({ action, queue: this.#topology.name, error });
   }
 
   /** Keeps the leases of held-back FIFO messages, as the core does for the ones it holds. */
@@ -134,7 +132,9 @@ export class SqsReceiver implements Receiver {
         const threshold = Date.now() + this.#leaseMs / 2;
         for (const delivery of gate.held()) {
           if (delivery.visibleAt <= threshold)
-            delivery.extendLease(this.#leaseMs).catch((error) => this.#background(error));
+            delivery
+              .extendLease(this.#leaseMs)
+              .catch((error) => this.#background('extend-held-lease', error));
         }
       },
       Math.max(250, Math.floor(this.#leaseMs / 3)),

@@ -27,6 +27,8 @@ export class FakeSqs {
   readonly calls: { action: string; input: Record<string, unknown> }[] = [];
   /** Message bodies the fake refuses per entry (batch partial failure). */
   readonly refuseBodies = new Set<string>();
+  /** Queue names whose ReceiveMessage fails (as SQS does in an outage), until removed. */
+  readonly failReceives = new Set<string>();
   #counter = 0;
 
   urlOf(name: string): string {
@@ -119,6 +121,8 @@ export class FakeSqs {
     receiveMessage: async (input) => {
       this.#record('receiveMessage', input);
       const queue = this.#byUrl(input.QueueUrl);
+      if (this.failReceives.has(queue.name))
+        throw Object.assign(new Error('Service is unavailable'), { name: 'ServiceUnavailable' });
       const taken = queue.messages
         .filter((m) => m.receipt === undefined)
         .slice(0, input.MaxNumberOfMessages ?? 1);
