@@ -140,13 +140,18 @@ export class SuiteContext {
     return outcome!.value;
   }
 
-  /** Lets `ms` pass, then returns: for "nothing more arrives" checks. */
-  async quietPeriod(ms: number): Promise<void> {
+  /**
+   * Lets `ms` pass, then returns: for "nothing more arrives" checks. `check`, when given, runs at
+   * every step and at the end, so that such a check fails as soon as the thing happens.
+   */
+  async quietPeriod(ms: number, check?: () => void): Promise<void> {
     const test = this.#currentTest;
     const until = this.now() + ms;
     while (this.now() < until) {
       this.#assertSameTest(test, 'a quiet period');
+      check?.();
       await this.sleep(Math.min(this.step, until - this.now()));
     }
+    check?.();
   }
 }

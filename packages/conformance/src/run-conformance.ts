@@ -8,6 +8,7 @@ import { delayRules } from './rules/delay.js';
 import { flowRules } from './rules/flow.js';
 import { interopRules } from './rules/interop.js';
 import { leaseRules } from './rules/lease.js';
+import { nameRules } from './rules/names.js';
 import { orderingRules } from './rules/ordering.js';
 import { retryRules } from './rules/retry.js';
 import { sendRules } from './rules/send.js';
@@ -37,5 +38,6 @@ export function runConformance(harness: ConformanceHarness, test: TestApi): void
     dedupRules(suite);
     configRules(suite);
     interopRules(suite);
+    nameRules(suite);
   });
 }
