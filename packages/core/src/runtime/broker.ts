@@ -82,7 +82,7 @@ export class Broker {
   }
 
   /** Defines (or re-opens) a queue. Nothing touches the broker until the first use. */
-  queue<T = unknown>(name: string, options: QueueOptions<T> = {}): Queue<T> {
+  queue<T = unknown, I = T>(name: string, options: QueueOptions<T, I> = {}): Queue<T, I> {
     this.#assertOpen('create a queue');
     if (!QUEUE_NAME.test(name)) {
       throw new ConfigError(
@@ -125,7 +125,7 @@ export class Broker {
       remember: (worker) => this.#workers.add(worker),
       forget: (worker) => this.#workers.delete(worker),
     };
-    return new Queue(runtime);
+    return new Queue<T, I>(runtime);
   }
 
   /**

@@ -3,10 +3,20 @@ import type { Backoff } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
 import type { Middleware } from './job.js';
 
-/** How a queue behaves, on every broker alike. Every option has a documented default. */
-export interface QueueOptions<T = unknown> {
-  /** A Standard Schema (zod, valibot, arktype...): checked at send and again at receive. */
-  readonly schema?: StandardSchemaV1<unknown, T>;
+/**
+ * How a queue behaves, on every broker alike. Every option has a documented default.
+ * `T` is the payload handlers get; `I` is what producers may send (they differ only with a
+ * schema that coerces, transforms or fills defaults).
+ */
+export interface QueueOptions<T = unknown, I = T> {
+  /**
+   * A Standard Schema (zod, valibot, arktype...): checked at send and again at receive. `send`
+   * takes its input type, handlers get its output type: `z.coerce.date()` accepts a string at send
+   * and hands the handler a Date.
+   */
+  // The first member accepts any schema with output T whatever its input (with `queue<T>()` given
+  // explicitly, I is T); the second lets the compiler infer I from the schema's input type.
+  readonly schema?: StandardSchemaV1<unknown, T> | StandardSchemaV1<I, T>;
   /** Attempts before dead-lettering, counting the first. Default 5. */
   readonly maxAttempts?: number;
   /** Wait between attempts. Default: exponential from 1 s, capped at 5 min, full jitter. */

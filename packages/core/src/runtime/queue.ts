@@ -9,8 +9,11 @@ import type { QueueRuntime } from './queue-runtime.js';
 import { type BatchItem, type SendResult, sendBatch } from './send-batch.js';
 import { Worker } from './worker.js';
 
-/** A named queue on a broker: send jobs to it, process them, manage its dead letters. */
-export class Queue<T = unknown> {
+/**
+ * A named queue on a broker: send jobs to it, process them, manage its dead letters. Handlers get
+ * payloads of type `T`; `send` takes `I`, the schema's input type (the same as `T` without one).
+ */
+export class Queue<T = unknown, I = T> {
   readonly name: string;
   /** List, redrive and purge this queue's dead letters. */
   readonly deadLetters: DeadLetters<T>;
@@ -24,7 +27,7 @@ export class Queue<T = unknown> {
   }
 
   /** Sends one job and resolves with its id once the broker has accepted it. */
-  async send(payload: T, options?: SendOptions): Promise<string> {
+  async send(payload: I, options?: SendOptions): Promise<string> {
     const [result] = await sendBatch(this.#rt, [options === undefined ? { payload } : { payload, options }]);
     if (!result!.ok) throw result!.error;
     return result!.id;
@@ -34,7 +37,7 @@ export class Queue<T = unknown> {
    * Sends many jobs, in batches as large as the broker allows. Never rejects for one bad item:
    * resolves with one result per item, in input order.
    */
-  sendBatch(items: readonly BatchItem<T>[]): Promise<SendResult[]> {
+  sendBatch(items: readonly BatchItem<I>[]): Promise<SendResult[]> {
     return sendBatch(this.#rt, items);
   }
 

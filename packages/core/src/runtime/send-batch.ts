@@ -20,9 +20,9 @@ export type SendResult =
  * chunks of the driver's batch limit. Chunks go out concurrently unless an item carries an
  * ordering key, where send order is part of the contract.
  */
-export async function sendBatch<T>(
+export async function sendBatch<T, I>(
   rt: QueueRuntime<T>,
-  items: readonly BatchItem<T>[],
+  items: readonly BatchItem<I>[],
 ): Promise<SendResult[]> {
   rt.assertOpen('send');
   // Delays count from the call, as the caller wrote them.
@@ -100,9 +100,9 @@ async function publish<T>(
   }
 }
 
-async function validateAll<T>(
+async function validateAll<T, I>(
   rt: QueueRuntime<T>,
-  items: readonly BatchItem<T>[],
+  items: readonly BatchItem<I>[],
   results: SendResult[],
 ): Promise<unknown[]> {
   const schema = rt.schema!;
