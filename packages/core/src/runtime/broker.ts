@@ -10,6 +10,7 @@ import type { Serializer } from '../serialization/serializer.js';
 import { BackgroundErrors, type BrokerErrorListener } from './background-errors.js';
 import type { Logger } from './logger.js';
 import type { QueueOptions } from './options.js';
+import { printableCapabilities } from './printable-capabilities.js';
 import { Queue } from './queue.js';
 import type { ManagedWorker, QueueRuntime } from './queue-runtime.js';
 import { wrapDriverError } from './wrap-error.js';
@@ -36,11 +37,13 @@ export class Broker {
   readonly #provisioned = new Map<string, Promise<void>>();
   readonly #workers = new Set<ManagedWorker>();
   readonly #backgroundErrors: BackgroundErrors;
+  readonly #capabilities: Capabilities;
   #closing: Promise<void> | undefined;
 
   /** @internal Use `connect()`. */
   constructor(settings: BrokerSettings) {
     this.#settings = settings;
+    this.#capabilities = printableCapabilities(settings.driver.capabilities);
     this.#backgroundErrors = new BackgroundErrors(settings.driver, settings.logger, settings.secrets);
     settings.driver.reportErrorsTo?.(this.#backgroundErrors.report);
   }
@@ -66,9 +69,12 @@ export class Broker {
     return this.#settings.driver.name;
   }
 
-  /** What this broker can do. Same names as the adapter README's Characteristics table. */
+  /**
+   * What this broker can do. Same names as the adapter README's Characteristics table. In JSON,
+   * an unlimited value (e.g. `maxNativeDelayMs`) is written "Infinity", not null.
+   */
   get capabilities(): Capabilities {
-    return this.#settings.driver.capabilities;
+    return this.#capabilities;
   }
 
   /** The clock this broker keeps time by (virtual for a test broker). */
