@@ -19,6 +19,16 @@ export interface QueueRef {
 export const REDRIVE_MARGIN = 2;
 
 /**
+ * The native safety net's `maxReceiveCount`. On FIFO a job waiting behind one that fails is
+ * received (and handed back unstarted) once per failed attempt of that job, up to
+ * `maxAttempts - 1` times: those receives are credited in process, but SQS counts them, so the
+ * net sits that much higher there, lest it take the follower before its own attempts are used.
+ */
+export function nativeReceiveLimit(maxAttempts: number, fifo: boolean): number {
+  return maxAttempts + REDRIVE_MARGIN + (fifo ? maxAttempts - 1 : 0);
+}
+
+/**
  * Maps logical queues to native ones, provisions them idempotently and caches their URL, ARN and
  * size limit. Failed look-ups are not cached, so a queue created later is found.
  */
@@ -72,7 +82,7 @@ export class QueueDirectory {
       Attributes: {
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: dlq.arn,
-          maxReceiveCount: String(Math.min(1_000, topology.maxAttempts + REDRIVE_MARGIN)),
+          maxReceiveCount: String(Math.min(1_000, nativeReceiveLimit(topology.maxAttempts, this.#fifo))),
         }),
         // The queue's default lease is what Lambda and plain consumers get; workers ask per receive.
         VisibilityTimeout: String(Math.min(43_200, Math.max(1, Math.ceil(topology.leaseMs / 1_000)))),

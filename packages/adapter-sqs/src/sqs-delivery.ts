@@ -49,7 +49,9 @@ export class SqsDelivery implements Delivery {
     this.body = encoder.encode(message.Body ?? '');
     this.attributes = decoded.attributes;
     this.meta = { ...decoded.meta, id: decoded.meta.id ?? message.MessageId ?? '' };
-    this.deliveryCount = Math.max(1, Number(message.Attributes?.ApproximateReceiveCount) || 1);
+    // Receives of this message that no handler used (given back unstarted) are not attempts.
+    const received = Number(message.Attributes?.ApproximateReceiveCount) || 1;
+    this.deliveryCount = Math.max(1, received - driver.unstarted.of(message.MessageId));
     this.group = message.Attributes?.MessageGroupId;
     this.receivedAt = Date.now();
     this.visibleAt = this.receivedAt + leaseMs;
@@ -63,7 +65,7 @@ export class SqsDelivery implements Delivery {
   }
 
   ack(): Promise<void> {
-    return this.#settle('done', () => this.#driver.deleteMessage(this.#queue, this.receiptHandle));
+    return this.#settle('done', () => this.#delete());
   }
 
   retry(delayMs: number, attempt: number): Promise<void> {
@@ -78,7 +80,7 @@ export class SqsDelivery implements Delivery {
         attemptOffset: attempt,
         notBefore: Date.now() + delayMs,
       });
-      await this.#driver.deleteMessage(this.#queue, this.receiptHandle);
+      await this.#delete();
     });
   }
 
@@ -91,12 +93,13 @@ export class SqsDelivery implements Delivery {
         this.#fullMeta(),
         record,
       );
-      await this.#driver.deleteMessage(this.#queue, this.receiptHandle);
+      await this.#delete();
     });
   }
 
+  /** Unstarted (the core's contract), so this receive is credited back: it is no attempt. */
   release(): Promise<void> {
-    return this.#settle('back', () => this.#changeVisibility(0));
+    return this.#settle('back', () => this.#handBack());
   }
 
   async extendLease(leaseMs: number): Promise<void> {
@@ -108,9 +111,23 @@ export class SqsDelivery implements Delivery {
     this.visibleAt = now + seconds * 1_000;
   }
 
-  /** Release without settling: for messages the receiver never handed out. */
+  /**
+   * Release without settling: for messages the receiver never handed out (FIFO followers whose
+   * group head went back, late results of an aborted poll, held messages at close).
+   */
   async giveBack(): Promise<void> {
-    if (this.#begin()) await this.#changeVisibility(0);
+    if (this.#begin()) await this.#handBack();
+  }
+
+  /** Visible again at once, and this receive credited: it ran nothing. */
+  #handBack(): Promise<unknown> {
+    this.#driver.unstarted.add(this.native.MessageId);
+    return this.#changeVisibility(0);
+  }
+
+  async #delete(): Promise<void> {
+    await this.#driver.deleteMessage(this.#queue, this.receiptHandle);
+    this.#driver.unstarted.forget(this.native.MessageId);
   }
 
   /**

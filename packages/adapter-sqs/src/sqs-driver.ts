@@ -27,6 +27,7 @@ import { SqsBatchEntryError, sqsErrorCode } from './sqs-errors.js';
 import { fifoToken } from './sqs-names.js';
 import { SqsReceiver } from './sqs-receiver.js';
 import type { DecodedMessage } from './sqs-wire.js';
+import { UnstartedReceives } from './unstarted-receives.js';
 import { VISIBILITY_BUDGET_MS } from './visibility.js';
 
 export interface SqsDriverSettings {
@@ -55,6 +56,8 @@ export class SqsDriver implements Driver {
   readonly #deleters = new Map<string, Batcher<string>>();
   readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
   readonly #polls = new Set<AbortController>();
+  /** Receives SQS counted that no handler used, credited back to each message's attempts. */
+  readonly unstarted = new UnstartedReceives();
   /** Every queue topology the core has shown this driver (the Lambda handler reads it back). */
   readonly #topologies = new Map<string, QueueTopology>();
   #state: 'open' | 'closed' | 'dead' = 'open';

@@ -66,7 +66,8 @@ describe('sqs provisioning', () => {
     const redrive = JSON.parse(fake.queue('p-emails.fifo').attributes.RedrivePolicy!);
     expect(redrive).toEqual({
       deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:p-emails_dlq.fifo',
-      maxReceiveCount: '7',
+      // maxAttempts + 2, + (maxAttempts - 1) on FIFO for followers handed back unstarted.
+      maxReceiveCount: '11',
     });
     expect(fake.queue('p-emails.fifo').attributes.VisibilityTimeout).toBe('30');
     await driver.provision(topology); // idempotent

@@ -58,6 +58,11 @@ export class FakeSqs {
     return queue;
   }
 
+  /** Ends the visibility of every in-flight message of `queueName` (their timeouts are over). */
+  expireAll(queueName: string): void {
+    for (const message of this.queue(queueName).messages) delete message.receipt;
+  }
+
   calledWith(action: string) {
     return this.calls.filter((call) => call.action === action).map((call) => call.input);
   }
@@ -123,8 +128,10 @@ export class FakeSqs {
       const queue = this.#byUrl(input.QueueUrl);
       if (this.failReceives.has(queue.name))
         throw Object.assign(new Error('Service is unavailable'), { name: 'ServiceUnavailable' });
+      // FIFO (documented): no message of a group is returned while one of it is in flight.
+      const held = new Set(queue.messages.filter((m) => m.receipt !== undefined).map((m) => m.groupId));
       const taken = queue.messages
-        .filter((m) => m.receipt === undefined)
+        .filter((m) => m.receipt === undefined && (m.groupId === undefined || !held.has(m.groupId)))
         .slice(0, input.MaxNumberOfMessages ?? 1);
       const Messages: Message[] = taken.map((m) => {
         m.receiveCount++;

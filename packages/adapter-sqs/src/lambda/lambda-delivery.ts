@@ -38,7 +38,9 @@ export class LambdaDelivery implements Delivery {
     this.body = encoder.encode(record.body);
     this.attributes = decoded.attributes;
     this.meta = { ...decoded.meta, id: decoded.meta.id ?? record.messageId };
-    this.deliveryCount = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
+    // Receives of this record that no handler used (skipped, released) are not attempts.
+    const received = Number(record.attributes.ApproximateReceiveCount) || 1;
+    this.deliveryCount = Math.max(1, received - driver.unstarted.of(record.messageId));
     this.#driver = driver;
     this.#queue = queue;
     this.#topology = topology;
@@ -75,8 +77,11 @@ export class LambdaDelivery implements Delivery {
     this.verdict = 'success';
   }
 
+  /** Unstarted (the core's contract): visible again at once, and this receive is no attempt. */
   async release(): Promise<void> {
-    if (this.#begin()) await this.#changeVisibility(0);
+    if (!this.#begin()) return;
+    this.#driver.unstarted.add(this.native.messageId);
+    await this.#changeVisibility(0);
   }
 
   async extendLease(leaseMs: number): Promise<void> {

@@ -3,6 +3,7 @@ import { ConfigError } from '@polyqueue/core';
 import type { QueueTopology } from '@polyqueue/core/driver';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { driverOf } from '../driver-registry.js';
+import type { QueueRef } from '../queue-directory.js';
 import type { SqsDriver } from '../sqs-driver.js';
 import { LambdaDelivery } from './lambda-delivery.js';
 
@@ -56,8 +57,7 @@ export function createSqsLambdaHandler<T>(
   });
   let ready: Promise<QueueTopology> | undefined;
 
-  const run = async (topology: QueueTopology, record: SQSRecord): Promise<boolean> => {
-    const source = await driver.directory.work(topology.name);
+  const run = async (topology: QueueTopology, source: QueueRef, record: SQSRecord): Promise<boolean> => {
     if (source.arn && record.eventSourceARN !== source.arn) {
       throw new ConfigError(
         `Record from ${record.eventSourceARN} handed to the handler of queue "${queue.name}" (${source.arn})`,
@@ -65,6 +65,8 @@ export function createSqsLambdaHandler<T>(
     }
     const delivery = new LambdaDelivery(driver, source, topology, record);
     await deliveryHandler.handle(delivery);
+    // Lambda deletes the successes once the batch returns: nothing more to credit for them.
+    if (delivery.verdict === 'success') driver.unstarted.forget(record.messageId);
     return delivery.verdict === 'success';
   };
 
@@ -74,11 +76,17 @@ export function createSqsLambdaHandler<T>(
       throw error;
     });
     const topology = await ready;
-    const runRecord = (record: SQSRecord) => run(topology, record);
+    const source = await driver.directory.work(topology.name);
+    const runRecord = (record: SQSRecord) => run(topology, source, record);
     const records = event.Records;
-    const failed = driver.fifo
-      ? await runInOrder(records, runRecord, options.fifoFailureScope ?? 'batch')
-      : await runConcurrently(records, runRecord, concurrency);
+    let failed: SQSRecord[];
+    if (driver.fifo) {
+      const outcome = await runInOrder(records, runRecord, options.fifoFailureScope ?? 'batch');
+      await handBack(driver, source, topology.name, outcome.skipped);
+      failed = outcome.failed;
+    } else {
+      failed = await runConcurrently(records, runRecord, concurrency);
+    }
     return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
   };
   return Object.assign(lambdaHandler, { events: deliveryHandler });
@@ -115,24 +123,58 @@ async function runConcurrently(
   return records.filter((record) => failed.has(record));
 }
 
-/** FIFO: one record at a time, in order; after a failure, skip what would overtake it. */
+/**
+ * FIFO: one record at a time, in order; after a failure, skip what would overtake it. Failed
+ * holds every record to report (the failed and the skipped); skipped, those that never ran.
+ */
 async function runInOrder(
   records: readonly SQSRecord[],
   run: (record: SQSRecord) => Promise<boolean>,
   scope: 'batch' | 'group',
-): Promise<SQSRecord[]> {
+): Promise<{ failed: SQSRecord[]; skipped: SQSRecord[] }> {
   const failed: SQSRecord[] = [];
+  const skipped: SQSRecord[] = [];
   const failedGroups = new Set<string>();
   let stopped = false;
   for (const record of records) {
     const group = record.attributes.MessageGroupId ?? '';
-    if (stopped || failedGroups.has(group) || !(await run(record))) {
+    const skip = stopped || failedGroups.has(group);
+    if (skip) skipped.push(record);
+    if (skip || !(await run(record))) {
       failed.push(record);
       if (scope === 'batch') stopped = true;
       else failedGroups.add(group);
     }
   }
-  return failed;
+  return { failed, skipped };
+}
+
+/**
+ * Records skipped without running: SQS counted their receive, so it is credited back (they lose
+ * no attempt), and they are made visible again at once, so that they come back as soon as their
+ * group may go on (not after a whole visibility timeout). A failed visibility change loses
+ * nothing (the record returns when its visibility ends) and is reported.
+ */
+async function handBack(
+  driver: SqsDriver,
+  source: QueueRef,
+  queue: string,
+  skipped: readonly SQSRecord[],
+): Promise<void> {
+  await Promise.all(
+    skipped.map(async (record) => {
+      driver.unstarted.add(record.messageId);
+      try {
+        await driver.api.changeMessageVisibility({
+          QueueUrl: source.url,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: 0,
+        });
+      } catch (error) {
+        driver.report({ action: 'give-back', queue, error });
+      }
+    }),
+  );
 }
 
 export type { SqsDriver };
