@@ -41,6 +41,13 @@ export interface ConformanceHarness {
    */
   readonly url: string;
   /**
+   * A URL parameter this adapter knows, with a value it must refuse (K1). `connect(url)` with it
+   * set must fail with a `ConfigError` from the adapter's own checks (the core checks only names),
+   * naming the parameter and never showing the URL's credentials. For example
+   * `{ name: 'prefetch', value: '-1' }`. Required: without it, that K1 test fails.
+   */
+  readonly invalidParameter?: { readonly name: string; readonly value: string };
+  /**
    * Adapters that `connect(url)` needs for a scheme core does not know: a third-party adapter
    * passes `{ myscheme: adapter }`. K1 connects with `connect(url, { adapters })`. Built-in
    * schemes need nothing.
@@ -64,6 +71,13 @@ export interface ConformanceHarness {
    * producer can really send on that broker (text that is not JSON) instead of invalid UTF-8.
    */
   readonly nativeBodies?: 'bytes' | 'text';
+  /**
+   * The largest body a plain native producer can send to this broker with no headers (R3, at the
+   * size limit). Default: `capabilities.maxMessageBytes`. Set it where the broker's real limit
+   * differs from what the adapter declares for its own sends: NATS, whose adapter keeps room for
+   * its headers below `max_payload` while a foreign producer can fill `max_payload` with body.
+   */
+  readonly maxNativeBodyBytes?: number;
   /** Publish as a plain native producer would, with no polyqueue metadata (I1). */
   publishNative(broker: Broker, queue: string, message: NativeMessage): Promise<void>;
   /** Take one message as a plain native consumer would, or undefined if none arrives in time (I1). */

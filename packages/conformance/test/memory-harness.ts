@@ -15,6 +15,8 @@ export function memoryHarness(
   return {
     ...settings,
     url: 'memory://k1',
+    // A native delay maximum of 0 would make every delay a hop of no length.
+    invalidParameter: { name: 'max_native_delay_ms', value: '0' },
     capabilities: server.connect().capabilities,
     connect: (options = {}) => connect({ driver: server.connect(), ...options }),
     publishNative: async (_broker, queue, message) => server.publishRaw(queue, message),

@@ -22,6 +22,17 @@ function withParam(url: string, name: string, value: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
 }
 
+/** `url` with `name` set to `value`, replacing a value it already has. */
+function withParamSet(url: string, name: string, value: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.set(name, value);
+    return parsed.href;
+  } catch {
+    return withParam(url, name, value);
+  }
+}
+
 /** `url` with user and password set; for a URL without a host, inserted as text after "://". */
 function withCredentials(url: string, user: string, password: string): string {
   try {
@@ -84,6 +95,39 @@ export function configRules(suite: RuleRegistry): void {
       },
     );
   });
+
+  suite.rule(
+    'K1 a known parameter with a bad value is refused by the adapter with a ConfigError naming it, credentials redacted',
+    async () => {
+      const invalid = ctx.harness.invalidParameter;
+      assert.ok(
+        invalid,
+        'harness.invalidParameter must name a parameter of this adapter and a value the adapter refuses',
+      );
+      const target = withParamSet(withCredentials(url, 'pq-user', SECRET), invalid.name, invalid.value);
+      const error = await ctx.settle(
+        'connect() with a bad parameter value',
+        connect(target, connectOptions(ctx.harness)).then(
+          async (broker) => {
+            await broker.close();
+            return assert.fail(`${invalid.name}=${invalid.value} was accepted`);
+          },
+          (rejected: unknown) => rejected,
+        ),
+        ctx.ms(10_000),
+      );
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      assert.ok(
+        error.message.includes(invalid.name),
+        `"${error.message}" does not name the parameter ${invalid.name}`,
+      );
+      const shown = everythingAbout(error);
+      assert.ok(
+        !shown.includes(SECRET),
+        `the secret leaked: ${shown.replaceAll(SECRET, '<SECRET>').slice(0, 500)}`,
+      );
+    },
+  );
 
   suite.rule('K1 a missing adapter package fails with an error naming the package to install', async () => {
     // A scheme mapped to a package that cannot be installed takes the same lazy-import path as a

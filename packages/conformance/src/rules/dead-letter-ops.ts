@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DeadLetter, Queue, QueueStats } from '@polyqueue/core';
+import { type DeadLetter, type Queue, QueueNotFoundError, type QueueStats } from '@polyqueue/core';
 import { Gate, JobLog, recordEvents } from '../observe.js';
 import type { TestScope } from '../scope.js';
 import type { RuleRegistry } from '../skip.js';
@@ -48,6 +48,24 @@ export function deadLetterOpsRules(suite: RuleRegistry): void {
     assert.equal((await queue.deadLetters.peek()).length, 3, 'peeking removed letters');
   });
 
+  suite.rule(
+    'Q1 peeking at the dead letters of a queue that does not exist, with provisioning off, fails with QueueNotFoundError',
+    async (scope) => {
+      const broker = await scope.connect({ provision: false });
+      const name = ctx.queueName('q1-never-created');
+      const queue = scope.queue(broker, name);
+      // An empty list would say "no dead letters" about a queue nobody created: a silent lie.
+      await assert.rejects(queue.deadLetters.peek(), (error: unknown) => {
+        assert.ok(error instanceof QueueNotFoundError, `expected QueueNotFoundError, got ${String(error)}`);
+        assert.ok(
+          [name, `${name}.dlq`].includes(error.queue),
+          `the error names "${error.queue}", neither the queue nor its dead-letter queue`,
+        );
+        return true;
+      });
+    },
+  );
+
   suite.rule('Q2 redrive N, then all: attempts reset, none lost, none duplicated', async (scope) => {
     const queue = scope.queue<{ n: number }>(await scope.connect(), ctx.queueName('q2'), {
       maxAttempts: 2,
@@ -95,24 +113,39 @@ export function deadLetterOpsRules(suite: RuleRegistry): void {
     assert.deepEqual(await queue.deadLetters.peek(), [], 'the dead-letter queue is empty');
   });
 
-  suite.rule('Q3 purge empties the dead-letter queue', async (scope) => {
-    const queue = scope.queue<{ n: number }>(await scope.connect(), ctx.queueName('q3'), { maxAttempts: 1 });
-    await deadLetterJobs(scope, queue, 3);
-    await peekUntil(scope, queue, 3);
-    const purged = await queue.deadLetters.purge();
-    assert.equal(typeof purged, 'number');
-    let left = -1;
-    await ctx
-      .waitFor(
-        'an empty dead-letter queue',
-        async () => {
-          left = (await queue.deadLetters.peek()).length;
-          return left === 0;
-        },
+  suite.rule(
+    'Q3 purge empties the dead-letter queue, returns how many it removed, and touches nothing else',
+    async (scope) => {
+      const name = ctx.queueName('q3');
+      const queue = scope.queue<{ n: number }>(await scope.connect(), name, { maxAttempts: 1 });
+      await deadLetterJobs(scope, queue, 3);
+      await peekUntil(scope, queue, 3);
+      // A live job waiting in the queue itself: purging dead letters must leave it alone.
+      const liveId = await queue.send({ n: 99 });
+      assert.equal(await queue.deadLetters.purge(), 3, 'purge() returns how many letters it removed');
+      // Seen from another connection, so that no cache of this one can pass for the broker.
+      const other = scope.queue<{ n: number }>(await scope.connect(), name, { maxAttempts: 1 });
+      let left = -1;
+      await ctx
+        .waitFor(
+          'an empty dead-letter queue',
+          async () => {
+            left = (await other.deadLetters.peek()).length;
+            return left === 0;
+          },
+          ctx.ms(5_000),
+        )
+        .catch(() => assert.fail(`${left} dead letters left after purge`));
+      assert.equal(await other.deadLetters.purge(), 0, 'a second purge finds nothing to remove');
+      const log = new JobLog<{ n: number }>(ctx);
+      other.process(log.handler);
+      await ctx.waitFor(
+        'the live job, untouched by purge',
+        () => log.calls(liveId).length > 0,
         ctx.ms(5_000),
-      )
-      .catch(() => assert.fail(`${left} dead letters left after purge`));
-  });
+      );
+    },
+  );
 
   const hasStats = ctx.capabilities.stats;
   suite.rule(

@@ -121,22 +121,32 @@ export function retryRules(suite: RuleRegistry): void {
   );
 
   suite.rule(
-    'R2 exponential backoff with jitter stays within [0, ceiling] and is honoured',
+    'R2 exponential backoff with jitter stays within [0, ceiling], varies, and is honoured',
     async (scope) => {
       const initialMs = ctx.ms(200);
       const maxMs = ctx.ms(300);
       const ceiling = (attempt: number) => Math.min(maxMs, initialMs * 2 ** (attempt - 1));
       const backoff: Backoff = { type: 'exponential', initialMs, maxMs, jitter: true };
-      const run = await failEveryAttempt(scope, 4, backoff, maxMs * 3);
-      assert.equal(run.retries.length, 3);
-      run.retries.forEach((retry, i) => {
-        const { delayMs } = retry.args[2];
+      // Five retries: the last four share one ceiling, so without jitter they would be equal.
+      const run = await failEveryAttempt(scope, 6, backoff, maxMs * 5);
+      assert.equal(run.retries.length, 5);
+      const delays = run.retries.map((retry) => retry.args[2].delayMs);
+      delays.forEach((delayMs, i) => {
         assert.ok(
           delayMs >= 0 && delayMs <= ceiling(i + 1),
           `jittered backoff ${delayMs} outside [0, ${ceiling(i + 1)}]`,
         );
       });
-      assertBackoffHonoured(scope, run, (attempt) => run.retries[attempt - 1]!.args[2].delayMs);
+      const underTheCap = delays.slice(1);
+      assert.ok(
+        new Set(underTheCap).size > 1,
+        `four jittered backoffs under one ceiling were all ${underTheCap[0]} ms: nothing varies`,
+      );
+      assert.ok(
+        delays.some((delayMs, i) => delayMs !== ceiling(i + 1)),
+        `every jittered backoff equals its ceiling (${delays.join(', ')} ms): no jitter`,
+      );
+      assertBackoffHonoured(scope, run, (attempt) => delays[attempt - 1]!);
     },
   );
 
