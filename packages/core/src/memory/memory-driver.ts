@@ -253,8 +253,22 @@ class MemoryDeadLetterStore implements DeadLetterStore {
     return letters;
   }
 
+  /**
+   * Moves up to `limit` jobs back. A job id already moved by this call is not moved twice: the
+   * memory broker has no dedup id for dead-letter copies, so a duplicate copy (left by a crash
+   * between copy and ack, or published raw) is dropped instead of running the job again.
+   */
   async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    const moved = this.#dlq().takeStored(limit);
+    const dlq = this.#dlq();
+    const seen = new Set<string>();
+    const moved: MemoryMessage[] = [];
+    while (moved.length < limit) {
+      const [message] = dlq.takeStored(1);
+      if (message === undefined) break;
+      if (seen.has(message.meta.id)) continue;
+      seen.add(message.meta.id);
+      moved.push(message);
+    }
     for (const message of moved) {
       const target = this.#driver.server.create(message.deadLetter?.sourceQueue || this.#topology.name);
       const { deadLetter: _, ...rest } = message;
