@@ -1,4 +1,4 @@
-import { ABORTED, untilAborted } from './abortable.js';
+import { ABORTED, pause, untilAborted } from './abortable.js';
 import type { PullBatch, ReceivedMessage } from './nats-client.js';
 import { FORWARDER_CONSUMER } from './nats-names.js';
 import { decodeMessage } from './nats-wire.js';
@@ -6,8 +6,11 @@ import type { QueueContext } from './queue-context.js';
 
 const PULL_SIZE = 256;
 const PULL_EXPIRES_MS = 5_000;
-/** After a failed pull or publish, wait before trying again (the connection is recovering). */
+/** After a failed publish, the job comes back after this long (the connection is recovering). */
 const RETRY_AFTER_MS = 500;
+/** After failed pulls, wait this long before the next, doubling up to PULL_RETRY_MAX_MS. */
+const PULL_RETRY_FIRST_MS = 500;
+const PULL_RETRY_MAX_MS = 8_000;
 const NOT_BEFORE = 'pq-not-before';
 
 /**
@@ -21,21 +24,18 @@ const NOT_BEFORE = 'pq-not-before';
  * naming its delay-stream sequence, then acked: a forwarder that dies in between leaves it to be
  * forwarded again, and the work stream drops the repeat. Waiting costs no attempts: the copy keeps
  * the job's `pq-attempt-offset`, and its own delivery count starts at 0.
+ *
+ * Nobody awaits this loop: a failed pull or publish is reported to the broker's error event
+ * (action `forward`) and tried again, pulls with a growing pause while they keep failing.
  */
 export class DelayForwarder {
   readonly #queue: QueueContext;
   readonly #stop = new AbortController();
   #batch: PullBatch | undefined;
   #loop: Promise<void> | undefined;
-  #lastError: unknown;
 
   constructor(queue: QueueContext) {
     this.#queue = queue;
-  }
-
-  /** The last error the loop met and recovered from, for diagnostics. */
-  get lastError(): unknown {
-    return this.#lastError;
   }
 
   start(): void {
@@ -52,6 +52,7 @@ export class DelayForwarder {
   async #run(): Promise<void> {
     const { client, names } = this.#queue;
     const signal = this.#stop.signal;
+    let wait = PULL_RETRY_FIRST_MS;
     while (!signal.aborted) {
       try {
         const batch = await client.pull(names.delayStream, FORWARDER_CONSUMER, {
@@ -69,9 +70,11 @@ export class DelayForwarder {
           }
           this.#forward(message);
         }
+        wait = PULL_RETRY_FIRST_MS;
       } catch (error) {
-        this.#lastError = error;
-        await pause(RETRY_AFTER_MS, signal);
+        this.#queue.report('forward', error);
+        await pause(wait, signal);
+        wait = Math.min(wait * 2, PULL_RETRY_MAX_MS);
       } finally {
         this.#batch = undefined;
       }
@@ -94,7 +97,7 @@ export class DelayForwarder {
       .then(
         () => message.ack(),
         (error: unknown) => {
-          this.#lastError = error;
+          this.#queue.report('forward', error);
           message.nak(RETRY_AFTER_MS);
         },
       );
@@ -120,18 +123,4 @@ function forwardedHeaders(headers: Readonly<Record<string, string>>): Record<str
     out[name] = value;
   }
   return out;
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

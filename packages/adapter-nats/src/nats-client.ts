@@ -112,10 +112,22 @@ export interface NatsClient {
     consumer: string,
     options: { maxMessages: number; expiresMs: number },
   ): Promise<PullBatch>;
-  /** A plain core-NATS subscription (advisories). Returns its unsubscribe. */
-  subscribe(subject: string, onMessage: (data: Uint8Array) => void): () => void;
+  /**
+   * A plain core-NATS subscription (advisories). `onError` gets what ends or breaks it (e.g. a
+   * permissions violation). Returns its unsubscribe.
+   */
+  subscribe(
+    subject: string,
+    onMessage: (data: Uint8Array) => void,
+    onError: (error: unknown) => void,
+  ): () => void;
   /** Calls `listener` after every reconnect. Returns its removal. */
   onReconnect(listener: () => void): () => void;
+  /**
+   * Calls `listener` with the connection's asynchronous errors, which no request receives: an
+   * error the server sent (`-ERR`), a subscription that fell behind and lost messages.
+   */
+  onError(listener: (error: unknown) => void): () => void;
   /** `graceful`: flush, then close. `abandon`: drop the socket at once, flushing nothing. */
   close(mode: 'graceful' | 'abandon'): Promise<void>;
   /** The SDK connection (the escape hatch). */

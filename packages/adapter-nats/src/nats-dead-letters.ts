@@ -1,13 +1,25 @@
 import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
-import type { StoredMessage } from './nats-client.js';
+import { BODY_REF_HEADER, headerBytes } from './dead-letter-copy.js';
+import type { HeaderMap, StoredMessage } from './nats-client.js';
 import { natsErrorCode } from './nats-errors.js';
 import { queueNames } from './nats-names.js';
 import { completeMeta, decodeMessage, jobHeaders } from './nats-wire.js';
 import type { QueueContext } from './queue-context.js';
 
+/** A dead letter with its body and attributes, read back from the body stream when it was split. */
+interface Letter {
+  readonly stored: StoredMessage;
+  readonly body: Uint8Array;
+  readonly headers: HeaderMap;
+  /** Sequence of its body in the body stream, when it was moved there (dead-letter-copy.ts). */
+  readonly bodySeq?: number;
+}
+
 /**
  * The dead-letter queue is a stream like any queue's (`<prefix>_Q_<name>.dlq`), read by sequence
  * with the stream's direct message API: peeking neither removes, locks nor counts a delivery.
+ * A dead-letter stream that does not exist (provisioning off) is NotFound, as on every adapter:
+ * core makes that a QueueNotFoundError.
  */
 export class NatsDeadLetterStore implements DeadLetterStore {
   readonly #queue: QueueContext;
@@ -18,78 +30,100 @@ export class NatsDeadLetterStore implements DeadLetterStore {
 
   async peek(limit: number): Promise<readonly StoredDeadLetter[]> {
     const letters: StoredDeadLetter[] = [];
-    for await (const stored of this.#scan(limit)) letters.push(this.#toDeadLetter(stored));
+    for await (const letter of this.#scan(limit)) letters.push(this.#toDeadLetter(letter));
     return letters;
   }
 
   /**
    * Publish to the source queue (confirmed, with a `Nats-Msg-Id` naming the dead letter, so that a
    * redrive interrupted after the publish and run again within the duplicate window does not
-   * duplicate it), then delete from the dead-letter stream.
+   * duplicate it), then delete from the dead-letter stream. A second dead letter of a job this
+   * call already moved (a duplicate copy made under a server failure) is deleted, not moved again.
    */
   async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    const { client, deadLetterNames, settings, topology } = this.#queue;
-    let moved = 0;
-    for await (const stored of this.#scan(limit)) {
-      const decoded = decodeMessage(stored.headers);
-      const source = decoded.deadLetter?.sourceQueue || topology.name;
-      const { notBefore: _, ...meta } = {
-        ...completeMeta(
-          decoded.meta,
-          `${deadLetterNames.stream}:${stored.streamSequence}`,
-          this.#queue.now(),
-        ),
-        attemptOffset: 0,
-      };
-      await client.publish(queueNames(settings.streamPrefix, source).subject, stored.data, {
-        headers: jobHeaders(decoded.attributes, meta),
-        msgId: `pq-redrive:${deadLetterNames.stream}:${stored.streamSequence}`,
-      });
-      await client.deleteMessage(deadLetterNames.stream, stored.streamSequence);
-      moved++;
+    const { client, deadLetterNames } = this.#queue;
+    const moved = new Set<string>();
+    for await (const letter of this.#scan(limit)) {
+      const id = this.#toDeadLetter(letter).meta.id;
+      if (!moved.has(id)) await this.#republish(letter);
+      await client.deleteMessage(deadLetterNames.stream, letter.stored.streamSequence);
+      if (letter.bodySeq !== undefined)
+        await client.deleteMessage(deadLetterNames.bodyStream, letter.bodySeq);
+      moved.add(id);
     }
-    return moved;
+    return moved.size;
   }
 
+  /** Deletes every dead letter (and the bodies stored apart for some); resolves with how many. */
   async purge(): Promise<number> {
-    try {
-      return await this.#queue.client.purge(this.#queue.deadLetterNames.stream);
-    } catch (error) {
-      if (natsErrorCode(error) === 'NotFound') return 0;
-      throw error;
-    }
+    const { client, deadLetterNames } = this.#queue;
+    const purged = await client.purge(deadLetterNames.stream);
+    await client.purge(deadLetterNames.bodyStream).catch((error: unknown) => {
+      if (natsErrorCode(error) !== 'NotFound') throw error; // made only when first needed
+    });
+    return purged;
+  }
+
+  async #republish(letter: Letter): Promise<void> {
+    const { client, deadLetterNames, settings, topology } = this.#queue;
+    const { stored } = letter;
+    const decoded = decodeMessage(letter.headers);
+    const source = decoded.deadLetter?.sourceQueue || topology.name;
+    const { notBefore: _, ...meta } = {
+      ...completeMeta(decoded.meta, `${deadLetterNames.stream}:${stored.streamSequence}`, this.#queue.now()),
+      attemptOffset: 0,
+    };
+    const msgId = `pq-redrive:${deadLetterNames.stream}:${stored.streamSequence}`;
+    const headers = jobHeaders(decoded.attributes, meta);
+    // A body that left no room for polyqueue's headers goes back as it came: attributes only, and
+    // without a dedup id (so an interrupted redrive of it may duplicate it). It gets a new id.
+    const fits = letter.body.length + headerBytes(headers, msgId) <= client.maxPayload;
+    await client.publish(
+      queueNames(settings.streamPrefix, source).subject,
+      letter.body,
+      fits ? { headers, msgId } : { headers: decoded.attributes },
+    );
   }
 
   /** Stored dead letters in sequence order, at most `limit`, skipping deleted sequences. */
-  async *#scan(limit: number): AsyncGenerator<StoredMessage> {
+  async *#scan(limit: number): AsyncGenerator<Letter> {
     const { client, deadLetterNames } = this.#queue;
-    let state: Awaited<ReturnType<typeof client.streamState>>;
-    try {
-      state = await client.streamState(deadLetterNames.stream);
-    } catch (error) {
-      if (natsErrorCode(error) === 'NotFound') return;
-      throw error;
-    }
+    const state = await client.streamState(deadLetterNames.stream);
     let found = 0;
     for (let seq = state.firstSeq; seq <= state.lastSeq && found < limit && state.messages > 0; seq++) {
       const stored = await client.getMessage(deadLetterNames.stream, seq);
       if (stored === undefined) continue;
       found++;
-      yield stored;
+      yield await this.#withBody(stored);
     }
   }
 
-  #toDeadLetter(stored: StoredMessage): StoredDeadLetter {
-    const decoded = decodeMessage(stored.headers);
+  /** The letter with its body and attributes, fetched from the body stream if they were moved. */
+  async #withBody(stored: StoredMessage): Promise<Letter> {
+    const ref = stored.headers[BODY_REF_HEADER];
+    const bodySeq = ref === undefined ? Number.NaN : Number(ref);
+    if (!Number.isSafeInteger(bodySeq)) return { stored, body: stored.data, headers: stored.headers };
+    const body = await this.#queue.client.getMessage(this.#queue.deadLetterNames.bodyStream, bodySeq);
+    // A body deleted by hand leaves the record: an empty body, no attributes, still listed.
     return {
-      body: stored.data,
+      stored,
+      body: body?.data ?? stored.data,
+      headers: { ...(body?.headers ?? {}), ...stored.headers },
+      bodySeq,
+    };
+  }
+
+  #toDeadLetter(letter: Letter): StoredDeadLetter {
+    const decoded = decodeMessage(letter.headers);
+    return {
+      body: letter.body,
       attributes: decoded.attributes,
       meta: {
         ...decoded.meta,
-        id: decoded.meta.id ?? `${this.#queue.deadLetterNames.stream}:${stored.streamSequence}`,
+        id: decoded.meta.id ?? `${this.#queue.deadLetterNames.stream}:${letter.stored.streamSequence}`,
       },
       ...(decoded.deadLetter ? { record: decoded.deadLetter } : {}),
-      native: stored.native,
+      native: letter.stored.native,
     };
   }
 }

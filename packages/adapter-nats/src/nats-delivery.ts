@@ -1,6 +1,7 @@
 import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import { publishDeadLetter } from './dead-letter-copy.js';
 import type { ReceivedMessage } from './nats-client.js';
-import { completeMeta, deadLetterHeaders, decodeMessage, jobHeaders } from './nats-wire.js';
+import { completeMeta, decodeMessage, jobHeaders } from './nats-wire.js';
 import type { QueueContext } from './queue-context.js';
 
 /**
@@ -11,7 +12,8 @@ import type { QueueContext } from './queue-context.js';
  *   stays the attempt number. Longer backoffs publish a copy to the delay stream carrying
  *   `pq-attempt-offset` = the failed attempt, then ack the original.
  * - `deadLetter` publishes to the dead-letter stream (confirmed, with a `Nats-Msg-Id` so that a
- *   repeat after a lost ack is dropped), then acks. Never the other way round.
+ *   repeat after a lost ack is dropped, cut or split to fit max_payload: dead-letter-copy.ts),
+ *   then acks. Never the other way round.
  * - `release` must not cost an attempt, and every NAK does on NATS: it publishes a copy whose
  *   offset leaves this delivery uncounted, then acks the original.
  *
@@ -59,10 +61,11 @@ export class NatsDelivery implements Delivery {
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
     if (!this.#settle()) return;
-    const { client, deadLetterNames } = this.#queue;
-    const headers = deadLetterHeaders(this.attributes, this.#fullMeta(), record);
-    await client.publish(deadLetterNames.subject, this.body, {
-      headers,
+    await publishDeadLetter(this.#queue, {
+      body: this.body,
+      attributes: this.attributes,
+      meta: this.#fullMeta(),
+      record,
       msgId: deadLetterMsgId(this.#queue, this.#message.streamSequence, this.meta.id),
     });
     this.#message.ack();

@@ -1,4 +1,6 @@
 import type {
+  BackgroundError,
+  BackgroundErrorSink,
   Capabilities,
   DeadLetterStore,
   Driver,
@@ -48,12 +50,25 @@ export class NatsDriver implements Driver {
   readonly #services = new QueueServices();
   readonly #contexts = new Map<string, QueueContext>();
   #state: 'open' | 'closed' | 'dead' = 'open';
+  /** Where background errors go; until core sets it (a driver used alone), nowhere. */
+  #sink: BackgroundErrorSink | undefined;
+  readonly #report = (report: BackgroundError) => this.#sink?.(report);
 
   constructor(options: NatsDriverOptions) {
     this.#client = options.client;
     this.#settings = options.settings;
     this.#now = options.now ?? Date.now;
     this.capabilities = natsCapabilities(options.client, options.settings);
+    this.#client.onError((error) => this.#report({ action: 'connection', error }));
+  }
+
+  /**
+   * Errors no caller awaits: the delay forwarder's (`forward`), the MAX_DELIVERIES copier's
+   * (`copy-exhausted`) and its advisory subscription's (`advisory-subscription`), a closing
+   * receiver's hand-back (`release`), and the connection's own (`connection`).
+   */
+  reportErrorsTo(sink: BackgroundErrorSink): void {
+    this.#sink = sink;
   }
 
   async provision(topology: QueueTopology): Promise<void> {
@@ -187,6 +202,7 @@ export class NatsDriver implements Driver {
           settings: this.#settings,
           now: this.#now,
           alive: () => this.#state === 'open',
+          report: this.#report,
         },
         topology,
       );

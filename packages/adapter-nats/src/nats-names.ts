@@ -5,8 +5,10 @@
  * character outside `[A-Za-z0-9-]` is escaped as `_` plus two lowercase hex digits per UTF-8 byte:
  * the mapping is injective and readable for ordinary names (`orders.dlq` → `orders_2edlq`).
  *
- * The role marker (`Q` for a queue, `D` for its delay stream) sits before the encoded name, so no
- * logical name can make one queue's delay stream collide with another queue.
+ * The role marker (`Q` for a queue, `D` for its delay stream, `B` for a dead-letter queue's
+ * oversized bodies) sits before the encoded name, so no logical name can make one queue's delay
+ * stream collide with another queue: a reserved suffix does not exist. The prefix may not hold
+ * `_` or `.`, so the first `_` (stream) or `.` (subject) ends it.
  */
 export interface QueueNames {
   /** WorkQueue stream holding the queue's ready jobs: `<prefix>_Q_<name>`. */
@@ -17,6 +19,13 @@ export interface QueueNames {
   readonly delayStream: string;
   /** `<prefix>.d.<name>`. */
   readonly delaySubject: string;
+  /**
+   * Of a dead-letter queue: the stream holding bodies too large to travel with their dead-letter
+   * record (see dead-letter-copy.ts), `<prefix>_B_<name>`. Created when first needed.
+   */
+  readonly bodyStream: string;
+  /** `<prefix>.b.<name>`. */
+  readonly bodySubject: string;
 }
 
 /** The durable pull consumer every worker of a queue shares. */
@@ -49,6 +58,8 @@ export function queueNames(prefix: string, name: string): QueueNames {
     subject: `${prefix}.q.${encoded}`,
     delayStream: `${prefix}_D_${encoded}`,
     delaySubject: `${prefix}.d.${encoded}`,
+    bodyStream: `${prefix}_B_${encoded}`,
+    bodySubject: `${prefix}.b.${encoded}`,
   };
 }
 

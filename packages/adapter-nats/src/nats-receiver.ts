@@ -110,7 +110,12 @@ export class NatsReceiver implements Receiver {
     const leftovers = await this.#stopPulls();
     this.#hooks.closed(this.#queue);
     // Arrived after the worker's last receive: unstarted, so handed back without costing an attempt.
-    await Promise.allSettled(leftovers.map((message) => new NatsDelivery(this.#queue, message).release()));
+    // One that fails stays unacked and comes back after AckWait (an attempt lost, never a job).
+    const released = await Promise.allSettled(
+      leftovers.map((message) => new NatsDelivery(this.#queue, message).release()),
+    );
+    for (const outcome of released)
+      if (outcome.status === 'rejected') this.#queue.report('release', outcome.reason);
   }
 
   #open(): void {

@@ -40,13 +40,15 @@ export class SdkClient implements NatsClient {
   readonly #jsm: JetStreamManager;
   readonly #apiTimeoutMs: number;
   readonly #reconnectListeners = new Set<() => void>();
+  readonly #errorListeners = new Set<(error: unknown) => void>();
 
   private constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, apiTimeoutMs: number) {
     this.#nc = nc;
     this.#apiTimeoutMs = apiTimeoutMs;
     this.#js = js;
     this.#jsm = jsm;
-    void this.#watchStatus();
+    // A listener that throws must not become an unhandled rejection: it is reported instead.
+    this.#watchStatus().catch((error: unknown) => this.#raise(error));
   }
 
   /**
@@ -154,10 +156,15 @@ export class SdkClient implements NatsClient {
     );
   }
 
-  subscribe(subject: string, onMessage: (data: Uint8Array) => void): () => void {
+  subscribe(
+    subject: string,
+    onMessage: (data: Uint8Array) => void,
+    onError: (error: unknown) => void,
+  ): () => void {
     const subscription = this.#nc.subscribe(subject, {
       callback: (error, message) => {
-        if (!error) onMessage(message.data);
+        if (error) onError(error);
+        else onMessage(message.data);
       },
     });
     return () => subscription.unsubscribe();
@@ -166,6 +173,11 @@ export class SdkClient implements NatsClient {
   onReconnect(listener: () => void): () => void {
     this.#reconnectListeners.add(listener);
     return () => this.#reconnectListeners.delete(listener);
+  }
+
+  onError(listener: (error: unknown) => void): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
   }
 
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
@@ -188,7 +200,18 @@ export class SdkClient implements NatsClient {
   async #watchStatus(): Promise<void> {
     for await (const status of this.#nc.status()) {
       if (status.type === 'reconnect') for (const listener of this.#reconnectListeners) listener();
+      else if (status.type === 'error') this.#raise(status.error);
+      else if (status.type === 'slowConsumer')
+        this.#raise(
+          new Error(
+            `NATS subscription "${status.sub.getSubject()}" fell behind (${status.pending} messages pending): the client dropped messages; unacked jobs come back after AckWait`,
+          ),
+        );
     }
+  }
+
+  #raise(error: unknown): void {
+    for (const listener of this.#errorListeners) listener(error);
   }
 }
 

@@ -1,3 +1,4 @@
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import type {
   ConsumerSpec,
   ConsumerState,
@@ -37,7 +38,8 @@ class FakeError extends Error {
  */
 export class FakeClient implements NatsClient {
   readonly serverVersion = '2.9.10';
-  readonly maxPayload = 1_048_576;
+  /** The server's max_payload; publishes over it fail as the SDK fails them. */
+  maxPayload = 1_048_576;
   readonly log: string[] = [];
   readonly published: Published[] = [];
   readonly streams = new Map<string, StreamSpec>();
@@ -54,6 +56,9 @@ export class FakeClient implements NatsClient {
     this.log.push(`publish ${subject}`);
     const failure = this.failPublishTo.get(subject);
     if (failure) throw failure;
+    // Measured with the SDK's own header encoding, as nats-core's publish measures it.
+    if (data.length + sdkHeaderBytes(options.headers, options.msgId) > this.maxPayload)
+      throw new FakeError('InvalidArgumentError', "'payload' max_payload size exceeded");
     const stream = [...this.streams.values()].find((spec) => spec.subject === subject);
     if (!stream) throw new FakeError('JetStreamNotEnabled', 'jetstream is not enabled');
     if (options.msgId !== undefined) {
@@ -146,9 +151,17 @@ export class FakeClient implements NatsClient {
     };
   }
 
-  subscribe(subject: string, onMessage: (data: Uint8Array) => void): () => void {
+  subscribe(
+    subject: string,
+    onMessage: (data: Uint8Array) => void,
+    onError: (error: unknown) => void,
+  ): () => void {
     this.#subscriptions.set(subject, onMessage);
-    return () => this.#subscriptions.delete(subject);
+    this.subscriptionErrors.set(subject, onError);
+    return () => {
+      this.#subscriptions.delete(subject);
+      this.subscriptionErrors.delete(subject);
+    };
   }
 
   /** Delivers a core-NATS message to the subscriber of `subject` (an advisory). */
@@ -159,6 +172,15 @@ export class FakeClient implements NatsClient {
   onReconnect(): () => void {
     return () => undefined;
   }
+
+  readonly errorListeners = new Set<(error: unknown) => void>();
+  onError(listener: (error: unknown) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /** Errors a subscription's `onError` is given. */
+  readonly subscriptionErrors = new Map<string, (error: unknown) => void>();
 
   async close(): Promise<void> {}
 
@@ -192,4 +214,15 @@ export function received(
     nak: (delayMs) => void client.log.push(delayMs === undefined ? `nak #${seq}` : `nak #${seq} ${delayMs}`),
     working: () => void client.log.push(`working #${seq}`),
   };
+}
+
+/**
+ * The header block's size as the SDK writes it (nats-core's MsgHdrs `encode()`, which its publish
+ * measures against max_payload; not part of the public type, so reached through a cast).
+ */
+export function sdkHeaderBytes(headers: HeaderMap, msgId?: string): number {
+  const hdrs = natsHeaders();
+  for (const [name, value] of Object.entries(headers)) hdrs.append(name, value);
+  if (msgId !== undefined) hdrs.set('Nats-Msg-Id', msgId);
+  return (hdrs as unknown as { encode(): Uint8Array }).encode().length;
 }

@@ -17,13 +17,59 @@ describe('native names', () => {
     expect(encodeName('a.b')).not.toBe(encodeName('a_2eb'));
   });
 
-  it('keeps each queue and its delay stream apart', () => {
+  it('keeps each queue, its delay stream and its dead-letter bodies apart', () => {
     expect(queueNames('pq', 'emails')).toEqual({
       stream: 'pq_Q_emails',
       subject: 'pq.q.emails',
       delayStream: 'pq_D_emails',
       delaySubject: 'pq.d.emails',
+      bodyStream: 'pq_B_emails',
+      bodySubject: 'pq.b.emails',
     });
+  });
+
+  // N1 at the naming level: names that differ only by . _ - or by a suffix another adapter
+  // reserves never share a stream or a subject, in any role, and every name is one NATS accepts.
+  it('maps names that differ only by . _ - or a reserved-looking suffix to distinct, valid streams and subjects', () => {
+    const logical = [
+      'orders',
+      'orders.dlq',
+      'orders_dlq',
+      'orders-dlq',
+      'orders_2edlq',
+      'orders_5fdlq',
+      'a.b',
+      'a_b',
+      'a-b',
+      'a__b',
+      'x.delay',
+      'x.ready',
+      'x_pq_delay',
+      'x_D_y',
+      'x_Q_y',
+      'x.q.y',
+      'Q',
+      'D',
+      'B',
+    ];
+    const owner = new Map<string, string>();
+    for (const name of logical) {
+      const names = queueNames('pq', name);
+      for (const [role, native] of Object.entries(names)) {
+        const taken = owner.get(native);
+        expect(taken, `${native} (${role} of "${name}") is already ${taken}`).toBeUndefined();
+        owner.set(native, `${role} of "${name}"`);
+        if (role.endsWith('Stream') || role === 'stream') expect(native).toMatch(/^[A-Za-z0-9_-]+$/);
+        else expect(native).toMatch(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/);
+      }
+    }
+    expect(owner.size).toBe(logical.length * 6);
+  });
+
+  it('keeps the same logical name apart under two prefixes (a prefix holds neither _ nor .)', () => {
+    const a = queueNames('pq', 'x');
+    const b = queueNames('pq-x', 'x');
+    expect(new Set([...Object.values(a), ...Object.values(b)]).size).toBe(12);
   });
 });
 
