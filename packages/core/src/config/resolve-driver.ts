@@ -68,7 +68,7 @@ export async function resolveDriver(given: string, options: ResolveOptions = {})
     const missing = missingPackageOf(error);
     if (missing !== undefined)
       throw new MissingAdapterError(scheme, missing, error, adapterPackage(scheme, extra));
-    throw connectError(scheme, redacted, error, queueUrlSecrets(given));
+    throw connectError(adapter, scheme, redacted, error, queueUrlSecrets(given));
   }
 }
 
@@ -87,17 +87,36 @@ export function queueUrlSecrets(given: string): readonly string[] {
   return [...new Set([...secretsOf(given), ...converted])];
 }
 
-/** A failed connection, wrapped once, with the URL's credentials masked even inside `cause`. */
-function connectError(scheme: string, redacted: string, error: unknown, secrets: readonly string[]): Error {
+/**
+ * A failed connection, wrapped once with the adapter's own error mapping, with the URL's
+ * credentials masked even inside `cause`.
+ */
+function connectError(
+  adapter: AdapterModule,
+  scheme: string,
+  redacted: string,
+  error: unknown,
+  secrets: readonly string[],
+): Error {
   if (error instanceof PolyqueueError) return sanitizeError(error, secrets);
-  const code = (error as { code?: unknown })?.code;
-  const unreachable = typeof code === 'string' && UNREACHABLE.has(code);
   const message = redactText(error instanceof Error ? error.message : String(error), secrets);
   return new BrokerError(
     `${scheme}: could not connect to ${redacted}: ${message}`,
-    unreachable ? ErrorCode.Unavailable : ErrorCode.Unknown,
+    connectErrorCode(adapter, error),
     sanitizeError(error, secrets),
   );
+}
+
+function connectErrorCode(adapter: AdapterModule, error: unknown): ErrorCode {
+  let code: ErrorCode = ErrorCode.Unknown;
+  try {
+    code = adapter.errorCode?.(error) ?? ErrorCode.Unknown;
+  } catch {
+    // A mapping that throws must not hide the connect error itself.
+  }
+  if (code !== ErrorCode.Unknown) return code;
+  const native = (error as { code?: unknown })?.code;
+  return typeof native === 'string' && UNREACHABLE.has(native) ? ErrorCode.Unavailable : ErrorCode.Unknown;
 }
 
 const UNREACHABLE = new Set([

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import type { ErrorCode } from '../errors/error-code.js';
 import type { Driver } from './driver.js';
 
 /** Options the core passes to every adapter, beside the adapter's own URL parameters. */
@@ -20,5 +21,17 @@ export interface AdapterModule {
   readonly schemes: readonly string[];
   /** Every URL query parameter the adapter accepts. Anything else is rejected by name. */
   readonly parameters: readonly string[];
+  /**
+   * Connects (or prepares to connect) and returns the driver. A native error it rejects with is
+   * wrapped once by the core, with `errorCode` below.
+   */
   createDriver(context: DriverContext): Promise<Driver>;
+  /**
+   * The adapter's own mapping of native errors to the closed code set, for errors `createDriver`
+   * rejects with (there is no driver yet to ask): bad credentials are PermissionDenied, an
+   * unreachable broker Unavailable, so that `isRetryable` is right from the first connect. Usually
+   * the same function as the driver's `errorCode`. Without it, core can only tell unreachable
+   * sockets (ECONNREFUSED, ETIMEDOUT...) from Unknown.
+   */
+  errorCode?(error: unknown): ErrorCode;
 }
