@@ -19,6 +19,7 @@ export type {
   BusReceiver,
   BusSender,
   BusSessionReceiver,
+  DeadLetterProperties,
   PropertyValues,
 } from './bus/bus-client.js';
 export {

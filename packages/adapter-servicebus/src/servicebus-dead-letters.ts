@@ -41,11 +41,19 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
   /**
    * Resend to the source queue, confirmed, then complete the dead letter: a crash in between
    * leaves a duplicate, never a loss. The attempt count starts again (attemptOffset 0, and a new
-   * message has a delivery count of 0); the dead-letter properties are not copied.
+   * message has a delivery count of 0); the dead-letter properties are not copied. The copy's
+   * messageId comes from the job id and the dead letter's sequence number, so that with duplicate
+   * detection a second resend of the same dead letter (after such a crash) is dropped.
+   *
+   * One job can be in the sub-queue twice (two copies of it each dead-lettered, after a crash
+   * between a retry's schedule and its complete): within one call a job id is resent once, and its
+   * later copies are completed without a resend, and not counted.
    */
   async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
+    const redriven = new Set<string>();
     return this.#drain(limit, async (message) => {
       const decoded = decodeReceived(message);
+      if (redriven.has(decoded.meta.id)) return false;
       const source = decoded.deadLetter?.sourceQueue || this.#topology.name;
       const meta: JobMeta = {
         enqueuedAt: message.enqueuedTimeUtc?.getTime() ?? Date.now(),
@@ -61,21 +69,23 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
         },
       );
       await this.#link.bus.sender(this.#nativeName(source)).sendMessages([copy]);
+      redriven.add(decoded.meta.id);
+      return true;
     });
   }
 
   async purge(): Promise<number> {
-    return this.#drain(Number.POSITIVE_INFINITY, async () => {});
+    return this.#drain(Number.POSITIVE_INFINITY, async () => true);
   }
 
   /**
-   * Receives up to `limit` dead letters, runs `before` on each, then completes it. A receive can
-   * return fewer messages than are there, so an empty or short page does not prove the sub-queue
-   * drained; a fresh peek does, without waiting.
+   * Receives up to `limit` dead letters that `before` counts, runs `before` on each, then completes
+   * it. A receive can return fewer messages than are there, so an empty or short page does not
+   * prove the sub-queue drained; a fresh peek does, without waiting.
    */
   async #drain(
     limit: number,
-    before: (message: ServiceBusReceivedMessage) => Promise<void>,
+    before: (message: ServiceBusReceivedMessage) => Promise<boolean>,
   ): Promise<number> {
     return this.#withReceiver(async (receiver) => {
       let done = 0;
@@ -86,9 +96,9 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
         // What is left is locked by another receiver: this one is done.
         if (page.length === 0) break;
         for (const message of page) {
-          await before(message);
+          const counted = await before(message);
           await receiver.completeMessage(message);
-          done++;
+          if (counted) done++;
         }
       }
       return done;

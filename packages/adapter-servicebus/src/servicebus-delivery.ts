@@ -1,23 +1,14 @@
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
-import {
-  type DeadLetterRecord,
-  type Delivery,
-  encodeDeadLetterHeaders,
-  type JobMeta,
-  truncate,
-} from '@polyqueue/core/driver';
+import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
 import type { BusReceiver, BusSender, BusSessionReceiver } from './bus/bus-client.js';
 import { copyMessageId } from './copy-id.js';
+import { deadLetterOptions } from './dead-letter-fit.js';
 import {
   type DecodedMessage,
   deliveryCountOf,
   RELEASES_PROPERTY,
   toServiceBusMessage,
 } from './message-codec.js';
-
-/** Service Bus keeps `DeadLetterReason` and `DeadLetterErrorDescription` short; so does polyqueue. */
-const MAX_REASON_CHARS = 128;
-const MAX_DESCRIPTION_CHARS = 1_024;
 
 /** What a delivery needs from its driver and receiver. */
 export interface DeliveryContext {
@@ -27,6 +18,8 @@ export interface DeliveryContext {
   /** False once the driver or receiver is gone: settlements are then no-ops (SPI contract). */
   alive(): boolean;
   now(): number;
+  /** The broker's limit for a whole message: a dead letter's record must fit beside it. */
+  readonly maxNativeMessageBytes: number;
   /** Called once the delivery is settled, so the driver stops tracking it. */
   settled(delivery: ServiceBusDelivery): void;
   /** Present when the message came from a session the receiver holds (a session queue). */
@@ -119,16 +112,13 @@ export class ServiceBusDelivery implements Delivery {
     });
   }
 
+  /** The record goes with the message, cut to fit the size limit (see dead-letter-fit.ts). */
   deadLetter(record: DeadLetterRecord): Promise<void> {
     return this.#settleInSession(() =>
-      this.#context.receiver.deadLetterMessage(this.native, {
-        deadLetterReason: truncate(record.reason, MAX_REASON_CHARS),
-        deadLetterErrorDescription: truncate(
-          `${record.errorName}: ${record.errorMessage}`,
-          MAX_DESCRIPTION_CHARS,
-        ),
-        ...encodeDeadLetterHeaders(record),
-      }),
+      this.#context.receiver.deadLetterMessage(
+        this.native,
+        deadLetterOptions(this.native, record, this.#context.maxNativeMessageBytes),
+      ),
     );
   }
 

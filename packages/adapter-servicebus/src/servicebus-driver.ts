@@ -22,7 +22,7 @@ import type { DeliveryContext, ServiceBusDelivery } from './servicebus-delivery.
 import { serviceBusErrorCode } from './servicebus-errors.js';
 import { ServiceBusQueueReceiver } from './servicebus-receiver.js';
 import { ServiceBusSessionQueueReceiver } from './session/session-queue-receiver.js';
-import type { ServiceBusSettings } from './settings.js';
+import { nativeMessageLimit, type ServiceBusSettings } from './settings.js';
 
 const OK: SendOutcome = Object.freeze({ ok: true });
 
@@ -60,8 +60,19 @@ export class ServiceBusDriver implements Driver {
     };
   }
 
-  /** Logical queue name to Service Bus queue name. */
+  /**
+   * Logical queue name to Service Bus queue name: `<queue_prefix><queue>`. Service Bus accepts
+   * `.`, `_` and `-` alike and keeps dead letters in a sub-queue no logical name can reach, so the
+   * mapping is one-to-one except for case: entity names are case-insensitive, so `Orders` and
+   * `orders` would be one queue. Logical names with capitals are refused for that reason.
+   */
   nativeName(queue: string): string {
+    if (/[A-Z]/.test(queue)) {
+      throw new ConfigError(
+        `Queue name "${queue}" has capital letters. Service Bus names are case-insensitive, so "${queue}" and ` +
+          `"${queue.toLowerCase()}" would be one queue sharing jobs and dead letters: use lower case on servicebus://.`,
+      );
+    }
     return `${this.#settings.queuePrefix}${queue}`;
   }
 
@@ -154,6 +165,7 @@ export class ServiceBusDriver implements Driver {
         sender: this.#bus.sender(nativeName),
         alive,
         now: () => this.#now(),
+        maxNativeMessageBytes: nativeMessageLimit(this.#settings),
         settled: (delivery) => void this.#unsettled.delete(delivery),
       }),
       track: (delivery) => {

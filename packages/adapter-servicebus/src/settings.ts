@@ -9,7 +9,17 @@ export const URL_PARAMETERS = ['queue_prefix', 'sessions', 'dedup_window_ms', 'm
  * properties, and on dead-lettering the error record, must fit beside the body and the user's
  * attributes, so 16 KiB are kept back for them.
  */
-export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 - 16 * 1024;
+export const RESERVED_MESSAGE_BYTES = 16 * 1024;
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 - RESERVED_MESSAGE_BYTES;
+
+/**
+ * The broker's own limit for a whole message, as far as this connection knows it: what it accepts
+ * from users plus what it keeps back for itself (256 KB on Standard by default). A foreign
+ * producer's message may be that large.
+ */
+export function nativeMessageLimit(settings: { readonly maxMessageBytes: number }): number {
+  return settings.maxMessageBytes + RESERVED_MESSAGE_BYTES;
+}
 
 /** What the driver needs to know about the namespace's entities, beyond how to reach it. */
 export interface ServiceBusSettings {

@@ -42,6 +42,8 @@ export interface BusSender {
 
 /** Application properties as Service Bus accepts them. */
 export type PropertyValues = { [key: string]: number | boolean | string | Date | null };
+/** What a dead-letter operation adds to the message: the native reason and description, and properties. */
+export type DeadLetterProperties = Partial<DeadLetterOptions> & PropertyValues;
 
 /** A subset of `ServiceBusReceiver`, method for method: the SDK receiver satisfies it as it is. */
 export interface BusReceiver {
@@ -53,10 +55,8 @@ export interface BusReceiver {
   peekMessages(maxMessageCount: number): Promise<ServiceBusReceivedMessage[]>;
   completeMessage(message: ServiceBusReceivedMessage): Promise<void>;
   abandonMessage(message: ServiceBusReceivedMessage, propertiesToModify?: PropertyValues): Promise<void>;
-  deadLetterMessage(
-    message: ServiceBusReceivedMessage,
-    options?: DeadLetterOptions & PropertyValues,
-  ): Promise<void>;
+  /** The reason and description may be left out: the SDK then sends none (see dead-letter-fit.ts). */
+  deadLetterMessage(message: ServiceBusReceivedMessage, options?: DeadLetterProperties): Promise<void>;
   renewMessageLock(message: ServiceBusReceivedMessage): Promise<Date>;
   close(): Promise<void>;
 }

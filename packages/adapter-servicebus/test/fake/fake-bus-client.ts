@@ -1,4 +1,4 @@
-import type { DeadLetterOptions, ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/service-bus';
+import type { ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/service-bus';
 import type {
   BusAdmin,
   BusClient,
@@ -6,6 +6,7 @@ import type {
   BusReceiver,
   BusSender,
   BusSessionReceiver,
+  DeadLetterProperties,
   PropertyValues,
 } from '../../src/index.js';
 import type { FakeServiceBus } from './fake-service-bus.js';
@@ -133,10 +134,7 @@ class FakeReceiver implements BusReceiver {
     this.#bus.abandon(this.#queue, this.#subQueue, message, propertiesToModify);
   }
 
-  async deadLetterMessage(
-    message: ServiceBusReceivedMessage,
-    options?: DeadLetterOptions & PropertyValues,
-  ): Promise<void> {
+  async deadLetterMessage(message: ServiceBusReceivedMessage, options?: DeadLetterProperties): Promise<void> {
     this.#check();
     this.#bus.deadLetterMessage(this.#queue, this.#subQueue, message, options);
   }
@@ -246,10 +244,7 @@ class FakeSessionReceiver implements BusSessionReceiver {
     this.#bus.abandon(this.#queue, undefined, message, propertiesToModify);
   }
 
-  async deadLetterMessage(
-    message: ServiceBusReceivedMessage,
-    options?: DeadLetterOptions & PropertyValues,
-  ): Promise<void> {
+  async deadLetterMessage(message: ServiceBusReceivedMessage, options?: DeadLetterProperties): Promise<void> {
     this.#checkSession();
     this.#bus.deadLetterMessage(this.#queue, undefined, message, options);
   }

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type DeadLetterOptions,
-  ServiceBusError,
-  type ServiceBusMessage,
-  type ServiceBusReceivedMessage,
-} from '@azure/service-bus';
+import { ServiceBusError, type ServiceBusMessage, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import type { Clock } from '@polyqueue/core/driver';
 import Long from 'long';
-import type { BusQueueSettings, PropertyValues } from '../../src/index.js';
+import type { BusQueueSettings, DeadLetterProperties, PropertyValues } from '../../src/index.js';
 import { FakeEntity, type SessionLock, type StoredMessage } from './fake-entity.js';
 
 /** The Standard tier's message size limit: body and all properties. */
@@ -194,7 +189,7 @@ export class FakeServiceBus {
     name: string,
     subQueue: 'deadLetter' | undefined,
     message: ServiceBusReceivedMessage,
-    options: DeadLetterOptions & PropertyValues = {} as DeadLetterOptions & PropertyValues,
+    options: DeadLetterProperties = {},
   ): void {
     if (subQueue) {
       throw new ServiceBusError(
@@ -205,10 +200,15 @@ export class FakeServiceBus {
     const { entity, list, stored } = this.#locked(name, subQueue, message);
     this.#clearLockTimer(stored);
     const { deadLetterReason, deadLetterErrorDescription, ...properties } = options;
-    Object.assign(stored.properties, properties);
-    if (deadLetterReason !== undefined) stored.properties.DeadLetterReason = deadLetterReason;
+    const updated: PropertyValues = { ...stored.properties, ...properties };
+    if (deadLetterReason !== undefined) updated.DeadLetterReason = deadLetterReason;
     if (deadLetterErrorDescription !== undefined)
-      stored.properties.DeadLetterErrorDescription = deadLetterErrorDescription;
+      updated.DeadLetterErrorDescription = deadLetterErrorDescription;
+    // The reason, description and properties become part of the message, and count toward its size:
+    // "might result in some messages exceeding the 256 KB quota limit" (dead-letter queue docs).
+    // The service refuses the operation; the message stays locked where it was.
+    checkMessage(entity, { ...stored.message, applicationProperties: updated });
+    stored.properties = updated;
     stored.deadLetterSource = entity.name;
     stored.lock = undefined;
     remove(list, stored);
