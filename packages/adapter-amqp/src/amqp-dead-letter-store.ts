@@ -1,5 +1,6 @@
 import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
 import type { AmqpChannel, AmqpMessage } from './amqp-client.js';
+import { bounded } from './amqp-deadline.js';
 import { type CopyPublisher, copyMeta } from './amqp-delivery.js';
 import { readMessage } from './amqp-message.js';
 import type { AmqpSession } from './amqp-session.js';
@@ -14,6 +15,8 @@ export interface DeadLetterContext {
   readonly queue: string;
   /** Native work queue a dead letter goes back to, from its `pq-dl-source-queue` (logical) name. */
   readonly sourceQueue: (logical: string | undefined) => string;
+  /** Bound of each wait on RabbitMQ's answer (publish_timeout_ms). */
+  readonly timeoutMs: number;
 }
 
 /**
@@ -32,7 +35,7 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
     return this.#withChannel(async (channel) => {
       const letters: StoredDeadLetter[] = [];
       while (letters.length < limit) {
-        const message = await channel.get(this.#ctx.queue, { noAck: false });
+        const message = await this.#get(channel);
         if (message === false) break;
         letters.push(toStored(message));
       }
@@ -40,28 +43,63 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
     });
   }
 
+  /**
+   * Moves up to `limit` letters back to their source queues. RabbitMQ has no dedup id, so one
+   * job can leave two letters (a worker that dead-lettered it died before its ack arrived).
+   * Such a twin is acked without being sent again when its job id was already redriven in this
+   * call, and only when it certainly was in the DLQ before the call began (among the first
+   * letters counted then, and dead-lettered before then): a letter of a job that was redriven
+   * and failed again during the call is redriven too, never dropped. Twins of one round are
+   * always merged (the one sent is confirmed before either is acked). Twins are not counted.
+   */
   async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
+    const startedAt = Date.now();
+    const before = await this.#withChannel(async (channel) => {
+      const checking = channel.checkQueue(this.#ctx.queue);
+      return (await bounded(checking, this.#ctx.timeoutMs, 'queue.declare (passive)')).messageCount;
+    });
+    const redriven = new Set<string>();
     let moved = 0;
+    let taken = 0;
     while (moved < limit) {
       const round = await this.#withChannel(async (channel) => {
-        const taken: AmqpMessage[] = [];
-        while (taken.length < Math.min(REDRIVE_ROUND, limit - moved)) {
-          const message = await channel.get(this.#ctx.queue, { noAck: false });
+        const letters: AmqpMessage[] = [];
+        while (letters.length < Math.min(REDRIVE_ROUND, limit - moved)) {
+          const message = await this.#get(channel);
           if (message === false) break;
-          taken.push(message);
+          letters.push(message);
         }
-        await Promise.all(taken.map((message) => this.#sendBack(message)));
-        for (const message of taken) channel.ack(message);
-        return taken.length;
+        const inRound = new Set<string>();
+        const toSend: AmqpMessage[] = [];
+        letters.forEach((message, index) => {
+          const { id, deadLetter } = readMessage(message);
+          const fromBefore = taken + index < before && (deadLetter?.failedAt ?? 0) <= startedAt;
+          if (inRound.has(id) || (redriven.has(id) && fromBefore)) return;
+          inRound.add(id);
+          redriven.add(id);
+          toSend.push(message);
+        });
+        await Promise.all(toSend.map((message) => this.#sendBack(message)));
+        for (const message of letters) channel.ack(message);
+        return { taken: letters.length, sent: toSend.length };
       });
-      moved += round;
-      if (round === 0) break;
+      taken += round.taken;
+      moved += round.sent;
+      if (round.taken === 0) break;
     }
     return moved;
   }
 
   async purge(): Promise<number> {
-    return this.#withChannel(async (channel) => (await channel.purgeQueue(this.#ctx.queue)).messageCount);
+    return this.#withChannel(async (channel) => {
+      const purging = channel.purgeQueue(this.#ctx.queue);
+      return (await bounded(purging, this.#ctx.timeoutMs, 'queue.purge')).messageCount;
+    });
+  }
+
+  /** One letter, unacked: ours until acked or this channel closes. */
+  #get(channel: AmqpChannel): Promise<AmqpMessage | false> {
+    return bounded(channel.get(this.#ctx.queue, { noAck: false }), this.#ctx.timeoutMs, 'basic.get');
   }
 
   /** Back to its source with the attempt count reset and no dead-letter fields. */
@@ -80,7 +118,10 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
     try {
       return await work(channel);
     } finally {
-      await channel.close().catch(() => undefined);
+      // A failed operation has closed the channel already, and its own error is what matters.
+      // Otherwise the CloseOk proves the acks of a redrive round arrived; a close that fails
+      // leaves them unproven, and those letters may be redriven again (duplicates, never a loss).
+      await bounded(channel.close(), this.#ctx.timeoutMs, 'closing a channel').catch(() => undefined);
     }
   }
 }

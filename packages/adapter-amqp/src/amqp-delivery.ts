@@ -62,7 +62,9 @@ export class AmqpDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.#claim()) this.#consumer.ack(this.native);
+    if (!this.#claim()) return;
+    this.#consumer.ack(this.native);
+    await this.#handledIfClosing();
   }
 
   async retry(delayMs: number, attempt: number): Promise<void> {
@@ -114,6 +116,16 @@ export class AmqpDelivery implements Delivery {
       throw error;
     }
     this.#consumer.ack(this.native);
+    await this.#handledIfClosing();
+  }
+
+  /**
+   * While the worker closes, a settlement resolves only once RabbitMQ has handled its ack: the
+   * process may exit right after close() resolves, and an ack still in amqplib's buffers would
+   * be lost (the job would run again). Outside of a close, acks go out together, unawaited.
+   */
+  async #handledIfClosing(): Promise<void> {
+    if (this.#consumer.closing) await this.#consumer.processed();
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError } from '@polyqueue/core';
 import type {
+  BackgroundErrorSink,
   Capabilities,
   DeadLetterRecord,
   DeadLetterStore,
@@ -13,16 +14,25 @@ import type {
   ReceiverOptions,
   SendOutcome,
 } from '@polyqueue/core/driver';
-import type { AmqpChannel, AmqpConnect, AmqpConnection } from './amqp-client.js';
+import type { AmqpConnect, AmqpConnection } from './amqp-client.js';
+import type { ConsumerChannel } from './amqp-consumer.js';
 import { AmqpDeadLetterStore } from './amqp-dead-letter-store.js';
+import { bounded } from './amqp-deadline.js';
+import { Declarations } from './amqp-declarations.js';
 import type { CopyPublisher } from './amqp-delivery.js';
 import { AmqpUnavailableError, amqpErrorCode } from './amqp-errors.js';
 import { publishOptions } from './amqp-message.js';
-import { delayRoute, MAX_NAME_BYTES, maxCascadeDelayMs, NativeNames, targetWord } from './amqp-names.js';
+import {
+  checkLogicalNames,
+  delayRoute,
+  MAX_NAME_BYTES,
+  maxCascadeDelayMs,
+  NativeNames,
+  targetWord,
+} from './amqp-names.js';
 import { type AmqpOptions, MAX_DELAY_LEVELS } from './amqp-options.js';
 import { AmqpReceiver } from './amqp-receiver.js';
 import { AmqpSession, type Link } from './amqp-session.js';
-import { declareCascade, declareQueue } from './amqp-topology.js';
 
 /**
  * ε. TTL expiry is kept in whole milliseconds per cascade level, so a delivery can be a hair
@@ -56,9 +66,12 @@ export class AmqpDriver implements Driver {
   readonly #session: AmqpSession;
   /** Queues provisioned by this driver: redeclared on every reconnect. */
   readonly #provisioned = new Map<string, QueueTopology>();
-  /** Per connection: whether the cascade is declared, and work queues known to be bound to it. */
-  #delayReady: DelayReady = { generation: 0, cascade: undefined, bound: new Map() };
+  readonly #declarations: Declarations;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Consumer channels still open: a graceful close closes them (acks first) before the connection. */
+  readonly #openConsumers = new Set<ConsumerChannel>();
+  /** Where errors of work nobody awaits go (core's sink); nowhere until core hands one over. */
+  #report: BackgroundErrorSink = () => undefined;
   #state: 'open' | 'closed' = 'open';
   readonly #copies: CopyPublisher;
 
@@ -76,12 +89,19 @@ export class AmqpDriver implements Driver {
       stats: false,
       timing: { granularityMs: GRANULARITY_MS, toleranceMs: TOLERANCE_MS },
     };
+    this.#declarations = new Declarations({
+      names: this.names,
+      queueType: options.queueType,
+      delayLevels: options.delayLevels,
+      timeoutMs: options.publishTimeoutMs,
+    });
     this.#session = new AmqpSession(options.connect, {
       redacted: options.redacted,
       connectTimeoutMs: options.connectTimeoutMs,
       reconnectMaxMs: options.reconnectMaxMs,
+      publishTimeoutMs: options.publishTimeoutMs,
       onConnect: (link) => this.#redeclare(link),
-      onError: () => undefined,
+      report: (action, error) => this.#report({ action, error }),
     });
     this.#copies = {
       publishCopy: (queue, { body, attributes, meta }, deadLetter, via) => {
@@ -98,21 +118,31 @@ export class AmqpDriver implements Driver {
     return this;
   }
 
+  reportErrorsTo(sink: BackgroundErrorSink): void {
+    this.#report = sink;
+  }
+
   async provision(queue: QueueTopology): Promise<void> {
     this.#assertOpen();
+    checkLogicalNames(queue);
     checkNameLength(this.names.queue(queue.name));
     checkNameLength(this.names.queue(queue.deadLetterName));
     const link = await this.#session.link();
-    await this.#declare(link, queue);
+    await this.#declarations.declare(link, queue);
     this.#provisioned.set(queue.name, queue);
   }
 
   async send(queue: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
     this.#assertOpen();
+    checkLogicalNames(queue);
     const native = this.names.queue(queue.name);
     // No connection: the whole call fails, once, with a retryable error.
     const link = await this.#session.link();
-    await link.publisher.writable();
+    await bounded(
+      link.publisher.writable(),
+      this.#options.publishTimeoutMs,
+      "amqplib's write buffer to drain",
+    );
     const outcomes = Promise.all(
       messages.map((message) =>
         this.#publishOn(link, native, message.body, message.attributes, message.meta).then(
@@ -126,6 +156,7 @@ export class AmqpDriver implements Driver {
 
   receiver(queue: QueueTopology, options: ReceiverOptions): Receiver {
     this.#assertOpen();
+    checkLogicalNames(queue);
     return new AmqpReceiver({
       session: this.#session,
       copies: this.#copies,
@@ -133,18 +164,22 @@ export class AmqpDriver implements Driver {
       countsDeliveries: this.#options.queueType === 'quorum',
       granularityMs: GRANULARITY_MS,
       maxUnsettled: options.maxUnsettled,
-      onError: () => undefined,
+      timeoutMs: this.#options.publishTimeoutMs,
+      openConsumers: this.#openConsumers,
+      report: (action, error) => this.#report({ action, queue: queue.name, error }),
       beforeConsume: async () => this.#assertOpen(),
     });
   }
 
   deadLetters(queue: QueueTopology): DeadLetterStore {
     this.#assertOpen();
+    checkLogicalNames(queue);
     return new AmqpDeadLetterStore({
       session: this.#session,
       copies: this.#copies,
       queue: this.names.queue(queue.deadLetterName),
       sourceQueue: (logical) => this.names.queue(logical || queue.name),
+      timeoutMs: this.#options.publishTimeoutMs,
     });
   }
 
@@ -167,8 +202,11 @@ export class AmqpDriver implements Driver {
     this.#state = 'closed';
     if (mode === 'graceful') {
       await Promise.allSettled([...this.#inFlight]);
-      // Acks go out together on the next turn of the event loop (ConsumerChannel): let them.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Each consumer channel sends its queued acks and waits for its CloseOk, which RabbitMQ
+      // sends only after it has handled them. Closing the connection right away would let
+      // Connection.Close overtake acks still in amqplib's per-channel buffers: RabbitMQ would then
+      // requeue jobs that completed. A failed close is reported by the channel itself.
+      await Promise.allSettled([...this.#openConsumers].map((consumer) => consumer.close()));
     }
     await this.#session.close();
   }
@@ -200,84 +238,19 @@ export class AmqpDriver implements Driver {
     const options = publishOptions(attributes, meta, deadLetter);
     const wait = meta.notBefore === undefined || deadLetter ? 0 : Math.ceil(meta.notBefore - Date.now());
     if (wait <= 0) return link.publisher.publish('', nativeQueue, body, options);
-    return this.#delayable(link, nativeQueue).then(() => {
+    return this.#declarations.delayable(link, nativeQueue).then(() => {
       const route = delayRoute(this.names, Math.min(wait, this.capabilities.maxNativeDelayMs), nativeQueue);
       return link.publisher.publish(route.exchange, route.routingKey, body, options);
     });
   }
 
-  /** This connection's bookkeeping of what is declared, reset on every reconnect. */
-  #ready(link: Link): DelayReady {
-    if (this.#delayReady.generation !== link.generation) {
-      this.#delayReady = { generation: link.generation, cascade: undefined, bound: new Map() };
-    }
-    return this.#delayReady;
-  }
-
-  /** The shared cascade, declared once per connection. */
-  async #cascade(link: Link): Promise<void> {
-    const ready = this.#ready(link);
-    ready.cascade ??= this.#onChannel(link, (channel) =>
-      declareCascade(channel, this.names, this.#options.queueType, this.#options.delayLevels),
-    ).catch((error: unknown) => {
-      ready.cascade = undefined;
-      throw error;
-    });
-    await ready.cascade;
-  }
-
-  /**
-   * The cascade exists and the queue is bound to its deliver exchange, checked once per
-   * connection. The queue is checked passively: a delayed send to a missing queue must fail now
-   * (P5), not vanish at the end of the cascade.
-   */
-  async #delayable(link: Link, nativeQueue: string): Promise<void> {
-    await this.#cascade(link);
-    const ready = this.#ready(link);
-    let bound = ready.bound.get(nativeQueue);
-    if (!bound) {
-      bound = this.#onChannel(link, async (channel) => {
-        await channel.checkQueue(nativeQueue);
-        await channel.bindQueue(nativeQueue, this.names.deliver, `#.${targetWord(nativeQueue)}`);
-      }).catch((error: unknown) => {
-        ready.bound.delete(nativeQueue);
-        throw error;
-      });
-      ready.bound.set(nativeQueue, bound);
-    }
-    await bound;
-  }
-
-  async #declare(link: Link, queue: QueueTopology): Promise<void> {
-    await this.#cascade(link);
-    try {
-      await this.#onChannel(link, (channel) =>
-        declareQueue(channel, this.names, this.#options.queueType, queue),
-      );
-    } catch (error) {
-      // Declared before with other arguments (another maxAttempts, so another delivery limit):
-      // RabbitMQ refuses to redeclare (406). The queue exists; keep it as it is (see README).
-      if (amqpErrorCode(error) !== 'InvalidArgument') throw error;
-      await this.#onChannel(link, (channel) => channel.checkQueue(this.names.queue(queue.deadLetterName)));
-    }
-    await this.#delayable(link, this.names.queue(queue.name));
-  }
-
   /** On every new connection: declare again what this driver provisioned (a wiped broker). */
   async #redeclare(link: Link): Promise<void> {
     for (const queue of this.#provisioned.values()) {
-      await this.#declare(link, queue).catch(() => undefined);
-    }
-  }
-
-  /** A short-lived channel: a failed declaration closes its channel, never the publisher's. */
-  async #onChannel<T>(link: Link, work: (channel: AmqpChannel) => Promise<T>): Promise<T> {
-    const channel = await link.connection.createChannel();
-    channel.on('error', () => undefined); // reported by the operation that failed
-    try {
-      return await work(channel);
-    } finally {
-      await channel.close().catch(() => undefined);
+      // The next operation on that queue declares again, or fails with the reason.
+      await this.#declarations
+        .declare(link, queue)
+        .catch((error: unknown) => this.#report({ action: 'redeclare', queue: queue.name, error }));
     }
   }
 
@@ -298,13 +271,6 @@ export class AmqpDriver implements Driver {
 const OK: SendOutcome = Object.freeze({ ok: true });
 const okOutcome = (): SendOutcome => OK;
 const failedOutcome = (error: unknown): SendOutcome => ({ ok: false, error });
-
-interface DelayReady {
-  generation: number;
-  cascade: Promise<void> | undefined;
-  /** Work queues bound to the deliver exchange on this connection. */
-  bound: Map<string, Promise<void>>;
-}
 
 /** A delay's routing key is one word per cascade level plus the queue: it must fit in 255 bytes. */
 function checkNameLength(native: string): void {

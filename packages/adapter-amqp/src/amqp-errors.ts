@@ -26,6 +26,21 @@ export class AmqpUnavailableError extends Error {
 }
 
 /**
+ * A wait on RabbitMQ ran out (`publish_timeout_ms`): a publisher confirm, or the round trip that
+ * proves an ack was processed. Retryable. The outcome is unknown: a send that times out may
+ * still have been published, so retrying it may publish the job twice (at-least-once).
+ */
+export class AmqpTimeoutError extends Error {
+  readonly code = 'AMQP_TIMEOUT';
+  constructor(message: string) {
+    super(message);
+  }
+  override get name(): string {
+    return 'AmqpTimeoutError';
+  }
+}
+
+/**
  * One table from native errors to the closed code set. amqplib puts the AMQP reply code on
  * channel and connection errors (`code: 404`), Node puts errno strings on socket errors, and a
  * few amqplib failures carry only a message.
@@ -46,6 +61,7 @@ const CODES: ReadonlyMap<number | string, ErrorCode> = new Map<number | string, 
   [530, ErrorCode.PermissionDenied], // NOT_ALLOWED
   [541, ErrorCode.Unknown], // INTERNAL_ERROR
   ['AMQP_UNAVAILABLE', ErrorCode.Unavailable],
+  ['AMQP_TIMEOUT', ErrorCode.DeadlineExceeded],
   ['ECONNREFUSED', ErrorCode.Unavailable],
   ['ECONNRESET', ErrorCode.Unavailable],
   ['EPIPE', ErrorCode.Unavailable],
@@ -56,7 +72,12 @@ const CODES: ReadonlyMap<number | string, ErrorCode> = new Map<number | string, 
 ]);
 
 /** amqplib failures with no code: all mean the channel or connection went away. */
-const CLOSED = /^(channel closed|channel ended|connection closed|socket closed)/i;
+const CLOSED = /^(channel closed|channel ended|connection closed|socket closed|unexpected close)/i;
+/**
+ * amqplib reports a refused handshake (wrong user or password: 403 ACCESS_REFUSED) only in its
+ * message, with the AMQP reply code inside, and no `code`.
+ */
+const HANDSHAKE_REFUSED = /^Handshake terminated by server: (\d{3})\b/i;
 
 export function amqpErrorCode(error: unknown): ErrorCode {
   const native = error as { code?: unknown; name?: unknown; message?: unknown } | undefined;
@@ -66,6 +87,11 @@ export function amqpErrorCode(error: unknown): ErrorCode {
     if (mapped) return mapped;
   }
   if (native?.name === 'IllegalOperationError') return ErrorCode.Unavailable;
-  if (typeof native?.message === 'string' && CLOSED.test(native.message)) return ErrorCode.Unavailable;
+  if (typeof native?.message === 'string') {
+    if (CLOSED.test(native.message)) return ErrorCode.Unavailable;
+    const reply = HANDSHAKE_REFUSED.exec(native.message)?.[1];
+    const mapped = reply === undefined ? undefined : CODES.get(Number(reply));
+    if (mapped) return mapped;
+  }
   return ErrorCode.Unknown;
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from '@polyqueue/core';
 import type { QueueType } from './amqp-options.js';
 
 /** RabbitMQ's limit on queue names, exchange names and routing keys (a shortstr). */
@@ -35,6 +36,36 @@ export class NativeNames {
   /** The logical name, for a native name this driver made (undefined for another prefix). */
   logical(native: string): string | undefined {
     return native.startsWith(this.#prefix) ? native.slice(this.#prefix.length) : undefined;
+  }
+}
+
+/** The suffix of default dead-letter queue names (`<queue>.dlq`, from the core). */
+const DLQ_SUFFIX = '.dlq';
+/** The delay cascade's native names start with this, after the prefix. */
+const CASCADE_PREFIX = 'polyqueue.delay.';
+
+/**
+ * Rejects logical names whose native queues another role already uses, so that no two queues
+ * ever share jobs, dead letters or delays (rule N1). RabbitMQ names are exact byte strings, so
+ * names that differ only by `.`, `_` or `-` are distinct queues; two collisions remain:
+ * - a work queue `x.dlq` is the native queue of the dead-letter queue of `x`;
+ * - any queue named `polyqueue.delay.…` may be a level of the shared delay cascade.
+ */
+export function checkLogicalNames(queue: { readonly name: string; readonly deadLetterName: string }): void {
+  if (queue.name.endsWith(DLQ_SUFFIX)) {
+    throw new ConfigError(
+      `Queue name "${queue.name}" cannot be used on RabbitMQ: names ending in "${DLQ_SUFFIX}" are ` +
+        `kept for dead-letter queues, and this one is the native queue of the dead-letter queue of ` +
+        `"${queue.name.slice(0, -DLQ_SUFFIX.length)}"`,
+    );
+  }
+  for (const name of [queue.name, queue.deadLetterName]) {
+    if (name.startsWith(CASCADE_PREFIX)) {
+      throw new ConfigError(
+        `Queue name "${name}" cannot be used on RabbitMQ: names starting with "${CASCADE_PREFIX}" are ` +
+          'kept for the delay cascade',
+      );
+    }
   }
 }
 

@@ -1,8 +1,15 @@
 import type { AmqpConfirmChannel, PublishOptions } from './amqp-client.js';
-import { AmqpNoRouteError, AmqpUnavailableError } from './amqp-errors.js';
+import { AmqpNoRouteError, AmqpTimeoutError, AmqpUnavailableError } from './amqp-errors.js';
 
 interface Pending {
   returned?: AmqpNoRouteError;
+}
+
+/** A publish waiting for its confirm, in the order published (so deadlines are in order too). */
+interface Awaited {
+  readonly deadline: number;
+  /** Settles the publish; false once it has been settled (confirmed, refused or timed out). */
+  settle: ((error: Error) => void) | undefined;
 }
 
 /**
@@ -19,9 +26,18 @@ export class AmqpPublisher {
   #closed: Error | undefined;
   /** Set while amqplib's write buffer is full; settled on 'drain', or on close (publish then fails). */
   #drained: { promise: Promise<void>; resolve: () => void } | undefined;
+  readonly #timeoutMs: number;
+  /**
+   * Unconfirmed publishes, oldest first, for the confirm deadline: one timer for all of them,
+   * armed for the oldest, rather than one timer per publish (tens of thousands per second).
+   */
+  readonly #awaited: Awaited[] = [];
+  #awaitedHead = 0;
+  #timer: NodeJS.Timeout | undefined;
 
-  constructor(channel: AmqpConfirmChannel) {
+  constructor(channel: AmqpConfirmChannel, timeoutMs: number) {
     this.#channel = channel;
+    this.#timeoutMs = timeoutMs;
     channel.on('return', (message) => {
       const id = String(message.properties.messageId ?? '');
       const entry = this.#pending.get(id)?.find((p) => p.returned === undefined);
@@ -58,7 +74,10 @@ export class AmqpPublisher {
     return this.#drained?.promise ?? Promise.resolve();
   }
 
-  /** Resolves when confirmed; rejects on return, nack, or the channel closing first. */
+  /**
+   * Resolves when confirmed; rejects on return, nack, the channel closing first, or no confirm
+   * within the timeout (AmqpTimeoutError: the message may or may not have been published).
+   */
   publish(exchange: string, routingKey: string, body: Uint8Array, options: PublishOptions): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closed);
     const messageId = String(options.messageId ?? '');
@@ -68,7 +87,11 @@ export class AmqpPublisher {
     else this.#pending.set(messageId, [entry]);
     const content = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     return new Promise<void>((resolve, reject) => {
+      const awaited: Awaited = { deadline: Date.now() + this.#timeoutMs, settle: undefined };
       const callback = (error: unknown) => {
+        if (awaited.settle === undefined) return; // timed out already: the caller has its answer
+        awaited.settle = undefined;
+        this.#trim();
         const pending = this.#pending.get(messageId);
         if (pending && pending.length > 1) pending.splice(pending.indexOf(entry), 1);
         else this.#pending.delete(messageId);
@@ -76,6 +99,14 @@ export class AmqpPublisher {
         else if (entry.returned) reject(entry.returned);
         else resolve();
       };
+      awaited.settle = (error) => {
+        awaited.settle = undefined;
+        const pending = this.#pending.get(messageId);
+        if (pending && pending.length > 1) pending.splice(pending.indexOf(entry), 1);
+        else this.#pending.delete(messageId);
+        reject(error);
+      };
+      this.#await(awaited);
       let ok: boolean;
       try {
         ok = this.#channel.publish(exchange, routingKey, content, options, callback);
@@ -96,6 +127,52 @@ export class AmqpPublisher {
   #release(): void {
     this.#drained?.resolve();
     this.#drained = undefined;
+  }
+
+  /** Drops settled publishes from the head (confirms come in order, so this stays short). */
+  #trim(): void {
+    while (
+      this.#awaitedHead < this.#awaited.length &&
+      this.#awaited[this.#awaitedHead]!.settle === undefined
+    ) {
+      this.#awaitedHead++;
+    }
+    if (this.#awaitedHead === this.#awaited.length) {
+      this.#awaited.length = 0;
+      this.#awaitedHead = 0;
+    } else if (this.#awaitedHead > 1024 && this.#awaitedHead * 2 > this.#awaited.length) {
+      this.#awaited.splice(0, this.#awaitedHead);
+      this.#awaitedHead = 0;
+    }
+  }
+
+  #await(awaited: Awaited): void {
+    this.#awaited.push(awaited);
+    if (this.#timer === undefined) this.#arm(awaited.deadline);
+  }
+
+  #arm(deadline: number): void {
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, deadline - Date.now()));
+    this.#timer.unref(); // the socket keeps the process alive while confirms can still come
+  }
+
+  /** Fails every publish past its deadline, drops settled ones, and re-arms for the oldest left. */
+  #expire(): void {
+    this.#timer = undefined;
+    const now = Date.now();
+    while (this.#awaitedHead < this.#awaited.length) {
+      const oldest = this.#awaited[this.#awaitedHead]!;
+      if (oldest.settle !== undefined && oldest.deadline > now) break;
+      this.#awaitedHead++;
+      oldest.settle?.(
+        new AmqpTimeoutError(
+          `no publisher confirm within ${this.#timeoutMs} ms (publish_timeout_ms); the message may or may not have been published`,
+        ),
+      );
+    }
+    this.#trim();
+    const next = this.#awaited[this.#awaitedHead];
+    if (next) this.#arm(next.deadline);
   }
 
   async close(): Promise<void> {

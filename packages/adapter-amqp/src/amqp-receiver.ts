@@ -1,6 +1,7 @@
 import type { Delivery, Receiver } from '@polyqueue/core/driver';
 import type { AmqpMessage } from './amqp-client.js';
 import { ConsumerChannel } from './amqp-consumer.js';
+import { bounded } from './amqp-deadline.js';
 import {
   AmqpDelivery,
   type CopyPublisher,
@@ -11,6 +12,12 @@ import {
 import { readMessage } from './amqp-message.js';
 import type { AmqpSession } from './amqp-session.js';
 
+type Received = ReturnType<typeof readMessage>;
+interface Buffered {
+  readonly message: AmqpMessage;
+  readonly consumer: ConsumerChannel;
+}
+
 export interface ReceiverContext {
   readonly session: AmqpSession;
   readonly copies: CopyPublisher;
@@ -20,8 +27,12 @@ export interface ReceiverContext {
   /** ε: a message due within this is handed out; one due later goes back on the delay path. */
   readonly granularityMs: number;
   readonly maxUnsettled: number;
-  /** Background failures (a forward that could not be published); never throws. */
-  readonly onError: (error: unknown) => void;
+  /** Bound of every wait on RabbitMQ's answer (publish_timeout_ms). */
+  readonly timeoutMs: number;
+  /** Every consumer channel still open: a graceful driver close closes them before the connection. */
+  readonly openConsumers: Set<ConsumerChannel>;
+  /** Failures of work no caller awaits (a forward, a release at close); never throws. */
+  readonly report: (action: string, error: unknown) => void;
   /** Makes sure the queue exists (provisioning) before consuming; may reject. */
   readonly beforeConsume: () => Promise<void>;
 }
@@ -35,7 +46,15 @@ export class AmqpReceiver implements Receiver {
   readonly #ctx: ReceiverContext;
   #consumer: ConsumerChannel | undefined;
   #consumerTag: string | undefined;
-  #buffer: { message: AmqpMessage; consumer: ConsumerChannel }[] = [];
+  #buffer: Buffered[] = [];
+  /**
+   * Copies forwarded but not yet proven: job id → forwards in progress. A message with that id
+   * (the copy itself, which RabbitMQ may deliver before it confirms it) waits in `#parked` until
+   * the original's ack is handled. Handed out earlier, a crash of its handler would bring back
+   * both the copy and the original, and the job would run once more than its attempts allow.
+   */
+  readonly #forwarding = new Map<string, number>();
+  #parked: Buffered[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
   readonly #background = new Set<Promise<void>>();
@@ -65,9 +84,14 @@ export class AmqpReceiver implements Receiver {
     }
     const deliveries: Delivery[] = [];
     while (deliveries.length < max && this.#buffer.length > 0) {
-      const { message, consumer: from } = this.#buffer.shift()!;
+      const buffered = this.#buffer.shift()!;
+      const { message, consumer: from } = buffered;
       if (!from.alive) continue; // RabbitMQ has requeued it already
       const received = readMessage(message);
+      if (this.#forwarding.has(received.id)) {
+        this.#parked.push(buffered);
+        continue;
+      }
       if (this.#needsCopy(received)) {
         this.#track(this.#forward(from, message, received));
         continue;
@@ -89,16 +113,21 @@ export class AmqpReceiver implements Receiver {
     const consumer = this.#consumer;
     this.#consumer = undefined;
     if (consumer?.alive && this.#consumerTag !== undefined) {
-      await consumer.channel.cancel(this.#consumerTag).catch(() => undefined);
+      const cancel = consumer.channel.cancel(this.#consumerTag);
+      // Not cancelled: it keeps delivering until the channel closes, which requeues those.
+      await bounded(cancel, this.#ctx.timeoutMs, 'basic.cancel').catch((error: unknown) =>
+        this.#ctx.report('cancel-consumer', error),
+      );
     }
-    for (const { message, consumer: from } of this.#buffer.splice(0)) {
+    // Forwards end first: the copies they held back join the buffer, to be given back with it.
+    await Promise.allSettled([...this.#background]);
+    for (const { message, consumer: from } of [...this.#parked.splice(0), ...this.#buffer.splice(0)]) {
       if (!from.alive) continue;
       from.taken();
-      const received = readMessage(message);
-      this.#track(this.#republish(from, message, received, undefined));
+      this.#track(this.#republish(from, message, readMessage(message), undefined, 'release'));
     }
     await Promise.allSettled([...this.#background]);
-    consumer?.closeWhenIdle();
+    await consumer?.closeWhenIdle();
   }
 
   /**
@@ -107,26 +136,46 @@ export class AmqpReceiver implements Receiver {
    * ahead), or when a classic queue redelivers it: classic queues count no deliveries, so the
    * crashed attempt is written into the copy's attempt offset instead (rule R6).
    */
-  #needsCopy(received: ReturnType<typeof readMessage>): boolean {
+  #needsCopy(received: Received): boolean {
     const notBefore = received.meta.notBefore;
     if (notBefore !== undefined && notBefore - Date.now() > this.#ctx.granularityMs) return true;
     return !this.#ctx.countsDeliveries && received.deliveryCount > 1;
   }
 
-  async #forward(
-    from: ConsumerChannel,
-    message: AmqpMessage,
-    received: ReturnType<typeof readMessage>,
-  ): Promise<void> {
+  async #forward(from: ConsumerChannel, message: AmqpMessage, received: Received): Promise<void> {
     from.taken();
-    await this.#republish(from, message, received, received.meta.notBefore);
+    const { id } = received;
+    this.#forwarding.set(id, (this.#forwarding.get(id) ?? 0) + 1);
+    try {
+      await this.#republish(from, message, received, received.meta.notBefore, 'forward');
+    } finally {
+      const left = this.#forwarding.get(id)! - 1;
+      if (left > 0) this.#forwarding.set(id, left);
+      else this.#unpark(id);
+    }
   }
 
+  /** The forward of `id` is over: messages held back for it go to the head of the buffer. */
+  #unpark(id: string): void {
+    this.#forwarding.delete(id);
+    const held = this.#parked.filter((buffered) => readMessage(buffered.message).id === id);
+    if (held.length === 0) return;
+    this.#parked = this.#parked.filter((buffered) => !held.includes(buffered));
+    this.#buffer.unshift(...held);
+    this.#wake?.();
+  }
+
+  /**
+   * Publishes the copy (confirmed), then acks the original. A forward also waits until RabbitMQ
+   * has handled that ack, so that the copy is never handed out while the original can still
+   * come back (see `#forwarding`). Releases at close are proven by the channel's close instead.
+   */
   async #republish(
     from: ConsumerChannel,
     message: AmqpMessage,
-    received: ReturnType<typeof readMessage>,
+    received: Received,
     notBefore: number | undefined,
+    action: 'forward' | 'release',
   ): Promise<void> {
     const meta = copyMeta(
       { ...received.meta, id: received.id },
@@ -142,10 +191,15 @@ export class AmqpReceiver implements Receiver {
         undefined,
         from.link,
       );
-      from.ack(message);
     } catch (error) {
       from.requeue(message);
-      this.#ctx.onError(error);
+      this.#ctx.report(action, error);
+      return;
+    }
+    from.ack(message);
+    if (action === 'forward') {
+      // Not proven: the original may come back beside its copy (a duplicate, never a loss).
+      await from.processed().catch((error: unknown) => this.#ctx.report(action, error));
     }
   }
 
@@ -158,20 +212,27 @@ export class AmqpReceiver implements Receiver {
     if (this.#consumer?.alive) return this.#consumer;
     this.#consumer = undefined;
     await this.#ctx.beforeConsume();
-    const { session, maxUnsettled, targets } = this.#ctx;
+    const { session, maxUnsettled, targets, timeoutMs, openConsumers, report } = this.#ctx;
     const link = await session.link();
-    const channel = await link.connection.createChannel();
-    const consumer = new ConsumerChannel(channel, link);
+    const channel = await bounded(link.connection.createChannel(), timeoutMs, 'opening a channel');
+    const prefetch = Math.max(1, maxUnsettled);
+    const consumer = new ConsumerChannel(channel, link, {
+      prefetch,
+      timeoutMs,
+      report: (error) => report('close-consumer', error),
+    });
+    openConsumers.add(consumer);
+    channel.on('close', () => openConsumers.delete(consumer));
     consumer.onDead(() => this.#wake?.());
     try {
-      await channel.prefetch(Math.max(1, maxUnsettled));
-      const reply = await channel.consume(
+      await bounded(channel.prefetch(prefetch), timeoutMs, 'basic.qos');
+      const consuming = channel.consume(
         targets.work,
         (message) => {
           // null: the broker cancelled the consumer (queue deleted...). Consume again next time.
           if (message === null) {
             if (this.#consumer === consumer) this.#consumer = undefined;
-            consumer.closeWhenIdle();
+            consumer.closeWhenIdle().catch((error: unknown) => report('cancelled-consumer', error));
             this.#wake?.();
             return;
           }
@@ -181,13 +242,13 @@ export class AmqpReceiver implements Receiver {
         },
         { noAck: false },
       );
-      this.#consumerTag = reply.consumerTag;
+      this.#consumerTag = (await bounded(consuming, timeoutMs, 'basic.consume')).consumerTag;
     } catch (error) {
-      await consumer.close();
+      await consumer.close().catch(() => undefined); // close() reports its own failure; this one wins
       throw error;
     }
     if (this.#closed) {
-      await consumer.close();
+      await consumer.close().catch(() => undefined); // close() reports its own failure
       return consumer;
     }
     this.#consumer = consumer;

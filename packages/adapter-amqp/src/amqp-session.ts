@@ -1,4 +1,5 @@
 import type { AmqpChannel, AmqpConnect, AmqpConnection } from './amqp-client.js';
+import { bounded } from './amqp-deadline.js';
 import { AmqpUnavailableError } from './amqp-errors.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 
@@ -17,10 +18,12 @@ export interface SessionOptions {
   readonly redacted: string;
   readonly connectTimeoutMs: number;
   readonly reconnectMaxMs: number;
+  /** Bound of every wait on RabbitMQ's answer once connected: confirms, channel opens, closes. */
+  readonly publishTimeoutMs: number;
   /** Runs on every new connection before anyone uses it: redeclares the topology. */
   readonly onConnect: (link: Link) => Promise<void>;
-  /** Told about connection losses and failed reconnects; never throws. */
-  readonly onError: (error: unknown) => void;
+  /** Told about connection errors ('connection'), failed reconnects ('reconnect') and closes; never throws. */
+  readonly report: (action: string, error: unknown) => void;
 }
 
 const FIRST_RETRY_MS = 100;
@@ -98,8 +101,11 @@ export class AmqpSession {
   /** A plain channel on the live link, for topology work and gets. */
   async channel(): Promise<{ channel: AmqpChannel; link: Link }> {
     const link = await this.link();
-    const channel = await link.connection.createChannel();
-    channel.on('error', () => undefined); // reported by the operation that failed
+    const opening = link.connection.createChannel();
+    const channel = await bounded(opening, this.#options.publishTimeoutMs, 'opening a channel', (late) => {
+      late.close().catch(() => undefined); // opened too late: nobody will use it
+    });
+    channel.on('error', () => undefined); // the operation that failed rejects with it
     return { channel, link };
   }
 
@@ -114,7 +120,10 @@ export class AmqpSession {
     const link = this.#link;
     if (link) {
       link.alive = false;
-      await link.connection.close().catch(() => undefined);
+      const closing = link.connection.close();
+      await bounded(closing, this.#options.publishTimeoutMs, 'closing the connection').catch(
+        (error: unknown) => this.#options.report('close', error),
+      );
     }
   }
 
@@ -128,7 +137,7 @@ export class AmqpSession {
         return link;
       } catch (error) {
         this.#lastError = error;
-        this.#options.onError(error);
+        this.#options.report('reconnect', error);
       }
       await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)));
       delay = Math.min(this.#options.reconnectMaxMs, delay * 2);
@@ -136,35 +145,47 @@ export class AmqpSession {
   }
 
   async #attach(): Promise<Link> {
-    const connection = await this.#connect();
+    const { connectTimeoutMs, publishTimeoutMs, report } = this.#options;
+    const connection = await bounded(this.#connect(), connectTimeoutMs, 'connecting', (late) => {
+      late.on('error', () => undefined); // connected too late: closed at once, nobody uses it
+      late.close().catch(() => undefined);
+    });
+    // Listeners first, before any other await: amqplib emits 'error' on a connection whose socket
+    // ends or resets, and an 'error' with no listener crashes the host process. A socket that
+    // drops right after it opened must only fail this attempt (retryable), never kill the process.
+    let link: Link | undefined;
     let markLost!: () => void;
     const lost = new Promise<void>((resolve) => {
       markLost = resolve;
     });
+    connection.on('error', (error: Error) => report('connection', error));
+    connection.on('close', () => {
+      markLost();
+      if (link === undefined) return;
+      link.alive = false;
+      if (this.#link === link) this.#link = undefined;
+    });
     try {
-      const confirm = await connection.createConfirmChannel();
-      const link: Link = {
+      const opening = connection.createConfirmChannel();
+      const confirm = await bounded(opening, publishTimeoutMs, 'opening the publishing channel');
+      link = {
         connection,
-        publisher: new AmqpPublisher(confirm),
+        publisher: new AmqpPublisher(confirm, publishTimeoutMs),
         generation: ++this.#generation,
         lost,
         alive: true,
       };
-      connection.on('error', (error: Error) => this.#options.onError(error));
-      connection.on('close', () => {
-        link.alive = false;
-        markLost();
-        if (this.#link === link) this.#link = undefined;
-      });
       await this.#options.onConnect(link);
-      if (this.#closed) {
-        await connection.close().catch(() => undefined);
-        throw new AmqpUnavailableError('the connection is closed');
-      }
+      if (this.#closed) throw new AmqpUnavailableError('the connection is closed');
+      if (!link.alive) throw new AmqpUnavailableError('the connection was lost while it opened');
       this.#link = link;
       return link;
     } catch (error) {
-      await connection.close().catch(() => undefined);
+      if (link) link.alive = false;
+      // This attempt's own error is what matters; the close only releases the socket.
+      await bounded(connection.close(), publishTimeoutMs, 'closing a failed connection').catch(
+        () => undefined,
+      );
       throw error;
     }
   }

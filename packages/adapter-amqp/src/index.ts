@@ -1,6 +1,7 @@
 import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
 import { type AmqpConnect, type AmqpConnection, amqplibConnect } from './amqp-client.js';
 import { AmqpDriver } from './amqp-driver.js';
+import { amqpErrorCode } from './amqp-errors.js';
 import { type AmqpOptions, amqplibUrl, DEFAULT_OPTIONS, PARAMETERS, parseOptions } from './amqp-options.js';
 
 export type {
@@ -11,7 +12,7 @@ export type {
   AmqpMessage,
 } from './amqp-client.js';
 export { AmqpDriver } from './amqp-driver.js';
-export { AmqpNoRouteError, AmqpUnavailableError, amqpErrorCode } from './amqp-errors.js';
+export { AmqpNoRouteError, AmqpTimeoutError, AmqpUnavailableError, amqpErrorCode } from './amqp-errors.js';
 export type { AmqpOptions, QueueType } from './amqp-options.js';
 
 /**
@@ -28,6 +29,9 @@ export const adapter: AdapterModule = {
     const connect = amqplibConnect(amqplibUrl(context.url), { noDelay: true });
     return new AmqpDriver({ ...options, connect, redacted: context.redacted }).open();
   },
+  // A failed first connect is coded by the same table as every other error: unreachable is
+  // Unavailable (retryable), a refused login (403 ACCESS_REFUSED) PermissionDenied.
+  errorCode: amqpErrorCode,
 };
 
 /**

@@ -47,6 +47,14 @@ export class FakeBroker {
   failPublishesTo: string | undefined;
   /** While true, publish reports a full write buffer (returns false) and emits 'drain' 50 ms later. */
   congested = false;
+  /** While true, nothing answers: no confirms, no RPC replies (a silent network partition). */
+  silent = false;
+  /**
+   * While true, a new connection's socket resets while its first channel opens, as a TCP peer
+   * that drops connections right after accepting them: 'error' (ECONNRESET) from the event
+   * loop, then 'close', and the channel open rejects.
+   */
+  resetOnOpen = false;
 
   connect: AmqpConnect = async () => {
     if (!this.up)
@@ -84,6 +92,15 @@ class FakeConnection extends EventEmitter {
   }
 
   async createConfirmChannel(): Promise<AmqpConfirmChannel> {
+    if (this.broker.resetOnOpen) {
+      return new Promise((_, reject) =>
+        setImmediate(() => {
+          this.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          this.drop();
+          reject(new Error('Connection closed (Error: read ECONNRESET)'));
+        }),
+      );
+    }
     return this.#channel(true) as unknown as AmqpConfirmChannel;
   }
 
@@ -194,8 +211,14 @@ class FakeChannel extends EventEmitter {
   }
 
   async prefetch(count: number) {
+    await this.#answer();
     this.prefetchCount = count;
     return {};
+  }
+
+  /** An RPC reply: never, while the broker is silent. */
+  #answer(): Promise<void> {
+    return this.broker.silent ? new Promise(() => {}) : Promise.resolve();
   }
 
   publish(
@@ -216,6 +239,7 @@ class FakeChannel extends EventEmitter {
       redelivered: false,
     };
     queueMicrotask(() => {
+      if (this.broker.silent) return; // no confirm, ever
       if (!this.open) return callback(new Error('channel closed'));
       if (exchange === '') {
         if (!this.broker.queues.has(routingKey)) {
@@ -254,6 +278,7 @@ class FakeChannel extends EventEmitter {
 
   async get(queue: string) {
     this.#check();
+    if (!this.broker.queues.has(queue)) this.#fail(404, `NOT_FOUND - no queue '${queue}'`);
     const message = this.broker.queues.get(queue)?.messages.shift();
     return message ? this.#deliver(queue, message) : false;
   }
