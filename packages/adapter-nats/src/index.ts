@@ -1,5 +1,4 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { BrokerError } from '@polyqueue/core';
 import type { AdapterModule } from '@polyqueue/core/driver';
 import { NatsDriver } from './nats-driver.js';
 import { natsErrorCode } from './nats-errors.js';
@@ -29,7 +28,10 @@ export async function createNatsDriver(options: {
 export const adapter: AdapterModule = {
   schemes: ['nats'],
   parameters: URL_PARAMETERS,
-  async createDriver({ url, params, redacted }) {
+  // Connect-time errors are coded like any other: the SDK names them (ConnectionError for an
+  // unreachable server, retryable; AuthorizationError for bad credentials), socket codes don't.
+  errorCode: natsErrorCode,
+  async createDriver({ url, params }) {
     const { settings, connection } = settingsFromUrl(url, params);
     let nc: NatsConnection | undefined;
     try {
@@ -51,18 +53,9 @@ export const adapter: AdapterModule = {
       const client = await SdkClient.create(nc, settings.apiTimeoutMs);
       return new NatsDriver({ client, settings });
     } catch (error) {
+      // A connection made before JetStream failed to answer is not left open behind the error.
       await nc?.close().catch(() => undefined);
-      throw connectError(redacted, error);
+      throw error;
     }
   },
 };
-
-/**
- * A failed connect, coded by the adapter's own mapping: core can only guess from socket codes,
- * while the SDK names its errors (ConnectionError: unreachable, retryable; AuthorizationError:
- * bad credentials). Core passes a BrokerError through, masking the URL's secrets in it.
- */
-function connectError(redacted: string, error: unknown): BrokerError {
-  const detail = error instanceof Error ? error.message : String(error);
-  return new BrokerError(`nats: could not connect to ${redacted}: ${detail}`, natsErrorCode(error), error);
-}

@@ -1,4 +1,4 @@
-import type { QueueTopology } from '@polyqueue/core/driver';
+import type { BackgroundError, QueueTopology } from '@polyqueue/core/driver';
 import { describe, expect, it } from 'vitest';
 import type { PullBatch, ReceivedMessage } from '../src/nats-client.js';
 import { queueNames } from '../src/nats-names.js';
@@ -30,9 +30,20 @@ class ScriptedPull implements PullBatch {
     this.#wake?.();
   }
 
+  /** True while a `next()` waits on this pull for a message (the receiver is listening to it). */
+  waitedOn = false;
+
   async next(): Promise<ReceivedMessage | undefined> {
-    while (this.#arrived.length === 0 && !this.#ended()) await new Promise<void>((r) => (this.#wake = r));
+    while (this.#arrived.length === 0 && !this.#ended()) {
+      this.waitedOn = true;
+      await new Promise<void>((r) => (this.#wake = r));
+      this.waitedOn = false;
+    }
     return this.#arrived.shift();
+  }
+
+  ended(): boolean {
+    return this.#ended();
   }
 
   buffered(): number {
@@ -64,18 +75,33 @@ class PullingClient extends FakeClient {
 
 function setup(maxUnsettled: number) {
   const client = new PullingClient();
+  const reports: BackgroundError[] = [];
   const queue = queueContext(
-    { client, settings: DEFAULT_SETTINGS, now: () => 0, alive: () => true },
+    { client, settings: DEFAULT_SETTINGS, now: () => 0, alive: () => true, report: (r) => reports.push(r) },
     topology,
   );
   let seq = 0;
   const feed = (pull: ScriptedPull, n: number) => {
     for (let i = 0; i < n; i++) pull.feed(received(client, { seq: ++seq }));
   };
-  return { client, receiver: new NatsReceiver(queue, hooks, maxUnsettled), feed };
+  return { client, reports, receiver: new NatsReceiver(queue, hooks, maxUnsettled), feed };
 }
 
 const never = new AbortController().signal;
+
+/**
+ * Waits until the receiver made its pulls and waits on every open one: the state a receive
+ * reaches before any message arrives, however many turns of the event loop that takes.
+ * Bounded: fails after 2 s.
+ */
+async function listening(client: PullingClient): Promise<void> {
+  const ready = () => {
+    const open = client.pulls.filter((pull) => !pull.ended());
+    return open.length > 0 && open.every((pull) => pull.waitedOn);
+  };
+  for (let i = 0; i < 400 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(ready(), 'the receiver never waited on its pulls').toBe(true);
+}
 const covered = (pulls: readonly ScriptedPull[]) =>
   pulls.reduce((sum, pull) => sum + pull.buffered() + pull.pending(), 0);
 
@@ -83,12 +109,12 @@ describe('NatsReceiver pulls', () => {
   it('makes a second pull for the room the open one does not cover, before the first is filled', async () => {
     const { client, receiver, feed } = setup(8);
     const first = receiver.receive(8, never);
-    await Promise.resolve();
+    await listening(client);
     feed(client.pulls[0]!, 4);
     expect(await first).toHaveLength(4);
     // The worker settled those 4: its room is 8 again, of which the open pull covers 4.
     const second = receiver.receive(8, never);
-    await Promise.resolve();
+    await listening(client);
     expect(client.pulls.map((pull) => pull.size)).toEqual([8, 4]);
     expect(client.pulls[0]!.pending()).toBe(4);
     feed(client.pulls[0]!, 4);
@@ -102,7 +128,7 @@ describe('NatsReceiver pulls', () => {
     let held = 0;
     const take = async (max: number, fill: (pulls: ScriptedPull[]) => void) => {
       const pending = receiver.receive(max, never);
-      await Promise.resolve();
+      await listening(client);
       expect(held + covered(client.pulls)).toBeLessThanOrEqual(maxUnsettled);
       fill(client.pulls);
       held += (await pending).length;
@@ -121,13 +147,13 @@ describe('NatsReceiver pulls', () => {
   it('does not pull for a sliver of room while a pull is open', async () => {
     const { client, receiver, feed } = setup(8);
     const first = receiver.receive(8, never);
-    await Promise.resolve();
+    await listening(client);
     feed(client.pulls[0]!, 7);
     expect(await first).toHaveLength(7);
     // 7 settled: room 8, the open pull covers 1; 7 more is worth a pull. Settling 1 is not.
     const aborted = new AbortController();
     const next = receiver.receive(2, aborted.signal);
-    await Promise.resolve();
+    await listening(client);
     expect(client.pulls).toHaveLength(1);
     aborted.abort();
     expect(await next).toEqual([]);
@@ -137,11 +163,11 @@ describe('NatsReceiver pulls', () => {
   it('hands back what arrived in every open pull on close, unstarted (republished, then acked)', async () => {
     const { client, receiver, feed } = setup(8);
     const first = receiver.receive(8, never);
-    await Promise.resolve();
+    await listening(client);
     feed(client.pulls[0]!, 4);
     expect(await first).toHaveLength(4);
     const second = receiver.receive(8, never);
-    await Promise.resolve();
+    await listening(client);
     feed(client.pulls[0]!, 4);
     expect(await second).toHaveLength(4);
     // The first pull is filled; two more messages reach the second and are never taken.
@@ -152,5 +178,25 @@ describe('NatsReceiver pulls', () => {
     await receiver.close();
     expect(client.log.filter((line) => line.startsWith('ack'))).toEqual(['ack #9', 'ack #10']);
     expect(client.published).toHaveLength(2);
+  });
+
+  it('reports a hand-back that failed (release) and leaves that job unacked, to come back after AckWait', async () => {
+    const { client, reports, receiver, feed } = setup(8);
+    const first = receiver.receive(8, never);
+    await listening(client);
+    feed(client.pulls[0]!, 8);
+    expect(await first).toHaveLength(8);
+    const stop = new AbortController();
+    const second = receiver.receive(8, stop.signal);
+    await listening(client);
+    stop.abort();
+    expect(await second).toEqual([]);
+    feed(client.pulls[1]!, 1); // arrives after the last receive: handed back at close
+    const down = new Error('work stream unavailable');
+    client.failPublishTo.set(queueNames('pq', 'emails').subject, down);
+    client.log.length = 0;
+    await receiver.close();
+    expect(reports).toEqual([{ action: 'release', queue: 'emails', error: down }]);
+    expect(client.log.filter((line) => line.startsWith('ack'))).toEqual([]);
   });
 });
