@@ -22,7 +22,10 @@ export interface DelayForwarderOptions {
   /** Long-poll (real Pub/Sub) or poll every `pollIntervalMs` (an emulator). */
   readonly wait: boolean;
   readonly pollIntervalMs: number;
-  /** Errors of the background loop; the message concerned stays on the delay path. */
+  /**
+   * Errors of the background loop (`action` in kebab-case: 'pull-delayed', 'forward', ...); the
+   * message concerned stays on the delay path. Must not throw.
+   */
   readonly onError: (error: unknown, action: string) => void;
 }
 
@@ -76,7 +79,7 @@ export class DelayForwarder {
     for (const entry of held) clearTimeout(entry.timer);
     if (mode === 'graceful' && held.length > 0) {
       await Promise.all(held.map((entry) => this.#settle.modifyAckDeadline(entry.message.ackId, 0))).catch(
-        (error) => this.#options.onError(error, 'hand back held delayed jobs'),
+        (error) => this.#options.onError(error, 'hand-back-delayed'),
       );
     }
   }
@@ -97,7 +100,7 @@ export class DelayForwarder {
         failures = 0;
       } catch (error) {
         if (signal.aborted) break;
-        this.#options.onError(error, 'pull delayed jobs');
+        this.#options.onError(error, 'pull-delayed');
         await pause(Math.min(5_000, 100 * 2 ** failures++), signal);
         continue;
       }
@@ -113,7 +116,7 @@ export class DelayForwarder {
       const seconds = Math.min(MAX_DEADLINE_S, Math.floor((remaining - HOLD_WINDOW_MS / 2) / 1_000));
       this.#settle
         .modifyAckDeadline(message.ackId, seconds)
-        .catch((error) => this.#options.onError(error, 'park a delayed job'));
+        .catch((error) => this.#options.onError(error, 'park-delayed'));
       return;
     }
     if (this.#held.has(message.messageId)) return; // a redelivery of one already held
@@ -121,7 +124,7 @@ export class DelayForwarder {
       const seconds = Math.min(MAX_DEADLINE_S, Math.ceil(remaining / 1_000) + HOLD_SLACK_S);
       this.#settle
         .modifyAckDeadline(message.ackId, seconds)
-        .catch((error) => this.#options.onError(error, 'hold a delayed job'));
+        .catch((error) => this.#options.onError(error, 'hold-delayed'));
     }
     const timer = setTimeout(() => void this.#forward(message), Math.max(0, remaining));
     this.#held.set(message.messageId, { message, timer });
@@ -138,12 +141,10 @@ export class DelayForwarder {
       if (!outcome?.ok) throw outcome?.error ?? new Error('publish returned no outcome');
     } catch (error) {
       // Not acked: it comes back after its ack deadline and is forwarded then.
-      this.#options.onError(error, `forward a due job to ${this.#options.target}`);
+      this.#options.onError(error, 'forward');
       return;
     }
-    await this.#settle
-      .ack(message.ackId)
-      .catch((error) => this.#options.onError(error, 'ack a forwarded delayed job'));
+    await this.#settle.ack(message.ackId).catch((error) => this.#options.onError(error, 'ack-forwarded'));
   }
 }
 

@@ -23,8 +23,6 @@ export interface PubSubDriverOptions {
   readonly deadLetterPolicy?: boolean;
   /** How long a pull loop waits after an empty answer (how often an emulator is polled). Default 25 ms. */
   readonly pollIntervalMs?: number;
-  /** Errors of background work (the delay forwarder). Default: `process.emitWarning`. */
-  readonly onBackgroundError?: (error: unknown, action: string) => void;
   /** @internal A stand-in for the SDK (unit tests). */
   readonly api?: PubSubApi;
 }
@@ -38,7 +36,6 @@ export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDri
     minLeaseMs: options.minLeaseMs ?? 10_000,
     deadLetterPolicy: options.deadLetterPolicy ?? true,
     pollIntervalMs: options.pollIntervalMs ?? 25,
-    onBackgroundError: options.onBackgroundError ?? warn,
   };
   return new PubSubDriver(api, settings);
 }
@@ -101,9 +98,4 @@ function newClient(options: PubSubDriverOptions): PubSub {
     // pinned copy of the library, whose protected members make equal classes unassignable.)
     ...(emulatorHost ? { authClient: new PassThroughClient() as unknown as EmulatorAuthClient } : {}),
   });
-}
-
-function warn(error: unknown, action: string): void {
-  const message = error instanceof Error ? error.message : String(error);
-  process.emitWarning(`polyqueue pubsub: could not ${action}: ${message}`, { code: 'POLYQUEUE_PUBSUB' });
 }

@@ -1,6 +1,7 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { UnsupportedFeatureError } from '@polyqueue/core';
 import type {
+  BackgroundErrorSink,
   Capabilities,
   DeadLetterStore,
   Driver,
@@ -33,8 +34,6 @@ export interface PubSubDriverSettings {
   readonly deadLetterPolicy: boolean;
   /** How long a pull loop waits after an empty answer (how often an emulator is polled). */
   readonly pollIntervalMs: number;
-  /** Errors of background work (the delay forwarder); the job concerned stays on the broker. */
-  readonly onBackgroundError: (error: unknown, action: string) => void;
 }
 
 /** Pub/Sub: 10 MB per message, data plus attributes; polyqueue's own attributes take the rest. */
@@ -67,6 +66,8 @@ export class PubSubDriver implements Driver {
   readonly #queues = new Map<string, QueueConnection>();
   readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
   #state: 'open' | 'closed' | 'dead' = 'open';
+  /** Where errors of background work go (core's broker 'error' event); none before core sets it. */
+  #sink: BackgroundErrorSink | undefined;
 
   constructor(api: PubSubApi, settings: PubSubDriverSettings) {
     this.#api = api;
@@ -93,6 +94,14 @@ export class PubSubDriver implements Driver {
       stats: false,
       timing: { granularityMs: 10, toleranceMs: 1_000 },
     };
+  }
+
+  /**
+   * Errors of work no caller awaits (the delay forwarder, releases at close) go to `sink`: the
+   * broker's 'error' event and its logger. The job concerned always stays on the broker.
+   */
+  reportErrorsTo(sink: BackgroundErrorSink): void {
+    this.#sink = sink;
   }
 
   /** The API seam (tests, the push handler). */
@@ -181,7 +190,10 @@ export class PubSubDriver implements Driver {
     if (mode === 'graceful') {
       // Still open while unsettled deliveries are handed back and forwarders hand back theirs.
       const unsettled = [...this.#link.unsettled];
-      await Promise.all(unsettled.map((delivery) => delivery.release().catch(() => undefined)));
+      // A release that fails leaves the message to come back after its ack deadline: reported, not fatal.
+      await Promise.all(
+        unsettled.map((delivery) => delivery.release().catch((error) => this.#report('release', error))),
+      );
     }
     this.#state = mode === 'graceful' ? 'closed' : 'dead';
     const forwarders = [...this.#forwarders.values()];
@@ -201,7 +213,7 @@ export class PubSubDriver implements Driver {
         target: queue.names.ready,
         wait: !this.#api.isEmulator,
         pollIntervalMs: this.#settings.pollIntervalMs,
-        onError: this.#settings.onBackgroundError,
+        onError: (error, action) => this.#report(action, error, queue.topology.name),
       });
       entry = { forwarder, receivers: 0 };
       this.#forwarders.set(key, entry);
@@ -217,7 +229,15 @@ export class PubSubDriver implements Driver {
     this.#forwarders.delete(key);
     entry.forwarder
       .stop('graceful')
-      .catch((error) => this.#settings.onBackgroundError(error, 'stop a forwarder'));
+      .catch((error) => this.#report('stop-forwarder', error, queue.topology.name));
+  }
+
+  #report(action: string, error: unknown, queue?: string): void {
+    try {
+      this.#sink?.({ action, error, ...(queue !== undefined ? { queue } : {}) });
+    } catch {
+      // The sink must not throw (SPI); if it does, the error has nowhere left to go but here.
+    }
   }
 
   #queue(topology: QueueTopology): QueueConnection {

@@ -18,7 +18,7 @@ const record: DeadLetterRecord = {
 
 async function setup() {
   const api = new FakePubSubApi();
-  const driver = createPubSubDriver({ api, onBackgroundError: () => undefined });
+  const driver = createPubSubDriver({ api });
   await driver.provision(topology);
   return { api, driver };
 }

@@ -18,7 +18,7 @@ function message(meta: Partial<OutgoingMessage['meta']> = {}): OutgoingMessage {
 
 async function setup(options: { deadLetterPolicy?: boolean } = {}) {
   const api = new FakePubSubApi();
-  const driver = createPubSubDriver({ api, ...options, onBackgroundError: () => undefined });
+  const driver = createPubSubDriver({ api, ...options });
   await driver.provision(topology);
   return { api, driver };
 }
@@ -55,7 +55,7 @@ describe('pubsub mapping (fake client)', () => {
       await api.createTopic(name);
       await api.createSubscription(name, name, { ackDeadlineSeconds: 10 });
     }
-    const driver = createPubSubDriver({ api, onBackgroundError: () => undefined });
+    const driver = createPubSubDriver({ api });
     await driver.provision(topology);
     expect(api.topics.has('jobs.ready')).toBe(true);
     expect(api.subscriptions.get('jobs.ready')?.topic).toBe('jobs.ready');

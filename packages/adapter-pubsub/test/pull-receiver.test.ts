@@ -10,7 +10,7 @@ const never = new AbortController().signal;
 
 async function setup() {
   const api = new FakePubSubApi();
-  const driver = createPubSubDriver({ api, pollIntervalMs: 1, onBackgroundError: () => undefined });
+  const driver = createPubSubDriver({ api, pollIntervalMs: 1 });
   await driver.provision(topology);
   return { api, driver };
 }
