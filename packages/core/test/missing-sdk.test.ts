@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AdapterModule, Driver } from '../src/driver/index.js';
-import { connect, MemoryServer, MissingAdapterError } from '../src/index.js';
+import { BrokerError, connect, ErrorCode, MemoryServer, MissingAdapterError } from '../src/index.js';
 
 const SDK = 'polyqueue-test-sdk-that-is-not-installed';
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -38,13 +38,35 @@ describe('a missing peer SDK is reported like a missing adapter: the package and
     expectMissingSdk(error, 'amqp');
   });
 
+  it('when the adapter has already wrapped the import failure in its own connect error', async () => {
+    const adapter: AdapterModule = {
+      schemes: ['amqp'],
+      parameters: [],
+      createDriver: async () => {
+        try {
+          await import('./fixtures/lazy-sdk.js');
+        } catch (cause) {
+          throw new BrokerError('amqp: could not connect', ErrorCode.Unknown, cause);
+        }
+        throw new Error('unreachable');
+      },
+    };
+    const error = await connect('amqp://host', { adapters: { amqp: adapter } }).catch((e: unknown) => e);
+    expectMissingSdk(error, 'amqp');
+  });
+
   it('when the driver imports its SDK on first send (a lazy connection)', async () => {
     const inner = new MemoryServer().connect();
     const driver: Driver = {
       name: 'amqp',
       capabilities: inner.capabilities,
       provision: async () => {
-        await import('./fixtures/lazy-sdk.js');
+        try {
+          await import('./fixtures/lazy-sdk.js');
+        } catch (cause) {
+          // As a driver that wraps its own connect errors would.
+          throw new BrokerError('amqp: could not connect', ErrorCode.Unavailable, cause);
+        }
       },
       send: (queue, messages) => inner.send(queue, messages),
       receiver: (queue, options) => inner.receiver(queue, options),

@@ -65,7 +65,7 @@ export async function resolveDriver(given: string, options: ResolveOptions = {})
     });
   } catch (error) {
     // An adapter that imports its SDK on first use finds it missing only now.
-    const missing = missingPackageOf(error);
+    const missing = error instanceof MissingAdapterError ? undefined : missingPackageOf(error);
     if (missing !== undefined)
       throw new MissingAdapterError(scheme, missing, error, adapterPackage(scheme, extra));
     throw connectError(adapter, scheme, redacted, error, queueUrlSecrets(given));

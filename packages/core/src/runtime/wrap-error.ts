@@ -19,11 +19,12 @@ export function wrapDriverError(
   action: string,
   secrets: readonly string[] = [],
 ): Error {
-  if (error instanceof PolyqueueError) return sanitizeError(error, secrets);
   // A driver that connects lazily imports its SDK on first use: a missing one is an install
-  // problem with one fix, not a broker error.
+  // problem with one fix, not a broker error, even when the driver wrapped it already.
+  if (error instanceof MissingAdapterError) return error;
   const missing = missingPackageOf(error);
   if (missing !== undefined) return new MissingAdapterError(driver.name, missing, error);
+  if (error instanceof PolyqueueError) return sanitizeError(error, secrets);
   let code: ErrorCode;
   try {
     code = driver.errorCode(error);
