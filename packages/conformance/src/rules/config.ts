@@ -104,7 +104,9 @@ export function configRules(suite: RuleRegistry): void {
         invalid,
         'harness.invalidParameter must name a parameter of this adapter and a value the adapter refuses',
       );
-      const target = withParamSet(withCredentials(url, 'pq-user', SECRET), invalid.name, invalid.value);
+      // Where the URL has no host (sqs://?region=…), it cannot carry credentials at all.
+      const secretUrl = withCredentials(url, 'pq-user', SECRET);
+      const target = withParamSet(URL.canParse(secretUrl) ? secretUrl : url, invalid.name, invalid.value);
       const error = await ctx.settle(
         'connect() with a bad parameter value',
         connect(target, connectOptions(ctx.harness)).then(
