@@ -77,11 +77,21 @@ export interface Routed {
 }
 
 /**
+ * For entry `index`, sent and answered with `messageId`: the id of the job SQS kept instead, when
+ * it dropped this one as a duplicate.
+ */
+export type KeptJob = (index: number, messageId: string) => string | undefined;
+
+/**
  * Sends messages to their queues in as few `SendMessageBatch` calls as the limits allow and
  * resolves with one outcome per message, in input order. A refused entry fails alone; a failed
  * call fails the entries it carried.
  */
-export async function sendRouted(api: SqsApi, routed: readonly (Routed | Error)[]): Promise<SendOutcome[]> {
+export async function sendRouted(
+  api: SqsApi,
+  routed: readonly (Routed | Error)[],
+  keptJob?: KeptJob,
+): Promise<SendOutcome[]> {
   const outcomes: SendOutcome[] = new Array(routed.length);
   const byQueue = new Map<string, { target: QueueRef; indices: number[] }>();
   routed.forEach((item, i) => {
@@ -99,7 +109,7 @@ export async function sendRouted(api: SqsApi, routed: readonly (Routed | Error)[
   const calls: Promise<void>[] = [];
   for (const { target, indices } of byQueue.values()) {
     for (const chunk of chunkBySize(indices, (i) => (routed[i] as Routed).message.size)) {
-      calls.push(sendChunk(api, target, chunk, routed as readonly Routed[], outcomes));
+      calls.push(sendChunk(api, target, chunk, routed as readonly Routed[], outcomes, keptJob));
     }
   }
   const failures = (await Promise.allSettled(calls)).filter((r) => r.status === 'rejected');
@@ -134,11 +144,16 @@ async function sendChunk(
   indices: readonly number[],
   routed: readonly Routed[],
   outcomes: SendOutcome[],
+  keptJob: KeptJob | undefined,
 ): Promise<void> {
   const entries: SendMessageBatchRequestEntry[] = indices.map((i) => toEntry(String(i), routed[i]!.message));
   try {
     const result = await api.sendMessageBatch({ QueueUrl: target.url, Entries: entries });
-    for (const ok of result.Successful ?? []) outcomes[Number(ok.Id)] = OK;
+    for (const ok of result.Successful ?? []) {
+      const index = Number(ok.Id);
+      const kept = ok.MessageId === undefined ? undefined : keptJob?.(index, ok.MessageId);
+      outcomes[index] = kept === undefined ? OK : { ok: true, duplicateOf: kept };
+    }
     for (const failed of result.Failed ?? []) {
       outcomes[Number(failed.Id)] = { ok: false, error: new SqsBatchEntryError(failed) };
     }

@@ -88,11 +88,7 @@ export class QueueDirectory {
         VisibilityTimeout: String(Math.min(43_200, Math.max(1, Math.ceil(topology.leaseMs / 1_000)))),
       },
     });
-    await this.#create(
-      `${topology.name} (delay queue)`,
-      nativeDelayQueueName(this.#prefix, topology.name),
-      false,
-    );
+    await this.#create(`${topology.name} (delay queue)`, delayName, false);
   }
 
   /**

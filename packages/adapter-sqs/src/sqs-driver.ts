@@ -21,6 +21,7 @@ import { delayRoute } from './delay-route.js';
 import { registerDriver } from './driver-registry.js';
 import { bodyText, buildOutgoing, fifoPlacement, type Routed, sendOne, sendRouted } from './outgoing.js';
 import { QueueDirectory, type QueueRef } from './queue-directory.js';
+import { RecentSends } from './recent-sends.js';
 import type { SqsApi } from './sqs-api.js';
 import { SqsDeadLetterStore } from './sqs-dead-letters.js';
 import { SqsBatchEntryError, sqsErrorCode } from './sqs-errors.js';
@@ -58,6 +59,7 @@ export class SqsDriver implements Driver {
   readonly #polls = new Set<AbortController>();
   /** Receives SQS counted that no handler used, credited back to each message's attempts. */
   readonly unstarted = new UnstartedReceives();
+  readonly #recentSends = new RecentSends();
   /** Every queue topology the core has shown this driver (the Lambda handler reads it back). */
   readonly #topologies = new Map<string, QueueTopology>();
   #state: 'open' | 'closed' | 'dead' = 'open';
@@ -123,7 +125,13 @@ export class SqsDriver implements Driver {
         }).catch((error: Error) => error),
       ),
     );
-    return sendRouted(this.api, routed);
+    return sendRouted(this.api, routed, (i, messageId) => {
+      const { meta } = messages[i]!;
+      const target = routed[i]!;
+      // Only a FIFO work queue drops duplicates, and only a dedupId can repeat across jobs.
+      if (meta.dedupId === undefined || target instanceof Error || !target.target.fifo) return undefined;
+      return this.#recentSends.keptJob(messageId, meta.id, Date.now());
+    });
   }
 
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {

@@ -9,7 +9,7 @@ afterAll(() => emulator.stop());
 runConformance(
   {
     ...sqsHarness(emulator, true, capabilitiesOf(true)),
-    deviations: emulatorDeviations(true),
+    deviations: emulatorDeviations(true, emulator.behaviour),
   },
   { describe, it, skip: it.skip, afterAll },
 );

@@ -9,7 +9,7 @@ afterAll(() => emulator.stop());
 runConformance(
   {
     ...sqsHarness(emulator, false, capabilitiesOf(false)),
-    deviations: emulatorDeviations(false),
+    deviations: emulatorDeviations(false, emulator.behaviour),
   },
   { describe, it, skip: it.skip, afterAll },
 );

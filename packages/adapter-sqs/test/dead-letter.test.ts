@@ -8,7 +8,7 @@ import { type Emulator, startEmulator } from './emulator.js';
 /**
  * What the conformance run must skip on SQS, checked here against the emulator:
  * - R5 with text bodies (SQS cannot carry the suite's non-UTF-8 body);
- * - redrive (Q2 is skipped for deviation 2): the copy loop with a limit, SQS's move task for all.
+ * - redrive (Q2 is skipped for deviation 1): the copy loop with a limit, SQS's move task for all.
  */
 let emulator: Emulator;
 beforeAll(async () => {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
   DeleteMessageCommand,
   DeleteQueueCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
   ReceiveMessageCommand,
@@ -18,6 +21,8 @@ import { nativeQueueName } from '../src/index.js';
  * free port, and a per-run queue prefix; queues are deleted when the file is done.
  */
 export interface Emulator {
+  /** How this emulator departs from SQS's documented behaviour, measured at start. */
+  readonly behaviour: EmulatorBehaviour;
   readonly endpoint: string;
   readonly prefix: string;
   readonly client: SQSClient;
@@ -26,6 +31,16 @@ export interface Emulator {
   consumeNative(queue: string, fifo: boolean): Promise<NativeMessage | undefined>;
   queueUrl(nativeName: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** Documented SQS behaviours the emulator may lack; each is probed, not assumed. */
+export interface EmulatorBehaviour {
+  /** FIFO: no message of a group is returned while another of it is in flight. */
+  readonly holdsFifoGroups: boolean;
+  /** ChangeMessageVisibility raises ApproximateReceiveCount (SQS counts receives only). */
+  readonly visibilityChangeCountsReceive: boolean;
+  /** ApproximateNumberOfMessages counts in-flight messages too (SQS counts visible ones). */
+  readonly inFlightCountedAsReady: boolean;
 }
 
 // The SDK signs every request; the emulator accepts any credentials.
@@ -52,7 +67,9 @@ export async function startEmulator(label: string): Promise<Emulator> {
   });
   const queueUrl = async (name: string) =>
     (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+  const behaviour = await probe(client, prefix);
   return {
+    behaviour,
     endpoint,
     prefix,
     client,
@@ -107,4 +124,65 @@ export async function startEmulator(label: string): Promise<Emulator> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Measures the behaviours of `EmulatorBehaviour` on two throwaway queues. */
+async function probe(client: SQSClient, prefix: string): Promise<EmulatorBehaviour> {
+  const create = async (name: string, fifo: boolean) =>
+    (
+      await client.send(
+        new CreateQueueCommand({ QueueName: name, ...(fifo ? { Attributes: { FifoQueue: 'true' } } : {}) }),
+      )
+    ).QueueUrl!;
+  const receive = async (url: string, max: number) =>
+    (
+      await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 30,
+          AttributeNames: ['All'],
+        }),
+      )
+    ).Messages ?? [];
+  const fifo = await create(`${prefix}probe.fifo`, true);
+  const standard = await create(`${prefix}probe`, false);
+  try {
+    for (const n of [0, 1]) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: fifo,
+          MessageBody: `m${n}`,
+          MessageGroupId: 'g',
+          MessageDeduplicationId: `m${n}`,
+        }),
+      );
+    }
+    const [first] = await receive(fifo, 1);
+    const holdsFifoGroups = (await receive(fifo, 1)).length === 0;
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: fifo,
+        ReceiptHandle: first!.ReceiptHandle!,
+        VisibilityTimeout: 0,
+      }),
+    );
+    const again = (await receive(fifo, 10)).find((m) => m.Body === 'm0');
+    const visibilityChangeCountsReceive = Number(again?.Attributes?.ApproximateReceiveCount) > 2;
+    await client.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'in flight' }));
+    await receive(standard, 1);
+    const { Attributes = {} } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: standard, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    return {
+      holdsFifoGroups,
+      visibilityChangeCountsReceive,
+      inFlightCountedAsReady: Number(Attributes.ApproximateNumberOfMessages) > 0,
+    };
+  } finally {
+    await Promise.allSettled(
+      [fifo, standard].map((url) => client.send(new DeleteQueueCommand({ QueueUrl: url }))),
+    );
+  }
 }
