@@ -1,17 +1,7 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { Deque } from '../util/deque.js';
 import { MinHeap } from '../util/min-heap.js';
 import type { MemoryMessage } from './memory-message.js';
-
-/** One ordering key's lane: its messages in send order; `busy` while its head is out. */
-interface Lane {
-  readonly key: string;
-  readonly messages: Deque<MemoryMessage>;
-  busy: boolean;
-}
-
-/** What the ready deque holds: an unkeyed message, or a lane whose head is deliverable. */
-type ReadyEntry = MemoryMessage | Lane;
+import { ReadyMessages } from './ready-messages.js';
 
 export interface InFlight {
   readonly tag: number;
@@ -34,21 +24,19 @@ export interface MemoryQueueLimits {
 }
 
 /**
- * One queue of the memory broker: ready messages, per-key lanes for ordering, a delay heap, the
- * in-flight table with lease expiry, dedup ids, and receivers waiting for work.
+ * One queue of the memory broker: ready messages (with per-key lanes for ordering), a delay heap,
+ * the in-flight table with lease expiry, dedup ids, and receivers waiting for work.
  */
 export class MemoryQueue {
   readonly name: string;
   readonly #clock: Clock;
   readonly #limits: MemoryQueueLimits;
-  readonly #ready = new Deque<ReadyEntry>();
-  readonly #lanes = new Map<string, Lane>();
+  readonly #ready = new ReadyMessages();
   readonly #delayed = new MinHeap<MemoryMessage>();
   readonly #inFlight = new Map<number, InFlight>();
   readonly #dedup = new Map<string, { readonly id: string; readonly until: number }>();
   readonly #waiters: Waiter[] = [];
   readonly #onChange: () => void;
-  #readyCount = 0;
   #nextTag = 1;
   #delayTimer: TimerHandle | undefined;
   #delayTimerAt = Number.POSITIVE_INFINITY;
@@ -93,16 +81,8 @@ export class MemoryQueue {
     const taken: InFlight[] = [];
     const expiresAt = this.#clock.now() + leaseMs;
     while (taken.length < max) {
-      const entry = this.#ready.shift();
-      if (entry === undefined) break;
-      let message: MemoryMessage;
-      if (isLane(entry)) {
-        entry.busy = true;
-        message = entry.messages.shift()!;
-      } else {
-        message = entry;
-      }
-      this.#readyCount--;
+      const message = this.#ready.shift();
+      if (message === undefined) break;
       message.deliveryCount++;
       const held: InFlight = { tag: this.#nextTag++, message, owner, expiresAt };
       this.#inFlight.set(held.tag, held);
@@ -157,7 +137,11 @@ export class MemoryQueue {
 
   ack(tag: number): MemoryMessage | undefined {
     const held = this.#settle(tag);
-    if (held) this.#headDone(held.message);
+    if (held) {
+      // The next message of its ordering key, if any, may go now.
+      this.#ready.headDone(held.message);
+      this.#serveWaiters();
+    }
     return held?.message;
   }
 
@@ -197,48 +181,25 @@ export class MemoryQueue {
   // --- inspection and bulk operations ------------------------------------------------------
 
   counts(): { ready: number; delayed: number; inFlight: number } {
-    return { ready: this.#readyCount, delayed: this.#delayed.length, inFlight: this.#inFlight.size };
+    return { ready: this.#ready.count, delayed: this.#delayed.length, inFlight: this.#inFlight.size };
   }
 
   /** Ready messages in delivery order, without taking them. */
-  *readyMessages(): IterableIterator<MemoryMessage> {
-    for (const entry of this.#ready) {
-      if (isLane(entry)) yield* entry.messages;
-      else yield entry;
-    }
-    for (const lane of this.#lanes.values()) if (lane.busy) yield* lane.messages;
+  readyMessages(): IterableIterator<MemoryMessage> {
+    return this.#ready[Symbol.iterator]();
   }
 
   /** Removes up to `limit` ready messages, as a consumer would see them (for redrive and raw reads). */
   takeStored(limit: number): MemoryMessage[] {
-    const taken: MemoryMessage[] = [];
-    while (taken.length < limit) {
-      const entry = this.#ready.peek();
-      if (entry === undefined) break;
-      this.#ready.shift();
-      this.#readyCount--;
-      if (isLane(entry)) {
-        taken.push(entry.messages.shift()!);
-        if (entry.messages.length > 0) {
-          this.#ready.unshift(entry);
-        } else {
-          this.#lanes.delete(entry.key);
-        }
-      } else {
-        taken.push(entry);
-      }
-    }
+    const taken = this.#ready.takeStored(limit);
     if (taken.length > 0) this.#onChange();
     return taken;
   }
 
   /** Deletes everything not in flight; returns how many. */
   purge(): number {
-    const count = this.#readyCount + this.#delayed.length;
-    this.#ready.clear();
-    this.#lanes.clear();
+    const count = this.#ready.clear() + this.#delayed.length;
     this.#delayed.removeWhere(() => true);
-    this.#readyCount = 0;
     this.#onChange();
     return count;
   }
@@ -253,52 +214,20 @@ export class MemoryQueue {
     return held;
   }
 
-  /** A lane's head was acked or dead-lettered: the next message of that key may go. */
-  #headDone(message: MemoryMessage): void {
-    const key = message.meta.orderingKey;
-    if (key === undefined) return;
-    const lane = this.#lanes.get(key);
-    if (lane === undefined) return;
-    lane.busy = false;
-    if (lane.messages.length > 0) this.#ready.push(lane);
-    else this.#lanes.delete(key);
-    this.#serveWaiters();
-  }
-
   /**
    * Puts a message where receivers can take it. `returning` marks a message coming back (release,
-   * lease expiry, retry due): it goes to the front, and an ordered one back to the head of its lane.
+   * lease expiry, retry due): see ReadyMessages.add.
    */
   #makeReady(message: MemoryMessage, returning: boolean): void {
     message.dueAt = 0;
-    const key = message.meta.orderingKey;
-    if (key === undefined) {
-      if (returning) this.#ready.unshift(message);
-      else this.#ready.push(message);
-    } else {
-      let lane = this.#lanes.get(key);
-      if (lane === undefined) {
-        lane = { key, messages: new Deque(), busy: false };
-        this.#lanes.set(key, lane);
-      }
-      if (returning && lane.busy) {
-        // The lane's head is back: it stays first, and the lane is deliverable again.
-        lane.messages.unshift(message);
-        lane.busy = false;
-        this.#ready.unshift(lane);
-      } else {
-        lane.messages.push(message);
-        if (!lane.busy && lane.messages.length === 1) this.#ready.push(lane);
-      }
-    }
-    this.#readyCount++;
+    this.#ready.add(message, returning);
     this.#onChange();
     this.#serveWaiters();
   }
 
   #serveWaiters(): void {
     // `#ready` holds only what is deliverable now (a busy lane's queued messages are not).
-    while (this.#waiters.length > 0 && this.#ready.length > 0) {
+    while (this.#waiters.length > 0 && this.#ready.deliverable) {
       const waiter = this.#waiters.shift()!;
       waiter.resolve(this.take(waiter.max, waiter.owner, waiter.leaseMs));
     }
@@ -326,7 +255,7 @@ export class MemoryQueue {
     for (let key = this.#delayed.peekKey(); key !== undefined && key <= now; key = this.#delayed.peekKey()) {
       const message = this.#delayed.pop()!;
       if (message.dueAt > now) this.#delay(message, message.dueAt);
-      else this.#makeReady(message, isLaneHead(this.#lanes, message));
+      else this.#makeReady(message, this.#ready.isLaneHead(message));
     }
     const next = this.#delayed.peekKey();
     if (next !== undefined && next < this.#delayTimerAt) this.#armDelayTimer(next);
@@ -362,14 +291,4 @@ export class MemoryQueue {
   #forgetExpiredDedupIds(now: number): void {
     for (const [dedupId, { until }] of this.#dedup) if (until <= now) this.#dedup.delete(dedupId);
   }
-}
-
-function isLane(entry: ReadyEntry): entry is Lane {
-  return (entry as Lane).messages !== undefined;
-}
-
-/** True when a due message is the retried head of its (busy) lane rather than a new arrival. */
-function isLaneHead(lanes: ReadonlyMap<string, Lane>, message: MemoryMessage): boolean {
-  const key = message.meta.orderingKey;
-  return key !== undefined && message.deliveryCount > 0 && lanes.get(key)?.busy === true;
 }
