@@ -3,6 +3,8 @@
  * Application code never needs this entry point.
  */
 export type { Clock, TimerHandle } from '../clock/clock.js';
+/** The one abortable sleep: use it rather than a copy; it never leaves a listener on the signal. */
+export { sleep } from '../clock/clock.js';
 export { systemClock } from '../clock/system-clock.js';
 export { serviceBusConnectionStringToUrl } from '../config/connection-string.js';
 export { ErrorCode } from '../errors/error-code.js';
