@@ -308,6 +308,7 @@ class FakeChannel extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    await this.#answer(); // CloseOk
     this.shut();
   }
 
