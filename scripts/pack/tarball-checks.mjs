@@ -1,0 +1,49 @@
+// Checks of one tarball on its own, before anything installs it.
+import { join } from 'node:path';
+import { readmeInstallNames, relativeLinks } from './packages.mjs';
+import { run } from './run.mjs';
+
+/**
+ * Returns { problems, publint, attw } for the package `p` packed as `manifest` (an entry of
+ * `npm pack --json`). `bin(name)` is the path of a workspace tool.
+ */
+export async function checkTarball(p, manifest, { tarballs, bin, cwd }) {
+  const file = join(tarballs, manifest.filename);
+  const problems = contentProblems(p, new Set(manifest.files.map((f) => f.path)));
+  // --strict: publint's warnings fail too (none today; keep it that way).
+  const publint = await run(bin('publint'), ['run', file, '--strict'], { cwd, timeoutMs: 60_000 });
+  // The esm-only profile ignores two of attw's four resolutions, for these packages are ESM only:
+  // - node10: TypeScript before `exports` (moduleResolution node/node10), which cannot see
+  //   subpath entry points at all;
+  // - node16 from CJS: attw (on TypeScript 5.6) calls a require() of ESM an error, as Node was
+  //   before 20.19; the CommonJS smoke and the .cts type-check prove require(esm) instead.
+  // node16 from ESM and bundler stay checked, with every rule on.
+  const attw = await run(
+    bin('attw'),
+    [file, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji'],
+    { cwd, timeoutMs: 60_000 },
+  );
+  return { problems, publint, attw };
+}
+
+/** What the tarball must hold beyond what publint checks, and README links npmjs.com can follow. */
+function contentProblems(p, files) {
+  const problems = [];
+  for (const [entry, conditions] of Object.entries(p.pkg.exports ?? {})) {
+    for (const condition of ['types', 'default']) {
+      const target = conditions[condition]?.replace(/^\.\//, '');
+      if (!files.has(target))
+        problems.push(`exports["${entry}"].${condition} -> ${target} is not in the tarball`);
+    }
+  }
+  for (const required of ['LICENSE', 'README.md', 'package.json'])
+    if (!files.has(required)) problems.push(`${required} is not in the tarball`);
+  for (const file of files)
+    if (file.endsWith('.tsbuildinfo')) problems.push(`${file}: build info is not for users`);
+  const links = relativeLinks(p.readme);
+  if (links.length)
+    problems.push(`README links that break on npmjs.com (make them absolute): ${links.join(', ')}`);
+  if (readmeInstallNames(p.readme) === undefined)
+    problems.push('README has no "## Install" section naming what to install');
+  return problems;
+}
