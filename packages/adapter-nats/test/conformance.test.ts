@@ -21,6 +21,7 @@ runConformance(
     name: 'nats (nats-server JetStream)',
     url,
     capabilities,
+    invalidParameter: { name: 'api_timeout_ms', value: '0' },
     timeScale: 1,
     connect: (options = {}) => connect(url, options),
     publishNative: async (_broker, queue, message) => {
