@@ -43,7 +43,15 @@ function contentProblems(p, files) {
   const links = relativeLinks(p.readme);
   if (links.length)
     problems.push(`README links that break on npmjs.com (make them absolute): ${links.join(', ')}`);
-  if (readmeInstallNames(p.readme) === undefined)
-    problems.push('README has no "## Install" section naming what to install');
+  const named = readmeInstallNames(p.readme);
+  if (named === undefined) problems.push('README has no "## Install" section naming what to install');
+  // A peer is the user's to install: the README's install command must name every required one
+  // (the scratch project installs what the README names, nothing more).
+  const optional = p.pkg.peerDependenciesMeta ?? {};
+  const unnamed = Object.keys(p.pkg.peerDependencies ?? {}).filter(
+    (n) => !optional[n]?.optional && !named?.includes(n),
+  );
+  if (unnamed.length)
+    problems.push(`README's install command does not name the peer(s) ${unnamed.join(', ')}`);
   return problems;
 }
