@@ -10,6 +10,7 @@ import { ErrorCode } from '../errors/error-code.js';
 import type { DeadLetterRecord } from '../wire/job-meta.js';
 import { MemoryBrokerError } from './memory-broker-error.js';
 import { type MemoryMessage, MemoryNativeMessage } from './memory-message.js';
+import { checkWorkQueueName } from './memory-names.js';
 import type { InFlight, MemoryQueue } from './memory-queue.js';
 import { type MemoryServer, toRaw } from './memory-server.js';
 
@@ -46,11 +47,13 @@ export class MemoryDriver implements Driver {
 
   async provision(queue: QueueTopology): Promise<void> {
     this.#assertOpen();
+    checkWorkQueueName(queue);
     this.server.create(queue.name);
     this.server.create(queue.deadLetterName);
   }
 
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    checkWorkQueueName(topology);
     const queue = this.#queue(topology.name);
     const outcomes: SendOutcome[] = new Array(messages.length);
     for (let i = 0; i < messages.length; i++) {
@@ -156,6 +159,7 @@ class MemoryReceiver implements Receiver {
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
     if (this.#queue === undefined) {
+      checkWorkQueueName(this.#topology);
       this.#queue = this.#driver.queueOrThrow(this.#topology.name);
       this.#queue.receivers++;
       this.#driver.receiverOpened();
