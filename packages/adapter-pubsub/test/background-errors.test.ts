@@ -6,7 +6,9 @@ import { FakePubSubApi } from './fake-api.js';
 describe('pubsub background errors (fake client)', () => {
   it("a delay forwarder that cannot forward reports on the broker's 'error' event, not process warnings", async () => {
     const api = new FakePubSubApi();
-    const broker = await connect({ driver: createPubSubDriver({ api, pollIntervalMs: 1 }) });
+    const logged: string[] = [];
+    const logger = { warn: (line: string) => logged.push(line), error: (line: string) => logged.push(line) };
+    const broker = await connect({ driver: createPubSubDriver({ api, pollIntervalMs: 1 }), logger });
     const reports: { code: string; action: string; queue: string | undefined }[] = [];
     broker.on('error', (error: BrokerError, info) =>
       reports.push({ code: error.code, ...info, queue: info.queue }),
@@ -23,6 +25,7 @@ describe('pubsub background errors (fake client)', () => {
       while (reports.length === 0 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 10));
       expect(reports[0]).toEqual({ code: 'Unavailable', action: 'forward', queue: 'mail' });
+      expect(logged[0]).toMatch(/forward.*"mail"/);
       // The job stayed on the delay path: nothing was acknowledged there.
       expect(api.messagesOf('mail.delay')).toHaveLength(1);
     } finally {
