@@ -1,6 +1,7 @@
 import { ConfigError, QueueNotFoundError } from '@polyqueue/core';
 import type { QueueTopology } from '@polyqueue/core/driver';
 import { ErrorCode } from '@polyqueue/core/driver';
+import { RECORD_ROOM_BYTES } from './dead-letter-copy.js';
 import type { SqsApi } from './sqs-api.js';
 import { sqsErrorCode } from './sqs-errors.js';
 import { assertUnreserved, nativeDelayQueueName, nativeQueueName } from './sqs-names.js';
@@ -84,10 +85,15 @@ export class QueueDirectory {
           deadLetterTargetArn: dlq.arn,
           maxReceiveCount: String(Math.min(1_000, nativeReceiveLimit(topology.maxAttempts, this.#fifo))),
         }),
+        // Room for a dead letter's record: any message the work queue takes, a foreign one at its
+        // very limit included, then fits in the dead-letter queue with its error metadata.
+        MaximumMessageSize: String(Math.max(1_024, dlq.maxBytes - RECORD_ROOM_BYTES)),
         // The queue's default lease is what Lambda and plain consumers get; workers ask per receive.
         VisibilityTimeout: String(Math.min(43_200, Math.max(1, Math.ceil(topology.leaseMs / 1_000)))),
       },
     });
+    // Its size limit just changed: read again on next use.
+    this.#refs.delete(workName);
     await this.#create(`${topology.name} (delay queue)`, delayName, false);
   }
 

@@ -51,21 +51,37 @@ export class SqsDeadLetterStore implements DeadLetterStore {
     if (limit === undefined && (await this.#moveTaskFits(dlq))) return this.#moveAll(dlq);
     let moved = 0;
     const max = limit ?? Number.POSITIVE_INFINITY;
+    // A job can have two letters (dead-lettered twice under at-least-once): one goes back, the
+    // other is deleted as its duplicate, within one call.
+    const redriven = new Set<string>();
     while (moved < max) {
       const batch = await this.#take(dlq, Math.min(10, max - moved));
       if (batch.length === 0) break;
+      const fresh: Message[] = [];
+      const repeats: Message[] = [];
+      const inBatch = new Set<string>();
+      for (const message of batch) {
+        const id = jobIdOf(message);
+        if (redriven.has(id) || inBatch.has(id)) repeats.push(message);
+        else {
+          inBatch.add(id);
+          fresh.push(message);
+        }
+      }
       const routed = await Promise.all(
-        batch.map((message) => this.#backToSource(message).catch((e: Error) => e)),
+        fresh.map((message) => this.#backToSource(message).catch((e: Error) => e)),
       );
       const outcomes = await this.#driver.sendMessages(routed);
-      const sent = batch.filter((_, i) => outcomes[i]!.ok);
-      await Promise.all(sent.map((message) => this.#driver.deleteMessage(dlq, message.ReceiptHandle ?? '')));
+      const sent = fresh.filter((_, i) => outcomes[i]!.ok);
+      for (const message of sent) redriven.add(jobIdOf(message));
+      const gone = [...sent, ...repeats.filter((message) => redriven.has(jobIdOf(message)))];
+      await Promise.all(gone.map((message) => this.#driver.deleteMessage(dlq, message.ReceiptHandle ?? '')));
       moved += sent.length;
       const failed = outcomes.find((outcome) => !outcome.ok);
       if (failed && !failed.ok) {
         await this.#makeVisible(
           dlq,
-          batch.filter((_, i) => !outcomes[i]!.ok),
+          batch.filter((message) => !gone.includes(message)),
         );
         throw failed.error;
       }
@@ -165,6 +181,10 @@ export class SqsDeadLetterStore implements DeadLetterStore {
       return task.ApproximateNumberOfMessagesMoved ?? 0;
     }
   }
+}
+
+function jobIdOf(message: Message): string {
+  return decodeAttributes(message.MessageAttributes).meta.id ?? message.MessageId ?? '';
 }
 
 function toStored(message: Message): StoredDeadLetter {

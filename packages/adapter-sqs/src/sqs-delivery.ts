@@ -92,6 +92,7 @@ export class SqsDelivery implements Delivery {
         this.attributes,
         this.#fullMeta(),
         record,
+        this.native.MessageId ?? this.meta.id,
       );
       await this.#delete();
     });

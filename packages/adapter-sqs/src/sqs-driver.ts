@@ -16,6 +16,7 @@ import type {
   SendOutcome,
 } from '@polyqueue/core/driver';
 import { Batcher } from './batcher.js';
+import { deadLetterCopy, RECORD_ROOM_BYTES } from './dead-letter-copy.js';
 import { DelayForwarder } from './delay-forwarder.js';
 import { delayRoute } from './delay-route.js';
 import { registerDriver } from './driver-registry.js';
@@ -74,8 +75,9 @@ export class SqsDriver implements Driver {
     this.directory = new QueueDirectory(settings.api, settings.queuePrefix, settings.fifo);
     registerDriver(settings.client ?? settings.api, this);
     this.capabilities = {
-      // SQS's ceiling; each queue's own MaximumMessageSize is read and enforced per send.
-      maxMessageBytes: 1_048_576,
+      // SQS's 1 MiB ceiling less the room a dead letter's record needs (work queues are
+      // provisioned that much smaller); each queue's own MaximumMessageSize is enforced per send.
+      maxMessageBytes: 1_048_576 - RECORD_ROOM_BYTES,
       maxBatchSize: 10,
       // FIFO queues take no per-message delay: every delay there takes the delay path.
       maxNativeDelayMs: settings.fifo ? 0 : settings.maxNativeDelaySeconds * 1_000,
@@ -253,21 +255,26 @@ export class SqsDriver implements Driver {
     await sendOne(this.api, routed.target, routed.message);
   }
 
-  /** Puts a job in its dead-letter queue with the record. Attempts restart when it is redriven. */
+  /**
+   * Puts a job in its dead-letter queue with the record (cut to fit if need be). Attempts restart
+   * when it is redriven. On FIFO the copy's deduplication id is the job id and the source
+   * message's id: a dead-lettering repeated within 5 minutes (the delete after it failed, the
+   * job came back and was dead-lettered again) is dropped by SQS instead of making a second letter.
+   */
   async sendToDeadLetters(
     topology: QueueTopology,
     body: string,
     attributes: Readonly<Record<string, string>>,
     meta: JobMeta,
     record: DeadLetterRecord,
+    sourceMessageId: string,
   ): Promise<void> {
     const dlq = await this.directory.deadLetter(topology);
     const letterMeta = withoutDelay({ ...meta, attemptOffset: 0 });
     const placement = this.fifo
-      ? { groupId: fifoToken(meta.id), dedupId: fifoToken(`${meta.id}.dl.${record.failedAt}`) }
+      ? { groupId: fifoToken(meta.id), dedupId: fifoToken(`${meta.id}.dl.${sourceMessageId}`) }
       : {};
-    const message = buildOutgoing(body, attributes, letterMeta, dlq, placement, record);
-    await sendOne(this.api, dlq, message);
+    await sendOne(this.api, dlq, deadLetterCopy(body, attributes, letterMeta, dlq, placement, record));
   }
 
   /**

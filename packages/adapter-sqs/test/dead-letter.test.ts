@@ -1,8 +1,8 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { type Broker, connect, type Job } from '@polyqueue/core';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type Broker, connect, type Job, QueueNotFoundError } from '@polyqueue/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createSqsDriver } from '../src/index.js';
+import { createSqsDriver, nativeQueueName } from '../src/index.js';
 import { type Emulator, startEmulator } from './emulator.js';
 
 /**
@@ -68,6 +68,55 @@ describe('sqs dead letters on the emulator', () => {
     ]);
     expect(handled).toEqual([{ name: 'valid' }]);
     expect(worker.isRunning).toBe(true);
+  });
+
+  it("R3 at the size limit: a foreign message exactly at the work queue's MaximumMessageSize, failing, reaches the dead-letter queue with its error", async () => {
+    const b = await broker();
+    const name = `size-${++counter}`;
+    const queue = b.queue<{ pad: string }>(name, { maxAttempts: 1 });
+    await queue.provision();
+    const url = await emulator.queueUrl(nativeQueueName(emulator.prefix, name, false));
+    const { Attributes = {} } = await emulator.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['MaximumMessageSize'] }),
+    );
+    const limit = Number(Attributes.MaximumMessageSize);
+    const body = JSON.stringify({ pad: 'x'.repeat(limit - '{"pad":""}'.length) });
+    expect(Buffer.byteLength(body)).toBe(limit);
+    await emulator.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+    let runs = 0;
+    const worker = queue.process(() => {
+      runs++;
+      throw new TypeError('too big to fail quietly');
+    });
+    await until('the dead letter', async () => (await queue.deadLetters.peek()).length === 1);
+    const [letter] = await queue.deadLetters.peek();
+    expect(letter!.record).toMatchObject({
+      reason: 'failed',
+      errorName: 'TypeError',
+      errorMessage: 'too big to fail quietly',
+    });
+    expect(letter!.body.length).toBe(limit);
+    await worker.close();
+    expect(runs).toBe(1);
+  });
+
+  it('with provision: false, peek of a missing queue throws QueueNotFoundError naming the dead-letter queue', async () => {
+    const client = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1' });
+    const b = await connect({
+      driver: createSqsDriver({ client, queuePrefix: emulator.prefix, waitTimeSeconds: 0 }),
+      provision: false,
+    });
+    brokers.push(b);
+    const name = `missing-${++counter}`;
+    const error = await b
+      .queue(name)
+      .deadLetters.peek()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueNotFoundError);
+    expect((error as QueueNotFoundError).queue).toBe(`${name}.dlq`);
+    // The work queue exists, its dead-letter queue does not: the same answer, never [].
+    await (await broker()).queue(name, { deadLetterQueue: `${name}.elsewhere` }).provision();
+    await expect(b.queue(name).deadLetters.peek()).rejects.toBeInstanceOf(QueueNotFoundError);
   });
 
   it('redrive with a limit copies back exactly N; redrive of all uses the move task; attempts restart at 1', async () => {

@@ -73,6 +73,7 @@ export class LambdaDelivery implements Delivery {
       this.attributes,
       this.#fullMeta(),
       record,
+      this.native.messageId,
     );
     this.verdict = 'success';
   }
