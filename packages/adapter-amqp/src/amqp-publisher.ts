@@ -174,12 +174,6 @@ export class AmqpPublisher {
     const next = this.#awaited[this.#awaitedHead];
     if (next) this.#arm(next.deadline);
   }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = new AmqpUnavailableError('the publishing channel closed');
-    await this.#channel.close().catch(() => undefined);
-  }
 }
 
 /** amqplib's error for a basic.nack: the broker refused the message (kept as is, not 'closed'). */

@@ -146,7 +146,9 @@ export class AmqpSession {
 
   async #attach(): Promise<Link> {
     const { connectTimeoutMs, publishTimeoutMs, report } = this.#options;
-    const connection = await bounded(this.#connect(), connectTimeoutMs, 'connecting', (late) => {
+    // connect_timeout_ms 0 means "never wait for a lost connection", not "never connect".
+    const attemptMs = connectTimeoutMs > 0 ? connectTimeoutMs : publishTimeoutMs;
+    const connection = await bounded(this.#connect(), attemptMs, 'connecting', (late) => {
       late.on('error', () => undefined); // connected too late: closed at once, nobody uses it
       late.close().catch(() => undefined);
     });
