@@ -65,6 +65,11 @@ export interface StreamSpec {
   readonly name: string;
   readonly subject: string;
   readonly duplicateWindowMs: number;
+  /**
+   * Set for a stream whose messages only expire (Limits retention, kept this long); absent for
+   * a WorkQueue stream, whose messages leave when acked or deleted.
+   */
+  readonly maxAgeMs?: number;
 }
 
 export interface ConsumerSpec {

@@ -12,6 +12,7 @@ import type {
   ReceiverOptions,
   SendOutcome,
 } from '@polyqueue/core/driver';
+import { claimDedupId, isNoResponders } from './dedup-ledger.js';
 import type { NatsClient, PubAck } from './nats-client.js';
 import { NatsDeadLetterStore } from './nats-dead-letters.js';
 import { NatsStreamMissingError, natsErrorCode } from './nats-errors.js';
@@ -82,6 +83,12 @@ export class NatsDriver implements Driver {
         subject: deadLetterNames.subject,
         duplicateWindowMs,
       }),
+      client.ensureStream({
+        name: names.ledgerStream,
+        subject: names.ledgerSubject,
+        duplicateWindowMs,
+        maxAgeMs: duplicateWindowMs,
+      }),
     ]);
     await Promise.all([
       client.ensureConsumer({
@@ -103,7 +110,8 @@ export class NatsDriver implements Driver {
 
   /**
    * Publishes every message at once and awaits the stream's acks. A job due later goes to the
-   * delay stream, whose forwarder moves it when due. `dedupId` is the `Nats-Msg-Id`.
+   * delay stream, whose forwarder moves it when due. `dedupId` is the `Nats-Msg-Id`, claimed first
+   * in the queue's dedup ledger so that a repeat learns the kept job's id.
    */
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
     const queue = this.#context(topology);
@@ -112,13 +120,27 @@ export class NatsDriver implements Driver {
     const subjects = messages.map((m) =>
       (m.meta.notBefore ?? 0) > now ? names.delaySubject : names.subject,
     );
+    // A job with a dedupId first claims it, and travels under the id that kept it (dedup-ledger.ts).
+    const claims = messages.some((m) => m.meta.dedupId !== undefined)
+      ? await Promise.allSettled(
+          messages.map((m) =>
+            m.meta.dedupId === undefined ? m.meta.id : claimDedupId(queue, m.meta.dedupId, m.meta.id),
+          ),
+        )
+      : undefined;
     const acks = await Promise.allSettled(
       messages.map((message, i) => {
+        const claim = claims?.[i];
+        if (claim?.status === 'rejected') return Promise.reject(claim.reason);
+        const meta =
+          claim === undefined || claim.value === message.meta.id
+            ? message.meta
+            : { ...message.meta, id: claim.value };
         // Not an async arrow: that would wrap every publish's promise in one more.
         try {
           return client.publish(subjects[i]!, message.body, {
-            headers: jobHeaders(message.attributes, message.meta),
-            ...(message.meta.dedupId !== undefined ? { msgId: message.meta.dedupId } : {}),
+            headers: jobHeaders(message.attributes, meta),
+            ...(meta.dedupId !== undefined ? { msgId: meta.dedupId } : {}),
           });
         } catch (error) {
           // A refused attribute fails this message only.
@@ -130,6 +152,9 @@ export class NatsDriver implements Driver {
     return Promise.all(
       acks.map(async (ack, i): Promise<SendOutcome> => {
         if (ack.status === 'rejected') return { ok: false, error: ack.reason };
+        const claim = claims?.[i];
+        if (claim?.status === 'fulfilled' && claim.value !== messages[i]!.meta.id)
+          return { ok: true, duplicateOf: claim.value };
         if (!ack.value.duplicate) return OK;
         const stream = subjects[i] === names.subject ? names.stream : names.delayStream;
         return this.#duplicateOutcome(stream, ack.value);
@@ -241,11 +266,6 @@ export class NatsDriver implements Driver {
 }
 
 const OK: SendOutcome = Object.freeze({ ok: true });
-
-function isNoResponders(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name;
-  return name === 'JetStreamNotEnabled' || name === 'NoResponders';
-}
 
 export function natsCapabilities(client: NatsClient, settings: NatsSettings): Capabilities {
   return {

@@ -6,7 +6,7 @@
  * the mapping is injective and readable for ordinary names (`orders.dlq` → `orders_2edlq`).
  *
  * The role marker (`Q` for a queue, `D` for its delay stream, `B` for a dead-letter queue's
- * oversized bodies) sits before the encoded name, so no logical name can make one queue's delay
+ * oversized bodies, `U` for its dedup ledger) sits before the encoded name, so no logical name can make one queue's delay
  * stream collide with another queue: a reserved suffix does not exist. The prefix may not hold
  * `_` or `.`, so the first `_` (stream) or `.` (subject) ends it.
  */
@@ -26,6 +26,10 @@ export interface QueueNames {
   readonly bodyStream: string;
   /** `<prefix>.b.<name>`. */
   readonly bodySubject: string;
+  /** Limits stream remembering which job each `dedupId` kept (dedup-ledger.ts): `<prefix>_U_<name>`. */
+  readonly ledgerStream: string;
+  /** `<prefix>.u.<name>`. */
+  readonly ledgerSubject: string;
 }
 
 /** The durable pull consumer every worker of a queue shares. */
@@ -60,6 +64,8 @@ export function queueNames(prefix: string, name: string): QueueNames {
     delaySubject: `${prefix}.d.${encoded}`,
     bodyStream: `${prefix}_B_${encoded}`,
     bodySubject: `${prefix}.b.${encoded}`,
+    ledgerStream: `${prefix}_U_${encoded}`,
+    ledgerSubject: `${prefix}.u.${encoded}`,
   };
 }
 

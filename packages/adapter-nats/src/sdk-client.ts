@@ -81,11 +81,12 @@ export class SdkClient implements NatsClient {
     const config = {
       subjects: [spec.subject],
       duplicate_window: nanos(spec.duplicateWindowMs),
+      ...(spec.maxAgeMs !== undefined ? { max_age: nanos(spec.maxAgeMs) } : {}),
     };
     try {
       await this.#jsm.streams.add({
         name: spec.name,
-        retention: RetentionPolicy.Workqueue,
+        retention: spec.maxAgeMs !== undefined ? RetentionPolicy.Limits : RetentionPolicy.Workqueue,
         storage: StorageType.File,
         ...config,
       });
@@ -94,7 +95,11 @@ export class SdkClient implements NatsClient {
       // Another process (or an earlier run) made it: bring over only what polyqueue owns.
       const info = await this.#jsm.streams.info(spec.name);
       const current = info.config;
-      if (current.subjects?.[0] !== spec.subject || current.duplicate_window !== config.duplicate_window)
+      if (
+        current.subjects?.[0] !== spec.subject ||
+        current.duplicate_window !== config.duplicate_window ||
+        (config.max_age !== undefined && current.max_age !== config.max_age)
+      )
         await this.#jsm.streams.update(spec.name, config);
     }
   }

@@ -37,8 +37,13 @@ beforeEach(async () => {
 describe('provision', () => {
   it('creates the work, delay and dead-letter streams and both durable consumers, MaxDeliver above maxAttempts', () => {
     expect([...client.streams.keys()].sort()).toEqual(
-      ['pq_D_emails', 'pq_Q_emails', 'pq_Q_emails_2edlq'].sort(),
+      ['pq_D_emails', 'pq_Q_emails', 'pq_Q_emails_2edlq', 'pq_U_emails'].sort(),
     );
+    // The dedup ledger only expires its records, after the duplicate window.
+    expect(client.streams.get('pq_U_emails')).toMatchObject({
+      subject: 'pq.u.emails',
+      maxAgeMs: DEFAULT_SETTINGS.dedupWindowMs,
+    });
     expect(client.consumers.get(`pq_Q_emails/${WORKER_CONSUMER}`)).toEqual({
       stream: 'pq_Q_emails',
       name: WORKER_CONSUMER,
@@ -56,7 +61,9 @@ describe('send', () => {
       { body, attributes: { tenant: 't1' }, meta: { ...meta, dedupId: 'welcome-42' } },
     ]);
     expect(outcomes).toEqual([{ ok: true }]);
-    expect(client.published[0]).toEqual({
+    // First the claim in the dedup ledger, then the job.
+    expect(client.published[0]).toMatchObject({ subject: 'pq.u.emails', msgId: 'welcome-42' });
+    expect(client.published[1]).toEqual({
       subject: 'pq.q.emails',
       data: body,
       headers: {
@@ -75,6 +82,29 @@ describe('send', () => {
       { body, attributes: {}, meta: { ...meta, id: 'job-2', notBefore: NOW } },
     ]);
     expect(client.published.map((p) => p.subject)).toEqual(['pq.d.emails', 'pq.q.emails']);
+  });
+
+  it("returns the kept job's id for a duplicate dedupId even once the kept job was handled and left the stream", async () => {
+    await driver.send(topology, [{ body, attributes: {}, meta: { ...meta, dedupId: 'd' } }]);
+    await client.purge(names.stream); // the worker acked it: a WorkQueue stream deletes it
+    const [outcome] = await driver.send(topology, [
+      { body, attributes: {}, meta: { ...meta, id: 'job-2', dedupId: 'd' } },
+    ]);
+    expect(outcome).toEqual({ ok: true, duplicateOf: 'job-1' });
+  });
+
+  it('publishes a repeat under the kept id, so the copy stored when the first send died after its claim has the id both sends returned', async () => {
+    // The first send claimed the dedupId and died before its publish reached the work stream.
+    await client.publish(names.ledgerSubject, new Uint8Array(0), {
+      headers: { 'pq-id': 'job-1' },
+      msgId: 'd',
+    });
+    const [outcome] = await driver.send(topology, [
+      { body, attributes: {}, meta: { ...meta, id: 'job-2', dedupId: 'd' } },
+    ]);
+    expect(outcome).toEqual({ ok: true, duplicateOf: 'job-1' });
+    const stored = [...(client.stored.get(names.stream)?.values() ?? [])];
+    expect(stored.map((m) => m.headers['pq-id'])).toEqual(['job-1']);
   });
 
   it("returns the kept job's id for a duplicate dedupId", async () => {

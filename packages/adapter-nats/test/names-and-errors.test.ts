@@ -17,7 +17,7 @@ describe('native names', () => {
     expect(encodeName('a.b')).not.toBe(encodeName('a_2eb'));
   });
 
-  it('keeps each queue, its delay stream and its dead-letter bodies apart', () => {
+  it('keeps each queue, its delay stream, its dead-letter bodies and its dedup ledger apart', () => {
     expect(queueNames('pq', 'emails')).toEqual({
       stream: 'pq_Q_emails',
       subject: 'pq.q.emails',
@@ -25,6 +25,8 @@ describe('native names', () => {
       delaySubject: 'pq.d.emails',
       bodyStream: 'pq_B_emails',
       bodySubject: 'pq.b.emails',
+      ledgerStream: 'pq_U_emails',
+      ledgerSubject: 'pq.u.emails',
     });
   });
 
@@ -63,13 +65,13 @@ describe('native names', () => {
         else expect(native).toMatch(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/);
       }
     }
-    expect(owner.size).toBe(logical.length * 6);
+    expect(owner.size).toBe(logical.length * 8);
   });
 
   it('keeps the same logical name apart under two prefixes (a prefix holds neither _ nor .)', () => {
     const a = queueNames('pq', 'x');
     const b = queueNames('pq-x', 'x');
-    expect(new Set([...Object.values(a), ...Object.values(b)]).size).toBe(12);
+    expect(new Set([...Object.values(a), ...Object.values(b)]).size).toBe(16);
   });
 });
 
