@@ -136,6 +136,15 @@ describe('background errors: Driver.reportErrorsTo and broker.on("error")', () =
     const built = new BrokerError('stub: already wrapped', ErrorCode.PermissionDenied, new Error('native'));
     sink()!({ action: 'redeclare', queue: 'q', error: built });
     expect(seen).toEqual([built]);
+    const leaky = new BrokerError(
+      `stub: login as guest:${SECRET} refused`,
+      ErrorCode.PermissionDenied,
+      nativeError(),
+    );
+    sink()!({ action: 'reconnect', error: leaky });
+    expect(seen[1]).toBeInstanceOf(BrokerError);
+    expect(seen[1]!.code).toBe(ErrorCode.PermissionDenied);
+    expect(inspect(seen[1], { depth: 6 })).not.toContain(SECRET);
     await broker.close();
   });
 });
