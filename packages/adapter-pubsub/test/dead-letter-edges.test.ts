@@ -40,7 +40,7 @@ async function receiveOne(driver: ReturnType<typeof createPubSubDriver>) {
 }
 
 describe('pubsub dead letters at the edges (fake client with Pub/Sub limits)', () => {
-  it('§6.3 a foreign message exactly at the 10 MB limit, failing, still reaches the dead-letter queue', async () => {
+  it('issue 11 §6.3: a foreign message exactly at the 10 MB limit, failing, still reaches the dead-letter queue', async () => {
     const { api, driver } = await setup();
     await publishForeign(api, FAKE_LIMITS.messageBytes, { tenant: 't1' });
     const delivery = await receiveOne(driver);
@@ -52,7 +52,7 @@ describe('pubsub dead letters at the edges (fake client with Pub/Sub limits)', (
     expect(api.messagesOf('jobs')).toEqual([]);
   });
 
-  it('§6.3 near the limit the record keeps its reason and source; the error text is cut to fit', async () => {
+  it('issue 11 §6.3: near the limit the record keeps its reason and source; the error text is cut to fit', async () => {
     const { api, driver } = await setup();
     await publishForeign(api, FAKE_LIMITS.messageBytes - 400);
     const delivery = await receiveOne(driver);
@@ -73,7 +73,7 @@ describe('pubsub dead letters at the edges (fake client with Pub/Sub limits)', (
     expect(peeked?.record).toMatchObject({ reason: 'failed', sourceQueue: 'jobs' });
   });
 
-  it('§6.5 peek, redrive and purge of a dead-letter queue that does not exist (provision off) throw QueueNotFoundError', async () => {
+  it('issue 11 §6.5: peek, redrive and purge of a dead-letter queue that does not exist (provision off) throw QueueNotFoundError', async () => {
     const api = new FakePubSubApi();
     const broker = await connect({ driver: createPubSubDriver({ api }), provision: false });
     try {
@@ -86,7 +86,7 @@ describe('pubsub dead letters at the edges (fake client with Pub/Sub limits)', (
     }
   });
 
-  it('§6.6 redrive moves a job once when its dead letter is there twice, and removes the duplicate', async () => {
+  it('issue 11 §6.6: redrive moves a job once when its dead letter is there twice, and removes the duplicate', async () => {
     const { api, driver } = await setup();
     // One job dead-lettered twice (a worker killed between publish and ack does this), plus another.
     for (const id of ['twice', 'twice', 'once']) {

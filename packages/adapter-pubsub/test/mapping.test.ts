@@ -277,7 +277,7 @@ describe('pubsub mapping (fake client)', () => {
     ).rejects.toBeInstanceOf(ConfigError);
   });
 
-  it('refuses a queue or dead-letter name ending in .ready or .delay: it would be another queue’s topic (§5.5)', async () => {
+  it('refuses a queue or dead-letter name ending in .ready or .delay: it would be another queue’s topic (issue 11 §5.5)', async () => {
     const api = new FakePubSubApi();
     const driver = createPubSubDriver({ api });
     await driver.provision(topology);

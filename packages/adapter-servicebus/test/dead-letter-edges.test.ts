@@ -46,7 +46,7 @@ function sendForeign(bus: FakeServiceBus, size: number) {
 }
 
 describe('servicebus dead letters at the edges (fake namespace)', () => {
-  it('§6.3 a foreign message exactly at the 256 KB limit, failing, still reaches the dead-letter sub-queue', async () => {
+  it('issue 11 §6.3: a foreign message exactly at the 256 KB limit, failing, still reaches the dead-letter sub-queue', async () => {
     const { bus, driver } = await setup();
     sendForeign(bus, STANDARD_MAX_MESSAGE_BYTES);
     const delivery = await receiveOne(driver);
@@ -58,7 +58,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
     expect(bus.peek('jobs', undefined, 0, 10)).toEqual([]);
   });
 
-  it('§6.3 near the limit the reasons and source are kept, the error text cut to fit', async () => {
+  it('issue 11 §6.3: near the limit the reasons and source are kept, the error text cut to fit', async () => {
     const { bus, driver } = await setup();
     sendForeign(bus, STANDARD_MAX_MESSAGE_BYTES - 600);
     const delivery = await receiveOne(driver);
@@ -74,7 +74,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
     expect(peeked?.record).toMatchObject({ reason: 'failed', sourceQueue: 'jobs', attempts: 3 });
   });
 
-  it('§6.3 a message well under the limit keeps the whole record', async () => {
+  it('issue 11 §6.3: a message well under the limit keeps the whole record', async () => {
     const { bus, driver } = await setup();
     sendForeign(bus, 1_000);
     await (await receiveOne(driver)).deadLetter(record);
@@ -82,7 +82,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
     expect(peeked?.record).toEqual(record);
   });
 
-  it('§6.5 peek, redrive and purge of a queue that does not exist (provision off) throw QueueNotFoundError', async () => {
+  it('issue 11 §6.5: peek, redrive and purge of a queue that does not exist (provision off) throw QueueNotFoundError', async () => {
     const bus = new FakeServiceBus(new VirtualClock());
     const broker = await connect({
       driver: createServiceBusDriver({ bus: new FakeBusClient(bus) }),
@@ -98,7 +98,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
     }
   });
 
-  it('§6.6 redrive resends a job once when its dead letter is there twice, and removes the repeat', async () => {
+  it('issue 11 §6.6: redrive resends a job once when its dead letter is there twice, and removes the repeat', async () => {
     const { bus, driver } = await setup();
     // Two copies of one job (a retry copy scheduled twice, no duplicate detection), both dead-lettered.
     for (const messageId of ['twice:retry:1', 'twice:retry:2', 'once']) {
@@ -117,7 +117,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
     expect(bus.peek('jobs', 'deadLetter', 0, 10)).toEqual([]);
   });
 
-  it('§6.6 a redrive copy has a messageId from the job id and the dead letter, so a repeated resend is dropped', async () => {
+  it('issue 11 §6.6: a redrive copy has a messageId from the job id and the dead letter, so a repeated resend is dropped', async () => {
     const { bus, driver } = await setup({ dedupWindowMs: 600_000 });
     bus.send('jobs', [
       {
@@ -136,7 +136,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
     expect(bus.peek('jobs', undefined, 0, 10)).toHaveLength(1);
   });
 
-  it('§5.5 refuses queue names with capitals: Service Bus names are case-insensitive', async () => {
+  it('issue 11 §5.5: refuses queue names with capitals: Service Bus names are case-insensitive', async () => {
     const { driver } = await setup();
     await expect(driver.provision({ ...topology, name: 'Jobs' })).rejects.toBeInstanceOf(ConfigError);
     await expect(driver.provision({ ...topology, name: 'Jobs' })).rejects.toThrow(/"Jobs".*"jobs"/);
