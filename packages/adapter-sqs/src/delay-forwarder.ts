@@ -78,7 +78,7 @@ export class DelayForwarder {
   }
 
   async #forward(delayQueue: QueueRef, messages: readonly Message[]): Promise<void> {
-    const moved = await this.#driver.placeDelayed(
+    const moved = await this.#driver.copies.placeDelayed(
       this.#topology,
       messages.map((message) => ({ message, decoded: decodeAttributes(message.MessageAttributes) })),
     );

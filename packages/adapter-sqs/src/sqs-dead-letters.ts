@@ -71,7 +71,7 @@ export class SqsDeadLetterStore implements DeadLetterStore {
       const routed = await Promise.all(
         fresh.map((message) => this.#backToSource(message).catch((e: Error) => e)),
       );
-      const outcomes = await this.#driver.sendMessages(routed);
+      const outcomes = await this.#driver.copies.sendMessages(routed);
       const sent = fresh.filter((_, i) => outcomes[i]!.ok);
       for (const message of sent) redriven.add(jobIdOf(message));
       const gone = [...sent, ...repeats.filter((message) => redriven.has(jobIdOf(message)))];
@@ -144,7 +144,7 @@ export class SqsDeadLetterStore implements DeadLetterStore {
     const source = deadLetter?.sourceQueue || this.#topology.name;
     const topology = source === this.#topology.name ? this.#topology : { ...this.#topology, name: source };
     // The dead letter's own message id makes a retried send of the same letter a FIFO duplicate.
-    return this.#driver.routeJob(
+    return this.#driver.copies.routeJob(
       topology,
       message.Body ?? '',
       attributes,

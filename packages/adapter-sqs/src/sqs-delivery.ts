@@ -75,7 +75,7 @@ export class SqsDelivery implements Delivery {
         await this.#changeVisibility(seconds);
         return;
       }
-      await this.#driver.republish(this.#topology, this.native.Body ?? '', this.attributes, {
+      await this.#driver.copies.republish(this.#topology, this.native.Body ?? '', this.attributes, {
         ...this.#fullMeta(),
         attemptOffset: attempt,
         notBefore: Date.now() + delayMs,
@@ -86,7 +86,7 @@ export class SqsDelivery implements Delivery {
 
   deadLetter(record: DeadLetterRecord): Promise<void> {
     return this.#settle('done', async () => {
-      await this.#driver.sendToDeadLetters(
+      await this.#driver.copies.sendToDeadLetters(
         this.#topology,
         this.native.Body ?? '',
         this.attributes,

@@ -3,11 +3,9 @@ import type {
   BackgroundError,
   BackgroundErrorSink,
   Capabilities,
-  DeadLetterRecord,
   DeadLetterStore,
   Driver,
   ErrorCode,
-  JobMeta,
   OutgoingMessage,
   QueueStats,
   QueueTopology,
@@ -16,19 +14,17 @@ import type {
   SendOutcome,
 } from '@polyqueue/core/driver';
 import { Batcher } from './batcher.js';
-import { deadLetterCopy, RECORD_ROOM_BYTES } from './dead-letter-copy.js';
+import { RECORD_ROOM_BYTES } from './dead-letter-copy.js';
 import { DelayForwarder } from './delay-forwarder.js';
-import { delayRoute } from './delay-route.js';
 import { registerDriver } from './driver-registry.js';
-import { bodyText, buildOutgoing, fifoPlacement, type Routed, sendOne, sendRouted } from './outgoing.js';
+import { JobCopies } from './job-copies.js';
+import { sendRouted } from './outgoing.js';
 import { QueueDirectory, type QueueRef } from './queue-directory.js';
 import { RecentSends } from './recent-sends.js';
 import type { SqsApi } from './sqs-api.js';
 import { SqsDeadLetterStore } from './sqs-dead-letters.js';
 import { SqsBatchEntryError, sqsErrorCode } from './sqs-errors.js';
-import { fifoToken } from './sqs-names.js';
 import { SqsReceiver } from './sqs-receiver.js';
-import type { DecodedMessage } from './sqs-wire.js';
 import { UnstartedReceives } from './unstarted-receives.js';
 import { VISIBILITY_BUDGET_MS } from './visibility.js';
 
@@ -52,6 +48,8 @@ export class SqsDriver implements Driver {
   readonly capabilities: Capabilities;
   readonly api: SqsApi;
   readonly directory: QueueDirectory;
+  /** Retries republished, dead letters, forwarded and redriven jobs. */
+  readonly copies: JobCopies;
   readonly fifo: boolean;
   readonly waitTimeSeconds: number;
   readonly #settings: SqsDriverSettings;
@@ -73,6 +71,7 @@ export class SqsDriver implements Driver {
     this.fifo = settings.fifo;
     this.waitTimeSeconds = settings.waitTimeSeconds;
     this.directory = new QueueDirectory(settings.api, settings.queuePrefix, settings.fifo);
+    this.copies = new JobCopies(settings.api, this.directory, settings.fifo, settings.maxNativeDelaySeconds);
     registerDriver(settings.client ?? settings.api, this);
     this.capabilities = {
       // SQS's 1 MiB ceiling less the room a dead letter's record needs (work queues are
@@ -122,9 +121,11 @@ export class SqsDriver implements Driver {
     const now = Date.now();
     const routed = await Promise.all(
       messages.map((message) =>
-        this.#route(topology, message.body, message.attributes, message.meta, now, {
-          dedup: message.meta.dedupId ?? message.meta.id,
-        }).catch((error: Error) => error),
+        this.copies
+          .route(topology, message.body, message.attributes, message.meta, now, {
+            dedup: message.meta.dedupId ?? message.meta.id,
+          })
+          .catch((error: Error) => error),
       ),
     );
     return sendRouted(this.api, routed, (i, messageId) => {
@@ -242,87 +243,6 @@ export class SqsDriver implements Driver {
     return deleter.add(receiptHandle);
   }
 
-  /** A copy of a job through the delay path (a retry longer than the visibility budget allows). */
-  async republish(
-    topology: QueueTopology,
-    body: string,
-    attributes: Readonly<Record<string, string>>,
-    meta: JobMeta,
-  ): Promise<void> {
-    const routed = await this.#route(topology, body, attributes, meta, Date.now(), {
-      dedup: `${meta.id}.a${meta.attemptOffset}`,
-    });
-    await sendOne(this.api, routed.target, routed.message);
-  }
-
-  /**
-   * Puts a job in its dead-letter queue with the record (cut to fit if need be). Attempts restart
-   * when it is redriven. On FIFO the copy's deduplication id is the job id and the source
-   * message's id: a dead-lettering repeated within 5 minutes (the delete after it failed, the
-   * job came back and was dead-lettered again) is dropped by SQS instead of making a second letter.
-   */
-  async sendToDeadLetters(
-    topology: QueueTopology,
-    body: string,
-    attributes: Readonly<Record<string, string>>,
-    meta: JobMeta,
-    record: DeadLetterRecord,
-    sourceMessageId: string,
-  ): Promise<void> {
-    const dlq = await this.directory.deadLetter(topology);
-    const letterMeta = withoutDelay({ ...meta, attemptOffset: 0 });
-    const placement = this.fifo
-      ? { groupId: fifoToken(meta.id), dedupId: fifoToken(`${meta.id}.dl.${sourceMessageId}`) }
-      : {};
-    await sendOne(this.api, dlq, deadLetterCopy(body, attributes, letterMeta, dlq, placement, record));
-  }
-
-  /**
-   * The forwarder's step: each delay-queue message goes to the work queue when due (within the
-   * native maximum on standard queues), else back into the delay queue. Returns which were placed.
-   */
-  async placeDelayed(
-    topology: QueueTopology,
-    items: readonly { message: Message; decoded: DecodedMessage }[],
-  ): Promise<boolean[]> {
-    const now = Date.now();
-    const routed = await Promise.all(
-      items.map(({ message, decoded }) => {
-        const meta: JobMeta = {
-          ...decoded.meta,
-          id: decoded.meta.id ?? message.MessageId ?? '',
-          attemptOffset: decoded.meta.attemptOffset ?? 0,
-          enqueuedAt: decoded.meta.enqueuedAt ?? now,
-        };
-        const dedup =
-          meta.attemptOffset === 0 && meta.dedupId !== undefined
-            ? meta.dedupId
-            : `${meta.id}.a${meta.attemptOffset}`;
-        return this.#route(topology, message.Body ?? '', decoded.attributes, meta, now, { dedup }).catch(
-          (error: Error) => error,
-        );
-      }),
-    );
-    const outcomes = await sendRouted(this.api, routed);
-    return outcomes.map((outcome) => outcome.ok);
-  }
-
-  /** Sends messages of the dead-letter store's redrive. */
-  sendMessages(routed: readonly (Routed | Error)[]): Promise<SendOutcome[]> {
-    return sendRouted(this.api, routed);
-  }
-
-  /** Routes a message of `topology` (now, or through the delay path) and builds it. */
-  routeJob(
-    topology: QueueTopology,
-    body: string,
-    attributes: Readonly<Record<string, string>>,
-    meta: JobMeta,
-    dedup: string,
-  ): Promise<Routed> {
-    return this.#route(topology, body, attributes, meta, Date.now(), { dedup });
-  }
-
   forwarderOpened(topology: QueueTopology): void {
     let entry = this.#forwarders.get(topology.name);
     if (entry === undefined) {
@@ -340,29 +260,6 @@ export class SqsDriver implements Driver {
     void entry.forwarder.stop();
   }
 
-  async #route(
-    topology: QueueTopology,
-    body: Uint8Array | string,
-    attributes: Readonly<Record<string, string>>,
-    meta: JobMeta,
-    now: number,
-    options: { dedup: string },
-  ): Promise<Routed> {
-    const text = typeof body === 'string' ? body : bodyText(body);
-    const route = delayRoute(meta.notBefore, now, this.fifo, this.#settings.maxNativeDelaySeconds);
-    if (route.queue === 'delay') {
-      const target = await this.directory.delay(topology.name);
-      const placement = route.delaySeconds > 0 ? { delaySeconds: route.delaySeconds } : {};
-      return { target, message: buildOutgoing(text, attributes, meta, target, placement) };
-    }
-    const target = await this.directory.work(topology.name);
-    const placement = {
-      ...(this.fifo ? fifoPlacement(meta, options.dedup) : {}),
-      ...(route.delaySeconds > 0 ? { delaySeconds: route.delaySeconds } : {}),
-    };
-    return { target, message: buildOutgoing(text, attributes, meta, target, placement) };
-  }
-
   #learn(topology: QueueTopology): void {
     this.#topologies.set(topology.name, topology);
   }
@@ -370,9 +267,4 @@ export class SqsDriver implements Driver {
   #assertOpen(): void {
     if (this.#state !== 'open') throw new Error('The SQS driver is closed');
   }
-}
-
-function withoutDelay(meta: JobMeta): JobMeta {
-  const { notBefore: _, ...rest } = meta;
-  return rest;
 }

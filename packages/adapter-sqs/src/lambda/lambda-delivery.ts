@@ -57,7 +57,7 @@ export class LambdaDelivery implements Delivery {
       await this.#changeVisibility(seconds);
       return;
     }
-    await this.#driver.republish(this.#topology, this.native.body, this.attributes, {
+    await this.#driver.copies.republish(this.#topology, this.native.body, this.attributes, {
       ...this.#fullMeta(),
       attemptOffset: attempt,
       notBefore: Date.now() + delayMs,
@@ -67,7 +67,7 @@ export class LambdaDelivery implements Delivery {
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
     if (!this.#begin()) return;
-    await this.#driver.sendToDeadLetters(
+    await this.#driver.copies.sendToDeadLetters(
       this.#topology,
       this.native.body,
       this.attributes,
