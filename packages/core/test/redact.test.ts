@@ -1,6 +1,7 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { secretsOf } from '../src/config/secrets.js';
-import { redactCredentials, redactUrl } from '../src/index.js';
+import { sanitizeError, secretsOf } from '../src/config/secrets.js';
+import { BrokerError, ErrorCode, QueueNotFoundError, redactCredentials, redactUrl } from '../src/index.js';
 
 describe('credential redaction', () => {
   it.each([
@@ -36,5 +37,24 @@ describe('credential redaction', () => {
       'S3cr3t=',
     ]);
     expect(secretsOf('memory://')).toEqual([]);
+  });
+});
+
+describe('sanitizeError', () => {
+  it('keeps the class and fields of a polyqueue error it has to redact', () => {
+    const secret = 'redact-me-please';
+    const native = Object.assign(new Error(`auth ${secret} failed`), { code: 'EAUTH' });
+    const error = new BrokerError(`login with ${secret} refused`, ErrorCode.PermissionDenied, native);
+    const clean = sanitizeError(error, [secret]);
+    expect(clean).toBeInstanceOf(BrokerError);
+    expect(clean.code).toBe(ErrorCode.PermissionDenied);
+    expect(clean.name).toBe('BrokerError');
+    expect(clean.retryable).toBe(false);
+    expect(inspect(clean, { depth: 6 })).not.toContain(secret);
+    expect((clean.cause as { code?: string }).code).toBe('EAUTH');
+    const missing = sanitizeError(new QueueNotFoundError(`q-${secret}`), [secret]);
+    expect(missing).toBeInstanceOf(QueueNotFoundError);
+    expect(missing.queue).toBe('q-***');
+    expect(sanitizeError(error, ['not-in-it'])).toBe(error);
   });
 });

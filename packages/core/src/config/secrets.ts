@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { PolyqueueError } from '../errors/polyqueue-error.js';
 import type { Logger } from '../runtime/logger.js';
 import { SECRET_PARAM } from './redact.js';
 
@@ -36,17 +37,37 @@ export function redactText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Returns the error itself when it shows no secret, else a copy with every secret masked. */
+/**
+ * Returns the error itself when it shows no secret, else a copy with every secret masked. A
+ * polyqueue error keeps its class (callers test `instanceof BrokerError`); a native one becomes a
+ * plain Error with its name, message, stack and code.
+ */
 export function sanitizeError<E>(error: E, secrets: readonly string[]): E {
   if (secrets.length === 0 || !(error instanceof Error)) return error;
   const shown = inspect(error, { depth: 4 });
   if (!secrets.some((secret) => shown.includes(secret))) return error;
+  if (error instanceof PolyqueueError) return sameClassCopy(error, secrets) as E;
   const copy = new Error(redactText(error.message, secrets));
   copy.name = error.name;
   copy.stack = redactText(error.stack ?? '', secrets);
   const code = (error as { code?: unknown }).code;
   if (code !== undefined) Object.assign(copy, { code });
   return copy as E;
+}
+
+/** Our own error classes hold public fields only, so a copy of their own properties is faithful. */
+function sameClassCopy(error: PolyqueueError, secrets: readonly string[]): PolyqueueError {
+  const copy = Object.create(Object.getPrototypeOf(error)) as PolyqueueError;
+  for (const key of Reflect.ownKeys(error)) {
+    const descriptor = Object.getOwnPropertyDescriptor(error, key)!;
+    if ('value' in descriptor) {
+      const value: unknown = descriptor.value;
+      if (typeof value === 'string') descriptor.value = redactText(value, secrets);
+      else if (key === 'cause') descriptor.value = sanitizeError(value, secrets);
+    }
+    Object.defineProperty(copy, key, descriptor);
+  }
+  return copy;
 }
 
 /** A logger that masks the URL's credentials in every message and detail it passes on. */

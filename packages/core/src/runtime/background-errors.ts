@@ -71,15 +71,7 @@ export class BackgroundErrors {
 
   /** Wrapped exactly once: a BrokerError a driver already built passes through, only redacted. */
   #wrap({ action, queue, error }: BackgroundError): BrokerError {
-    if (error instanceof BrokerError) {
-      if (sanitizeError(error, this.#secrets) === error) return error;
-      // sanitizeError's copy is a plain Error: rebuild the BrokerError the listener expects.
-      return new BrokerError(
-        redactText(error.message, this.#secrets),
-        error.code,
-        sanitizeError(error.cause, this.#secrets),
-      );
-    }
+    if (error instanceof BrokerError) return sanitizeError(error, this.#secrets);
     let code: ErrorCode;
     try {
       code =
