@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DeadLetterRecord, JobMeta } from '@polyqueue/core/driver';
 import type { HeaderMap } from './nats-client.js';
 import { deadLetterHeaders } from './nats-wire.js';
@@ -10,9 +11,11 @@ import type { QueueContext } from './queue-context.js';
  * delivery, and end stranded in the work stream. In order, until it fits:
  * 1. the error stack is cut (its end first), then the error message, each marked with CUT_MARK;
  * 2. failing that (the body itself leaves no room for the record), the body and the attributes
- *    move to the dead-letter queue's body stream (`<p>_B_<dlq>`), exactly as they came, and the
- *    dead letter is the record alone, with an empty body and `pq-dl-body-ref` = the body's
- *    sequence there. Peek and redrive read the body back through the reference.
+ *    move to the dead-letter queue's body stream (`<p>_B_<dlq>`), exactly as they came, on a
+ *    subject of their own (`<p>.b.<dlq>.<token>`, the token a hash of the copy's dedup id), and
+ *    the dead letter is the record alone, with an empty body and `pq-dl-body-ref` = the token.
+ *    Peek and redrive read the body back through the reference. The body stream keeps one
+ *    message per subject, so a retried copy replaces its body instead of leaving a second one.
  */
 export const BODY_REF_HEADER = 'pq-dl-body-ref';
 export const CUT_MARK = ' [cut to fit max_payload]';
@@ -46,10 +49,10 @@ export async function publishDeadLetter(queue: QueueContext, copy: DeadLetterCop
     await client.publish(deadLetterNames.subject, copy.body, { headers: withBody, msgId: copy.msgId });
     return;
   }
-  const bodySeq = await storeBody(queue, copy);
+  const token = await storeBody(queue, copy);
   const recordOnly = fitRecord(
     copy.record,
-    (record) => ({ ...deadLetterHeaders({}, copy.meta, record), [BODY_REF_HEADER]: String(bodySeq) }),
+    (record) => ({ ...deadLetterHeaders({}, copy.meta, record), [BODY_REF_HEADER]: token }),
     headerBytes({}, copy.msgId),
     limit,
   );
@@ -61,23 +64,29 @@ export async function publishDeadLetter(queue: QueueContext, copy: DeadLetterCop
 
 /**
  * The body and attributes, as the job came (they fit then, without polyqueue's record), in the
- * body stream; resolves with their sequence there. Deduplicated like the copy when the id fits.
+ * body stream; resolves with the token naming their subject there.
  */
-async function storeBody(queue: QueueContext, copy: DeadLetterCopy): Promise<number> {
+async function storeBody(queue: QueueContext, copy: DeadLetterCopy): Promise<string> {
   const { client, deadLetterNames, settings } = queue;
   // Rare, so made when first needed rather than beside every queue (idempotent).
   await client.ensureStream({
     name: deadLetterNames.bodyStream,
-    subject: deadLetterNames.bodySubject,
+    subject: `${deadLetterNames.bodySubject}.*`,
     duplicateWindowMs: settings.dedupWindowMs,
+    limits: { maxMsgsPerSubject: 1 },
   });
-  const msgId = `${copy.msgId}:body`;
-  const withId = copy.body.length + headerBytes(copy.attributes, msgId) <= client.maxPayload;
-  const ack = await client.publish(deadLetterNames.bodySubject, copy.body, {
-    headers: copy.attributes,
-    ...(withId ? { msgId } : {}),
-  });
-  return ack.seq;
+  const token = bodyToken(copy.msgId);
+  await client.publish(bodySubjectOf(queue, token), copy.body, { headers: copy.attributes });
+  return token;
+}
+
+/** A subject token for a copy: subject tokens cannot hold the dedup id's characters as they are. */
+function bodyToken(msgId: string): string {
+  return createHash('sha256').update(msgId).digest('hex').slice(0, 32);
+}
+
+export function bodySubjectOf(queue: QueueContext, token: string): string {
+  return `${queue.deadLetterNames.bodySubject}.${token}`;
 }
 
 /**

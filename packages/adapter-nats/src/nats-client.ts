@@ -66,10 +66,11 @@ export interface StreamSpec {
   readonly subject: string;
   readonly duplicateWindowMs: number;
   /**
-   * Set for a stream whose messages only expire (Limits retention, kept this long); absent for
-   * a WorkQueue stream, whose messages leave when acked or deleted.
+   * Set for a Limits stream, whose messages stay until they expire (`maxAgeMs`), are replaced
+   * by a newer one on their subject (`maxMsgsPerSubject`) or are deleted. Absent for a WorkQueue
+   * stream, whose messages leave when acked or deleted.
    */
-  readonly maxAgeMs?: number;
+  readonly limits?: { readonly maxAgeMs?: number; readonly maxMsgsPerSubject?: number };
 }
 
 export interface ConsumerSpec {
@@ -109,6 +110,8 @@ export interface NatsClient {
   consumerState(stream: string, consumer: string): Promise<ConsumerState>;
   /** `undefined` when no message has that sequence (deleted, or never stored). */
   getMessage(stream: string, seq: number): Promise<StoredMessage | undefined>;
+  /** The last message stored on `subject`; `undefined` when there is none. */
+  getLastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
   deleteMessage(stream: string, seq: number): Promise<void>;
   /** Removes every message; resolves with how many. */
   purge(stream: string): Promise<number>;

@@ -1,5 +1,5 @@
 import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
-import { BODY_REF_HEADER, headerBytes } from './dead-letter-copy.js';
+import { BODY_REF_HEADER, bodySubjectOf, headerBytes } from './dead-letter-copy.js';
 import type { HeaderMap, StoredMessage } from './nats-client.js';
 import { natsErrorCode } from './nats-errors.js';
 import { queueNames } from './nats-names.js';
@@ -100,16 +100,18 @@ export class NatsDeadLetterStore implements DeadLetterStore {
 
   /** The letter with its body and attributes, fetched from the body stream if they were moved. */
   async #withBody(stored: StoredMessage): Promise<Letter> {
-    const ref = stored.headers[BODY_REF_HEADER];
-    const bodySeq = ref === undefined ? Number.NaN : Number(ref);
-    if (!Number.isSafeInteger(bodySeq)) return { stored, body: stored.data, headers: stored.headers };
-    const body = await this.#queue.client.getMessage(this.#queue.deadLetterNames.bodyStream, bodySeq);
+    const token = stored.headers[BODY_REF_HEADER];
+    if (token === undefined || !/^[0-9a-f]+$/.test(token))
+      return { stored, body: stored.data, headers: stored.headers };
+    const { client, deadLetterNames } = this.#queue;
+    const body = await client.getLastMessage(deadLetterNames.bodyStream, bodySubjectOf(this.#queue, token));
     // A body deleted by hand leaves the record: an empty body, no attributes, still listed.
+    if (body === undefined) return { stored, body: stored.data, headers: stored.headers };
     return {
       stored,
-      body: body?.data ?? stored.data,
-      headers: { ...(body?.headers ?? {}), ...stored.headers },
-      bodySeq,
+      body: body.data,
+      headers: { ...body.headers, ...stored.headers },
+      bodySeq: body.streamSequence,
     };
   }
 

@@ -87,7 +87,7 @@ export class NatsDriver implements Driver {
         name: names.ledgerStream,
         subject: names.ledgerSubject,
         duplicateWindowMs,
-        maxAgeMs: duplicateWindowMs,
+        limits: { maxAgeMs: duplicateWindowMs },
       }),
     ]);
     await Promise.all([

@@ -81,12 +81,15 @@ export class SdkClient implements NatsClient {
     const config = {
       subjects: [spec.subject],
       duplicate_window: nanos(spec.duplicateWindowMs),
-      ...(spec.maxAgeMs !== undefined ? { max_age: nanos(spec.maxAgeMs) } : {}),
+      ...(spec.limits?.maxAgeMs !== undefined ? { max_age: nanos(spec.limits.maxAgeMs) } : {}),
+      ...(spec.limits?.maxMsgsPerSubject !== undefined
+        ? { max_msgs_per_subject: spec.limits.maxMsgsPerSubject }
+        : {}),
     };
     try {
       await this.#jsm.streams.add({
         name: spec.name,
-        retention: spec.maxAgeMs !== undefined ? RetentionPolicy.Limits : RetentionPolicy.Workqueue,
+        retention: spec.limits ? RetentionPolicy.Limits : RetentionPolicy.Workqueue,
         storage: StorageType.File,
         ...config,
       });
@@ -131,6 +134,11 @@ export class SdkClient implements NatsClient {
 
   async getMessage(stream: string, seq: number): Promise<StoredMessage | undefined> {
     const stored = await this.#jsm.streams.getMessage(stream, { seq });
+    return stored ? fromStored(stored) : undefined;
+  }
+
+  async getLastMessage(stream: string, subject: string): Promise<StoredMessage | undefined> {
+    const stored = await this.#jsm.streams.getMessage(stream, { last_by_subj: subject });
     return stored ? fromStored(stored) : undefined;
   }
 

@@ -82,15 +82,16 @@ describe('a dead-letter copy always fits in max_payload', () => {
     const body = bodyOf(MAX_PAYLOAD);
     const delivery = new NatsDelivery(queue, received(client, { seq: 7, data: jsonOf(MAX_PAYLOAD) }));
     await delivery.deadLetter(failure({ message: 100_000, stack: 5_000 }));
+    const record = client.published.find((p) => p.subject === dlq.subject)!;
+    const token = record.headers[BODY_REF_HEADER];
+    expect(token).toMatch(/^[0-9a-f]{32}$/);
     expect(client.log).toEqual([
       `stream ${dlq.bodyStream}`,
-      `publish ${dlq.bodySubject}`,
+      `publish ${dlq.bodySubject}.${token}`,
       'publish pq.q.emails_2edlq',
       'ack #7',
     ]);
-    const record = client.published.find((p) => p.subject === dlq.subject)!;
     expect(record.data).toHaveLength(0);
-    expect(record.headers[BODY_REF_HEADER]).toBe('1');
     expect(record.msgId).toBe('pq-dl:pq_Q_emails:7:pq_Q_emails:7');
     const [letter] = await new NatsDeadLetterStore(queue).peek(10);
     expect(letter?.body).toEqual(body);
@@ -126,6 +127,21 @@ describe('a dead-letter copy always fits in max_payload', () => {
     expect(letter?.record).toMatchObject({ reason: 'exhausted', attempts: 5 });
     expect(reports).toEqual([]);
   });
+});
+
+describe('duplicate dead letters', () => {
+  it.each([
+    ['fits', 100],
+    ['split', MAX_PAYLOAD],
+  ])(
+    'a dead-letter copy of the same delivery made twice (its ack lost under a server kill) is stored once (%s)',
+    async (_, size) => {
+      for (let i = 0; i < 2; i++)
+        await new NatsDelivery(queue, received(client, { seq: 5, data: jsonOf(size) })).deadLetter(failure());
+      expect(await new NatsDeadLetterStore(queue).peek(10)).toHaveLength(1);
+      expect(client.stored.get(dlq.bodyStream)?.size ?? 0).toBe(size === MAX_PAYLOAD ? 1 : 0);
+    },
+  );
 });
 
 describe('background errors go to the driver sink, never nowhere', () => {

@@ -42,7 +42,7 @@ describe('provision', () => {
     // The dedup ledger only expires its records, after the duplicate window.
     expect(client.streams.get('pq_U_emails')).toMatchObject({
       subject: 'pq.u.emails',
-      maxAgeMs: DEFAULT_SETTINGS.dedupWindowMs,
+      limits: { maxAgeMs: DEFAULT_SETTINGS.dedupWindowMs },
     });
     expect(client.consumers.get(`pq_Q_emails/${WORKER_CONSUMER}`)).toEqual({
       stream: 'pq_Q_emails',

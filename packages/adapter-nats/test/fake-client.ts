@@ -46,6 +46,8 @@ export class FakeClient implements NatsClient {
   readonly consumers = new Map<string, ConsumerSpec>();
   readonly stored = new Map<string, Map<number, StoredMessage>>();
   readonly #lastSeq = new Map<string, number>();
+  /** The subject of each stored message, by "<stream>#<seq>" (sequences are per stream). */
+  readonly #subjects = new Map<string, string>();
   readonly #msgIds = new Map<string, number>();
   readonly #ready = new Map<string, ReceivedMessage[]>();
   readonly #subscriptions = new Map<string, (data: Uint8Array) => void>();
@@ -59,7 +61,7 @@ export class FakeClient implements NatsClient {
     // Measured with the SDK's own header encoding, as nats-core's publish measures it.
     if (data.length + sdkHeaderBytes(options.headers, options.msgId) > this.maxPayload)
       throw new FakeError('InvalidArgumentError', "'payload' max_payload size exceeded");
-    const stream = [...this.streams.values()].find((spec) => spec.subject === subject);
+    const stream = [...this.streams.values()].find((spec) => matches(spec.subject, subject));
     if (!stream) throw new FakeError('JetStreamNotEnabled', 'jetstream is not enabled');
     if (options.msgId !== undefined) {
       const seen = this.#msgIds.get(`${stream.name}/${options.msgId}`);
@@ -74,6 +76,10 @@ export class FakeClient implements NatsClient {
       headers: { ...options.headers },
       ...(options.msgId !== undefined ? { msgId: options.msgId } : {}),
     });
+    if (stream.limits?.maxMsgsPerSubject === 1)
+      for (const old of this.#messages(stream.name).keys())
+        if (this.#subjects.get(`${stream.name}#${old}`) === subject) this.#messages(stream.name).delete(old);
+    this.#subjects.set(`${stream.name}#${seq}`, subject);
     this.#messages(stream.name).set(seq, {
       data,
       headers: { ...options.headers },
@@ -105,6 +111,12 @@ export class FakeClient implements NatsClient {
 
   async consumerState(stream: string, consumer: string): Promise<ConsumerState> {
     return { pending: this.#ready.get(`${stream}/${consumer}`)?.length ?? 0, ackPending: 0 };
+  }
+
+  async getLastMessage(stream: string, subject: string): Promise<StoredMessage | undefined> {
+    const messages = this.#messages(stream);
+    const seqs = [...messages.keys()].filter((seq) => this.#subjects.get(`${stream}#${seq}`) === subject);
+    return seqs.length ? messages.get(Math.max(...seqs)) : undefined;
   }
 
   async getMessage(stream: string, seq: number): Promise<StoredMessage | undefined> {
@@ -225,4 +237,12 @@ export function sdkHeaderBytes(headers: HeaderMap, msgId?: string): number {
   for (const [name, value] of Object.entries(headers)) hdrs.append(name, value);
   if (msgId !== undefined) hdrs.set('Nats-Msg-Id', msgId);
   return (hdrs as unknown as { encode(): Uint8Array }).encode().length;
+}
+
+/** A stream's subject filter: exact, or ending in `.*` for one more token. */
+function matches(filter: string, subject: string): boolean {
+  if (filter === subject) return true;
+  if (!filter.endsWith('.*')) return false;
+  const base = filter.slice(0, -1);
+  return subject.startsWith(base) && !subject.slice(base.length).includes('.');
 }

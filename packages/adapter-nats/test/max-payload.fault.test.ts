@@ -86,6 +86,10 @@ it.each([
       expect(record.errorStack?.startsWith('Error: rejected: eee')).toBe(true);
       // It left the work stream: nothing ready, nothing in flight.
       expect(await queue.stats()).toMatchObject({ ready: 0, inFlight: 0, deadLettered: 1 });
+      // Redrive puts it back, whole, and leaves neither the record nor a stored body behind.
+      expect(await queue.deadLetters.redrive()).toBe(1);
+      expect(await queue.deadLetters.peek()).toEqual([]);
+      expect(await queue.stats()).toMatchObject({ ready: 1, deadLettered: 0 });
       expect(backgroundErrors).toEqual([]);
     } finally {
       await raw.close().catch(() => undefined);
