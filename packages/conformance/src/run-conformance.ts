@@ -13,6 +13,7 @@ import { orderingRules } from './rules/ordering.js';
 import { retryRules } from './rules/retry.js';
 import { sendRules } from './rules/send.js';
 import { shutdownRules } from './rules/shutdown.js';
+import { sizeLimitRules } from './rules/size-limit.js';
 import { RuleRegistry } from './skip.js';
 
 /**
@@ -31,6 +32,7 @@ export function runConformance(harness: ConformanceHarness, test: TestApi): void
     leaseRules(suite);
     retryRules(suite);
     deadLetterRules(suite);
+    sizeLimitRules(suite);
     deadLetterOpsRules(suite);
     flowRules(suite);
     shutdownRules(suite);
