@@ -17,6 +17,7 @@ import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-clien
 import { firstSendIdentity, toServiceBusMessage } from './message-codec.js';
 import { MAX_LOCK_MS, MIN_LOCK_MS, provisionQueue } from './provisioning.js';
 import type { QueueLink } from './queue-link.js';
+import { SentDedupIds } from './sent-dedup-ids.js';
 import { ServiceBusDeadLetterStore } from './servicebus-dead-letters.js';
 import type { DeliveryContext, ServiceBusDelivery } from './servicebus-delivery.js';
 import { serviceBusErrorCode } from './servicebus-errors.js';
@@ -38,11 +39,14 @@ export class ServiceBusDriver implements Driver {
   readonly #receivers = new Set<BusReceiver | BusSessionReceiver>();
   readonly #sessionReceivers = new Set<ServiceBusSessionQueueReceiver>();
   #state: 'open' | 'closed' = 'open';
+  /** With duplicate detection: the dedupIds this connection sent, to answer a repeat with the kept id. */
+  readonly #sentDedupIds: SentDedupIds | undefined;
 
   constructor(bus: BusClient, settings: ServiceBusSettings, clock?: Clock) {
     this.#bus = bus;
     this.#settings = settings;
     if (clock) this.clock = clock;
+    if (settings.dedupWindowMs !== undefined) this.#sentDedupIds = new SentDedupIds(settings.dedupWindowMs);
     this.capabilities = {
       maxMessageBytes: settings.maxMessageBytes,
       // Batches are split by bytes into native batches anyway; this bounds one send call.
@@ -95,9 +99,20 @@ export class ServiceBusDriver implements Driver {
       if (notBefore !== undefined && notBefore > now) sbMessage.scheduledEnqueueTimeUtc = new Date(notBefore);
       return sbMessage;
     });
-    await this.#bus.sender(this.nativeName(queue.name)).sendMessages(native);
-    // Service Bus accepts a duplicate silently, so `duplicateOf` cannot be told.
-    return messages.map(() => OK);
+    const nativeName = this.nativeName(queue.name);
+    await this.#bus.sender(nativeName).sendMessages(native);
+    const sent = this.#sentDedupIds;
+    if (sent === undefined) return messages.map(() => OK);
+    // Service Bus accepted every message, duplicates silently dropped: a repeat of a dedupId this
+    // connection sent (earlier, or earlier in this batch) names the job that was kept.
+    return messages.map((message): SendOutcome => {
+      const { dedupId, id } = message.meta;
+      if (dedupId === undefined) return OK;
+      const kept = sent.keptId(nativeName, dedupId, now);
+      if (kept !== undefined) return kept === id ? OK : { ok: true, duplicateOf: kept };
+      sent.remember(nativeName, dedupId, id, now);
+      return OK;
+    });
   }
 
   /** A session queue gets a receiver that holds sessions (one job per key at a time); others a plain one. */
