@@ -1,5 +1,5 @@
 // The scratch project that installs the tarballs as a user would, outside the workspace.
-import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { readmeInstallNames } from './packages.mjs';
 
@@ -63,4 +63,23 @@ export function assertIsolated(project, workspaceRoot) {
       throw new Error(`${parent}/node_modules would leak into the scratch project; set TMPDIR elsewhere`);
     if (parent === dirname(parent)) return;
   }
+}
+
+/**
+ * src/ ships on purpose: the source and declaration maps in dist/ point into it, so a debugger,
+ * a stack trace (--enable-source-maps) and "go to definition" land in the TypeScript source.
+ * Returns every map source that does not resolve in the installed packages.
+ */
+export function unresolvedMapSources(project, packageNames) {
+  const missing = [];
+  for (const name of packageNames) {
+    const dist = join(project, 'node_modules', name, 'dist');
+    for (const entry of readdirSync(dist, { recursive: true })) {
+      if (!entry.endsWith('.map')) continue;
+      const map = join(dist, entry);
+      for (const source of JSON.parse(readFileSync(map, 'utf8')).sources ?? [])
+        if (!existsSync(join(dirname(map), source))) missing.push(`${relative(project, map)} -> ${source}`);
+    }
+  }
+  return missing;
 }

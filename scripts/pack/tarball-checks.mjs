@@ -53,5 +53,27 @@ function contentProblems(p, files) {
   );
   if (unnamed.length)
     problems.push(`README's install command does not name the peer(s) ${unnamed.join(', ')}`);
+  problems.push(...metadataProblems(p));
   return problems;
+}
+
+/**
+ * The package.json fields every published package carries (a new adapter copies them from an
+ * existing one): where its source and issues are, what it runs on, what it ships.
+ */
+function metadataProblems({ dir, pkg }) {
+  const expected = {
+    license: pkg.license === 'MIT',
+    'repository.directory': pkg.repository?.directory === dir.split('\\').join('/'),
+    homepage: typeof pkg.homepage === 'string',
+    'bugs.url': typeof pkg.bugs?.url === 'string',
+    'engines.node': typeof pkg.engines?.node === 'string',
+    files: Array.isArray(pkg.files),
+    sideEffects: pkg.sideEffects !== undefined,
+    keywords: Array.isArray(pkg.keywords) && pkg.keywords.length > 0,
+    'scripts.prepack': typeof pkg.scripts?.prepack === 'string',
+  };
+  return Object.entries(expected)
+    .filter(([, ok]) => !ok)
+    .map(([field]) => `package.json: ${field} missing or wrong`);
 }

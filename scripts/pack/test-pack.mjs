@@ -17,7 +17,13 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertIsolated, installArguments, withReadmePeers, writeFixtures } from './consumer-project.mjs';
+import {
+  assertIsolated,
+  installArguments,
+  unresolvedMapSources,
+  withReadmePeers,
+  writeFixtures,
+} from './consumer-project.mjs';
 import { lockedVersions, publishablePackages } from './packages.mjs';
 import { killAll, mapLimit, run } from './run.mjs';
 import { checkTarball } from './tarball-checks.mjs';
@@ -99,6 +105,15 @@ async function useAsConsumer(specs, lockVersion) {
   const label = `npm install ${tarballPaths.length} tarballs + ${install.pinned.join(' ')}`;
   const installed = await step(label, 'npm', install.args, { cwd: project, timeoutMs: 240_000 });
   if (installed.code !== 0) return;
+  const unresolved = unresolvedMapSources(
+    project,
+    specs.map((p) => p.name),
+  );
+  if (unresolved.length)
+    failures.push(`source maps point at files not shipped: ${unresolved.slice(0, 5).join(', ')}`);
+  console.log(
+    `${unresolved.length ? 'FAIL' : 'ok  '} source and declaration maps resolve into the shipped src/`,
+  );
   writeFixtures(project, join(here, 'consumer'), specs);
   const checks = [
     ['ESM smoke (node smoke.mjs)', ['smoke.mjs']],
