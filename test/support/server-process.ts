@@ -1,13 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { forgetOnExit, onExit } from './cleanup.js';
 import { waitForPort } from './wait-for-port.js';
 
 /**
- * A server process a test starts and owns: spawned in its own process group, its output in a log
- * file of its directory, ready when its port answers. It is only ever signalled by its own PID
- * (group), never found by name, and killed at process exit if the test did not stop it.
+ * A server process a test starts and owns: its output in a log file of its directory, ready when
+ * its port answers. It is only ever signalled by its own PID, never found by name. It is killed
+ * when the test stops it, at process exit if the test did not, and by its guardian
+ * (server-guardian.mjs) if the test process dies without an exit hook (SIGKILL, Ctrl-C).
  */
 export interface ServerProcessOptions {
   /** Short name for messages and the log file. */
@@ -39,49 +41,72 @@ export interface ServerProcess {
 /** How long a process may take to disappear once SIGKILLed (or after the SIGTERM grace). */
 const EXIT_WAIT_MS = 10_000;
 
+const GUARDIAN = fileURLToPath(new URL('./server-guardian.mjs', import.meta.url));
+
+type GuardianMessage = { pid: number } | { exit: string } | { error: string };
+
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const logPath = join(options.dir, `${options.name}.out.log`);
   const log = openSync(logPath, 'a');
-  let child: ChildProcess;
+  let guardian: ChildProcess;
   try {
-    // detached: its own process group, so a signal reaches wrapper scripts and their children,
-    // and a Ctrl-C meant for the test runner does not stop it behind the test's back.
-    child = spawn(options.command, options.args ?? [], {
+    // The server runs under a guardian that kills it if this process dies without stopping it.
+    // detached: their own process group, so a Ctrl-C meant for the test runner does not stop
+    // the server behind the test's back (the guardian does, once the runner is gone).
+    guardian = spawn(process.execPath, [GUARDIAN, options.command, ...(options.args ?? [])], {
       cwd: options.dir,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', log, log, 'ipc'],
       detached: true,
     });
   } finally {
     closeSync(log);
   }
-  const pid = child.pid;
-  // The test runner must not wait for a server it forgot: the exit hook below kills it instead.
-  child.unref();
-  if (pid === undefined) {
-    const error = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new Error(`could not start ${options.name} (${options.command}): ${error.message}`);
+  const groupId = guardian.pid;
+  if (groupId === undefined) {
+    const error = await new Promise<Error>((resolve) => guardian.once('error', resolve));
+    throw new Error(`could not start the guardian of ${options.name}: ${error.message}`);
   }
 
   let exitedAs: string | undefined;
+  let settleExit!: (how: string) => void;
   const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitedAs = signal ?? `code ${code}`;
+    settleExit = (how) => {
+      if (exitedAs !== undefined) return;
+      exitedAs = how;
       forgetOnExit(killAtExit);
-      resolve(exitedAs);
-    });
+      resolve(how);
+    };
   });
-  const signal = (name: NodeJS.Signals) => {
-    if (exitedAs !== undefined) return;
+  const killAtExit = () => {
     try {
-      process.kill(-pid, name);
+      process.kill(-groupId, 'SIGKILL');
     } catch {
       // the group is already gone
     }
   };
-  const killAtExit = () => signal('SIGKILL');
   onExit(killAtExit);
 
+  const pid = await new Promise<number>((resolve, reject) => {
+    guardian.on('message', (message: GuardianMessage) => {
+      if ('pid' in message) resolve(message.pid);
+      else if ('exit' in message) settleExit(message.exit);
+      else reject(new Error(`could not start ${options.name} (${options.command}): ${message.error}`));
+    });
+    guardian.once('exit', (code, signal) => {
+      settleExit(`guardian exited (${signal ?? `code ${code}`})`);
+      reject(new Error(`the guardian of ${options.name} exited before it started the server`));
+    });
+  });
+
+  const signal = (name: NodeJS.Signals) => {
+    if (exitedAs !== undefined) return;
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
   const output = () => {
     try {
       return readFileSync(logPath, 'utf8');
@@ -136,5 +161,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       cause: error,
     });
   }
+  // Once started, the test runner must not wait for a server it forgot: the exit hook kills it.
+  guardian.unref();
+  guardian.channel?.unref();
   return server;
 }
