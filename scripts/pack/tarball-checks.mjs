@@ -29,11 +29,12 @@ export async function checkTarball(p, manifest, { tarballs, bin, cwd }) {
 /** What the tarball must hold beyond what publint checks, and README links npmjs.com can follow. */
 function contentProblems(p, files) {
   const problems = [];
+  // Every condition's target, the workspace's @polyqueue/source (src/*.ts) included: a user
+  // who sets that condition must not meet a missing file either.
   for (const [entry, conditions] of Object.entries(p.pkg.exports ?? {})) {
-    for (const condition of ['types', 'default']) {
-      const target = conditions[condition]?.replace(/^\.\//, '');
-      if (!files.has(target))
-        problems.push(`exports["${entry}"].${condition} -> ${target} is not in the tarball`);
+    for (const [condition, target] of Object.entries(conditions)) {
+      if (!files.has(target.replace(/^\.\//, '')))
+        problems.push(`exports["${entry}"]["${condition}"] -> ${target} is not in the tarball`);
     }
   }
   for (const required of ['LICENSE', 'README.md', 'package.json'])
