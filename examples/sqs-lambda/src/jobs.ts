@@ -24,5 +24,6 @@ export function thumbnails(broker: Broker) {
 
 /** e.g. QUEUE_URL=sqs://?region=eu-west-1 (or an emulator: sqs://?endpoint=http://127.0.0.1:9324). */
 export function connectBroker(): Promise<Broker> {
-  return connect(process.env.QUEUE_URL ?? 'sqs://');
+  // An empty QUEUE_URL= (common in compose files and CI) means unset, like a missing one.
+  return connect(process.env.QUEUE_URL || 'sqs://');
 }
