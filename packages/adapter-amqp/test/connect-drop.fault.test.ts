@@ -1,6 +1,7 @@
-import { type Broker, connect, isRetryable, type Logger, PolyqueueError } from '@polyqueue/core';
+import { type Broker, connect, isRetryable, PolyqueueError } from '@polyqueue/core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type PrivateRabbitMQ, startPrivateRabbitMQ } from '../../../test/support/private-rabbitmq.js';
+import { recordingLogger } from '../../../test/support/recording-logger.js';
 import { startTcpProxy, type TcpProxy } from '../../../test/support/tcp-proxy.js';
 import { within } from '../../../test/support/within.js';
 import { runPrefix } from './rabbitmq.js';
@@ -55,20 +56,6 @@ function via(port: number, extra = ''): string {
   return `amqp://guest:guest@127.0.0.1:${port}?queue_prefix=${prefix}${extra}`;
 }
 
-/** A logger that counts warnings and keeps errors (background errors of dropped connections). */
-function recordingLogger(): { logger: Logger; logged: { warn: number; error: string[] } } {
-  const logged = { warn: 0, error: [] as string[] };
-  const logger: Logger = {
-    warn: () => {
-      logged.warn++;
-    },
-    error: (message) => {
-      logged.error.push(message);
-    },
-  };
-  return { logger, logged };
-}
-
 /** Waits for `condition`, at most `boundMs`; the error says what the proxy and the process saw. */
 async function until(condition: () => boolean, what: string, boundMs = WAIT_MS): Promise<void> {
   const deadline = Date.now() + boundMs;
@@ -114,7 +101,7 @@ it('a first connect()+send through connections cut 0–40 ms after accept reject
   await until(() => proxy.stats.open === 0, 'the proxy to close every dropped connection');
   console.log(
     `amqp connect-drop: ${FIRST_CONNECT_ATTEMPTS} first connects, ${proxy.stats.dropped} connections cut, ` +
-      `${sent} sends succeeded, ${logged.warn} warnings and ${logged.error.length} errors logged, ` +
+      `${sent} sends succeeded, ${logged.warnings} warnings and ${logged.errors.length} errors logged, ` +
       `rejections: ${JSON.stringify(Object.fromEntries(rejections))}`,
   );
   expect(proxy.stats.dropped).toBeGreaterThanOrEqual(FIRST_CONNECT_ATTEMPTS);
@@ -153,11 +140,11 @@ it('a running worker survives a reconnect storm and then handles every job', asy
     console.log(
       `amqp connect-drop storm: ${proxy.stats.dropped - droppedBefore} reconnects cut, ` +
         `${handled.size} jobs handled, ${workerErrors.length} worker errors, ` +
-        `${logged.warn} warnings and ${logged.error.length} errors logged`,
+        `${logged.warnings} warnings and ${logged.errors.length} errors logged`,
     );
     expect(uncaught).toEqual([]);
     // A reconnect storm is a transient outage: logged as warnings (retryable codes), not errors.
-    expect(logged.error).toEqual([]);
+    expect(logged.errors).toEqual([]);
   } finally {
     await Promise.allSettled([consumer.close({ timeoutMs: 5_000 }), producer.close({ timeoutMs: 5_000 })]);
   }
