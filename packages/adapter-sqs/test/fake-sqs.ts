@@ -10,6 +10,8 @@ interface FakeMessage {
   groupId?: string;
   dedupId?: string;
   receipt?: string;
+  /** Wall-clock ms before which the message is not visible (its delay, then each lease). */
+  hiddenUntil?: number;
 }
 
 interface FakeQueue {
@@ -19,8 +21,11 @@ interface FakeQueue {
 }
 
 /**
- * An in-process fake of the narrow SQS interface: queues, messages and receive counts, no timing.
- * Every call is recorded in `calls` so tests can assert the exact SQS requests the driver makes.
+ * An in-process fake of the narrow SQS interface: queues, messages, receive counts, and SQS's
+ * documented visibility: a receive hides a message for its VisibilityTimeout (else the queue's,
+ * else 30 s), ChangeMessageVisibility sets it (counting no receive), DelaySeconds delays it, and a
+ * FIFO group is held while one of its messages is hidden after a receive. Every call is recorded
+ * in `calls` so tests can assert the exact SQS requests the driver makes.
  */
 export class FakeSqs {
   readonly queues = new Map<string, FakeQueue>();
@@ -60,7 +65,7 @@ export class FakeSqs {
 
   /** Ends the visibility of every in-flight message of `queueName` (their timeouts are over). */
   expireAll(queueName: string): void {
-    for (const message of this.queue(queueName).messages) delete message.receipt;
+    for (const message of this.queue(queueName).messages) message.hiddenUntil = 0;
   }
 
   calledWith(action: string) {
@@ -116,6 +121,7 @@ export class FakeSqs {
           attributes: entry.MessageAttributes ?? {},
           receiveCount: 0,
           delaySeconds: entry.DelaySeconds ?? 0,
+          hiddenUntil: Date.now() + (entry.DelaySeconds ?? 0) * 1_000,
           ...(entry.MessageGroupId ? { groupId: entry.MessageGroupId } : {}),
           ...(entry.MessageDeduplicationId ? { dedupId: entry.MessageDeduplicationId } : {}),
         });
@@ -128,14 +134,20 @@ export class FakeSqs {
       const queue = this.#byUrl(input.QueueUrl);
       if (this.failReceives.has(queue.name))
         throw Object.assign(new Error('Service is unavailable'), { name: 'ServiceUnavailable' });
+      const now = Date.now();
+      const visible = (m: FakeMessage) => (m.hiddenUntil ?? 0) <= now;
       // FIFO (documented): no message of a group is returned while one of it is in flight.
-      const held = new Set(queue.messages.filter((m) => m.receipt !== undefined).map((m) => m.groupId));
+      const held = new Set(
+        queue.messages.filter((m) => m.receipt !== undefined && !visible(m)).map((m) => m.groupId),
+      );
       const taken = queue.messages
-        .filter((m) => m.receipt === undefined && (m.groupId === undefined || !held.has(m.groupId)))
+        .filter((m) => visible(m) && (m.groupId === undefined || !held.has(m.groupId)))
         .slice(0, input.MaxNumberOfMessages ?? 1);
+      const seconds = input.VisibilityTimeout ?? Number(queue.attributes.VisibilityTimeout ?? 30);
       const Messages: Message[] = taken.map((m) => {
         m.receiveCount++;
         m.receipt = `r-${m.id}-${m.receiveCount}`;
+        m.hiddenUntil = now + seconds * 1_000;
         return {
           MessageId: m.id,
           ReceiptHandle: m.receipt,
@@ -162,12 +174,17 @@ export class FakeSqs {
       this.#record('changeMessageVisibility', input);
       const queue = this.#byUrl(input.QueueUrl);
       const message = queue.messages.find((m) => m.receipt === input.ReceiptHandle);
-      if (message && input.VisibilityTimeout === 0) delete message.receipt;
+      if (message) message.hiddenUntil = Date.now() + (input.VisibilityTimeout ?? 0) * 1_000;
       return {};
     },
     changeMessageVisibilityBatch: async (input) => {
       this.#record('changeMessageVisibilityBatch', input);
-      return { Successful: [], Failed: [] };
+      const queue = this.#byUrl(input.QueueUrl);
+      for (const entry of input.Entries ?? []) {
+        const message = queue.messages.find((m) => m.receipt === entry.ReceiptHandle);
+        if (message) message.hiddenUntil = Date.now() + (entry.VisibilityTimeout ?? 0) * 1_000;
+      }
+      return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
     },
     listDeadLetterSourceQueues: async (input) => {
       this.#record('listDeadLetterSourceQueues', input);
