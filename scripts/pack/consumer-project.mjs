@@ -20,9 +20,10 @@ export function withReadmePeers(packages) {
 /**
  * The `npm install` arguments: the tarballs, the README peers at the versions the workspace
  * lockfile pins (reproducible), and @types/node for the type-check (every Node TypeScript
- * project has it; it is no peer). Writes the project's package.json.
+ * project has it; it is no peer); the rest as of `before` (see lockCommitDate). Writes the
+ * project's package.json.
  */
-export function installArguments(project, specs, tarballPaths, lockVersion) {
+export function installArguments(project, specs, tarballPaths, { lockVersion, before }) {
   const names = [...new Set([...specs.flatMap((p) => p.peers), '@types/node'])];
   const unpinned = names.filter((name) => !lockVersion(name));
   if (unpinned.length)
@@ -33,6 +34,7 @@ export function installArguments(project, specs, tarballPaths, lockVersion) {
   // --legacy-peer-deps: npm would otherwise install missing peers by itself and hide a peer that
   // a README forgets to name. --prefer-offline: the npm cache answers what it can.
   const flags = ['--no-audit', '--no-fund', '--no-package-lock', '--legacy-peer-deps', '--prefer-offline'];
+  if (before) flags.push(`--before=${before}`);
   return { pinned, args: ['install', ...flags, '--loglevel=error', ...tarballPaths, ...pinned] };
 }
 

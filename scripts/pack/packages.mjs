@@ -1,5 +1,6 @@
 // What the pack test knows about the workspace: which packages are published, their entry points,
 // the peers their README tells a user to install, and the versions the lockfile pins.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -59,4 +60,18 @@ export function relativeLinks(readme) {
 export function lockedVersions(root) {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
   return (name) => lock.packages?.[`node_modules/${name}`]?.version;
+}
+
+/**
+ * When package-lock.json was last committed, for `npm install --before`: what the lockfile does
+ * not pin (the dependencies of the peers and of our own packages) then resolves as it did that
+ * day, so a later release upstream (say, one that needs Node 22) cannot turn this test red.
+ * Undefined when the lockfile has uncommitted changes or git cannot tell: resolve as of now.
+ */
+export function lockCommitDate(root) {
+  const git = (...args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  const status = git('status', '--porcelain', '--', 'package-lock.json');
+  if (status.status !== 0 || status.stdout.trim() !== '') return undefined;
+  const date = git('log', '-1', '--format=%cI', '--', 'package-lock.json').stdout.trim();
+  return date === '' ? undefined : date;
 }

@@ -8,7 +8,7 @@
 //   2. check each tarball: dist/ behind every export, LICENSE, README links that work on
 //      npmjs.com, publint, and attw (are the types wrong?) with its ESM-only profile;
 //   3. `npm install` the tarballs into a scratch project, with only the peers each README names,
-//      at the versions the workspace lockfile pins;
+//      at the versions the workspace lockfile pins (the rest as of its last commit);
 //   4. an ESM and a CommonJS smoke there: memory:// send, process, dead-letter, peek, and every
 //      entry point and README peer loaded;
 //   5. a consumer .ts type-checked under moduleResolution nodenext (with a .cts) and bundler.
@@ -24,7 +24,7 @@ import {
   withReadmePeers,
   writeFixtures,
 } from './consumer-project.mjs';
-import { lockedVersions, publishablePackages } from './packages.mjs';
+import { lockCommitDate, lockedVersions, publishablePackages } from './packages.mjs';
 import { killAll, mapLimit, run } from './run.mjs';
 import { checkTarball } from './tarball-checks.mjs';
 
@@ -99,10 +99,11 @@ async function checkOne(p, manifest) {
 }
 
 /** Steps 3 to 5. */
-async function useAsConsumer(specs, lockVersion) {
+async function useAsConsumer(specs, lock) {
   const tarballPaths = readdirSync(tarballs).map((file) => join(tarballs, file));
-  const install = installArguments(project, specs, tarballPaths, lockVersion);
-  const label = `npm install ${tarballPaths.length} tarballs + ${install.pinned.join(' ')}`;
+  const install = installArguments(project, specs, tarballPaths, lock);
+  const asOf = lock.before ? `, the rest as of ${lock.before}` : '';
+  const label = `npm install ${tarballPaths.length} tarballs + ${install.pinned.join(' ')}${asOf}`;
   const installed = await step(label, 'npm', install.args, { cwd: project, timeoutMs: 240_000 });
   if (installed.code !== 0) return;
   const unresolved = unresolvedMapSources(
@@ -142,7 +143,10 @@ try {
   const manifests = new Map(JSON.parse(packed.stdout).map((manifest) => [manifest.name, manifest]));
   await Promise.all([
     mapLimit(packages, 2, (p) => checkOne(p, manifests.get(p.name))),
-    useAsConsumer(withReadmePeers(packages), lockedVersions(root)),
+    useAsConsumer(withReadmePeers(packages), {
+      lockVersion: lockedVersions(root),
+      before: lockCommitDate(root),
+    }),
   ]);
 } catch (error) {
   failures.push(error.message);
