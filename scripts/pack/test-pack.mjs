@@ -141,13 +141,15 @@ try {
   });
   if (packed.code !== 0) throw new Error('npm pack failed');
   const manifests = new Map(JSON.parse(packed.stdout).map((manifest) => [manifest.name, manifest]));
-  await Promise.all([
+  // allSettled: one side failing must not remove the temp dir under the other, still running.
+  const settled = await Promise.allSettled([
     mapLimit(packages, 2, (p) => checkOne(p, manifests.get(p.name))),
     useAsConsumer(withReadmePeers(packages), {
       lockVersion: lockedVersions(root),
       before: lockCommitDate(root),
     }),
   ]);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
 } catch (error) {
   failures.push(error.message);
   console.log(`FAIL ${error.message}`);
