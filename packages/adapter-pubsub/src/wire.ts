@@ -68,7 +68,11 @@ export function toDeadLetterAttributes(
   if (data.byteLength + attributesBytes(full) <= maxMessageBytes) return full;
   const out: Record<string, string> = { ...attributes };
   let room = maxMessageBytes - data.byteLength - attributesBytes(attributes);
-  for (const name of DEAD_LETTER_PRIORITY) {
+  // Metadata not named in the priority list (added by a later version) comes last, whole or not at all.
+  const rest = Object.keys(full).filter(
+    (name) => !(name in attributes) && !DEAD_LETTER_PRIORITY.includes(name),
+  );
+  for (const name of [...DEAD_LETTER_PRIORITY, ...rest]) {
     const value = full[name];
     if (value === undefined) continue;
     const nameBytes = Buffer.byteLength(name);
