@@ -12,8 +12,12 @@ export interface ConsumerChannelOptions {
   readonly prefetch: number;
   /** Bound of every wait on RabbitMQ's answer (publish_timeout_ms). */
   readonly timeoutMs: number;
-  /** A close that failed: its acks may not have arrived, so those jobs may run again. */
-  readonly report: (error: unknown) => void;
+  /**
+   * `consumer-channel`: RabbitMQ closed the channel (e.g. PRECONDITION_FAILED once a delivery was
+   * held past consumer_timeout; its jobs are requeued). `close-consumer`: a close that failed, so
+   * its acks may not have arrived and those jobs may run again.
+   */
+  readonly report: (action: 'consumer-channel' | 'close-consumer', error: unknown) => void;
 }
 
 /**
@@ -52,7 +56,8 @@ export class ConsumerChannel {
     this.link = link;
     this.#options = options;
     channel.on('close', () => this.#die());
-    channel.on('error', () => undefined); // followed by 'close'; the connection reports the cause
+    // Followed by 'close'. A connection's loss is reported by the session; this is the channel's own.
+    channel.on('error', (error: Error) => options.report('consumer-channel', error));
     void link.lost.then(() => this.#die());
   }
 
@@ -146,7 +151,7 @@ export class ConsumerChannel {
   close(): Promise<void> {
     if (this.#closing === undefined) {
       this.#closing = this.#close();
-      this.#closing.catch(this.#options.report);
+      this.#closing.catch((error: unknown) => this.#options.report('close-consumer', error));
     }
     return this.#closing;
   }

@@ -219,7 +219,7 @@ export class AmqpReceiver implements Receiver {
     const consumer = new ConsumerChannel(channel, link, {
       prefetch,
       timeoutMs,
-      report: (error) => report('close-consumer', error),
+      report,
     });
     openConsumers.add(consumer);
     channel.on('close', () => openConsumers.delete(consumer));

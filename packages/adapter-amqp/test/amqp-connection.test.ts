@@ -141,6 +141,33 @@ describe('background errors', () => {
   });
 });
 
+describe('a consumer channel RabbitMQ closes', () => {
+  it('is reported (consumer_timeout: PRECONDITION_FAILED), and the receiver consumes on a new channel', async () => {
+    const broker = new FakeBroker();
+    const reports: BackgroundError[] = [];
+    const driver = await driverFor(broker).open();
+    driver.reportErrorsTo((report) => reports.push(report));
+    await driver.provision(topology);
+    await driver.send(topology, [{ body: body('1'), attributes: {}, meta: meta('j1') }]);
+    const receiver = driver.receiver(topology, { leaseMs: 30_000, maxUnsettled: 4 });
+    const [held] = await receiver.receive(1, new AbortController().signal);
+    expect(held?.meta.id).toBe('j1');
+    const consuming = broker.connections.flatMap((c) => c.channels).find((c) => c.consumers.size > 0)!;
+    const timeout = Object.assign(
+      new Error(
+        'Channel closed by server: 406 (PRECONDITION-FAILED) with message "delivery acknowledgement timed out"',
+      ),
+      { code: 406 },
+    );
+    consuming.emit('error', timeout);
+    consuming.shut(); // RabbitMQ requeues what the channel held
+    const [again] = await receiver.receive(1, AbortSignal.timeout(2_000));
+    expect(again?.meta.id).toBe('j1');
+    expect(reports).toContainEqual({ action: 'consumer-channel', queue: 'emails', error: timeout });
+    await driver.close('graceful');
+  });
+});
+
 describe('heartbeat', () => {
   it('asks for a 15 s heartbeat unless the URL sets one', () => {
     expect(new URL(amqplibUrl(new URL('amqp://h/?queue_type=classic'))).searchParams.get('heartbeat')).toBe(
