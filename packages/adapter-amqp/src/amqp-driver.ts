@@ -31,6 +31,7 @@ import {
   targetWord,
 } from './amqp-names.js';
 import { type AmqpOptions, MAX_DELAY_LEVELS } from './amqp-options.js';
+import type { AmqpPublisher } from './amqp-publisher.js';
 import { AmqpReceiver } from './amqp-receiver.js';
 import { AmqpSession, type Link } from './amqp-session.js';
 
@@ -237,11 +238,17 @@ export class AmqpDriver implements Driver {
   ): Promise<void> {
     const options = publishOptions(attributes, meta, deadLetter);
     const wait = meta.notBefore === undefined || deadLetter ? 0 : Math.ceil(meta.notBefore - Date.now());
-    if (wait <= 0) return link.publisher.publish('', nativeQueue, body, options);
+    if (wait <= 0) return this.#publisherOf(link, (p) => p.publish('', nativeQueue, body, options));
     return this.#declarations.delayable(link, nativeQueue).then(() => {
       const route = delayRoute(this.names, Math.min(wait, this.capabilities.maxNativeDelayMs), nativeQueue);
-      return link.publisher.publish(route.exchange, route.routingKey, body, options);
+      return this.#publisherOf(link, (p) => p.publish(route.exchange, route.routingKey, body, options));
     });
+  }
+
+  /** Publishes on the link's publisher, reopened first if RabbitMQ closed its channel. */
+  #publisherOf(link: Link, publish: (publisher: AmqpPublisher) => Promise<void>): Promise<void> {
+    if (link.publisher.open) return publish(link.publisher); // the hot path: no extra promise
+    return this.#session.publisher(link).then(publish);
   }
 
   /** On every new connection: declare again what this driver provisioned (a wiped broker). */

@@ -6,7 +6,14 @@ import { AmqpPublisher } from './amqp-publisher.js';
 /** One live connection: its publisher, and a promise that settles when the connection is lost. */
 export interface Link {
   readonly connection: AmqpConnection;
-  readonly publisher: AmqpPublisher;
+  /**
+   * The confirm channel's publisher. RabbitMQ closes a channel on some publish errors (a message
+   * over its max_message_size, an exchange deleted under us) while the connection lives on:
+   * `AmqpSession.publisher()` then opens a new one, so one bad publish cannot fail every later one.
+   */
+  publisher: AmqpPublisher;
+  /** A new confirm channel being opened (one at a time). */
+  renewing?: Promise<AmqpPublisher> | undefined;
   /** Counts connections: a channel from an older link is dead, whatever it says. */
   readonly generation: number;
   readonly lost: Promise<void>;
@@ -98,6 +105,33 @@ export class AmqpSession {
     }
   }
 
+  /** The link's publisher, on a new confirm channel if RabbitMQ closed the last one. */
+  publisher(link: Link): Promise<AmqpPublisher> {
+    if (link.publisher.open) return Promise.resolve(link.publisher);
+    if (!link.alive) return Promise.reject(new AmqpUnavailableError('the connection was lost'));
+    link.renewing ??= this.#openPublisher(link.connection).then(
+      (publisher) => {
+        link.publisher = publisher;
+        link.renewing = undefined;
+        return publisher;
+      },
+      (error: unknown) => {
+        link.renewing = undefined;
+        throw error;
+      },
+    );
+    return link.renewing;
+  }
+
+  async #openPublisher(connection: AmqpConnection): Promise<AmqpPublisher> {
+    const { publishTimeoutMs } = this.#options;
+    const opening = connection.createConfirmChannel();
+    const confirm = await bounded(opening, publishTimeoutMs, 'opening the publishing channel', (late) => {
+      late.close().catch(() => undefined); // opened too late: nobody will use it
+    });
+    return new AmqpPublisher(confirm, publishTimeoutMs);
+  }
+
   /** A plain channel on the live link, for topology work and gets. */
   async channel(): Promise<{ channel: AmqpChannel; link: Link }> {
     const link = await this.link();
@@ -168,11 +202,9 @@ export class AmqpSession {
       if (this.#link === link) this.#link = undefined;
     });
     try {
-      const opening = connection.createConfirmChannel();
-      const confirm = await bounded(opening, publishTimeoutMs, 'opening the publishing channel');
       link = {
         connection,
-        publisher: new AmqpPublisher(confirm, publishTimeoutMs),
+        publisher: await this.#openPublisher(connection),
         generation: ++this.#generation,
         lost,
         alive: true,

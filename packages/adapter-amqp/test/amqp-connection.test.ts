@@ -168,6 +168,23 @@ describe('a consumer channel RabbitMQ closes', () => {
   });
 });
 
+describe('a publishing channel RabbitMQ closes', () => {
+  it('fails that send only: the next one goes out on a new confirm channel of the same connection', async () => {
+    const broker = new FakeBroker();
+    broker.maxMessageSize = 100;
+    const driver = await driverFor(broker).open();
+    await driver.provision(topology);
+    const [tooBig] = await driver.send(topology, [
+      { body: body('x'.repeat(200)), attributes: {}, meta: meta('big') },
+    ]);
+    expect(tooBig?.ok).toBe(false);
+    const [next] = await driver.send(topology, [{ body: body('small'), attributes: {}, meta: meta('j1') }]);
+    expect(next).toEqual({ ok: true });
+    expect(broker.connections).toHaveLength(1);
+    await driver.close('graceful');
+  });
+});
+
 describe('heartbeat', () => {
   it('asks for a 15 s heartbeat unless the URL sets one', () => {
     expect(new URL(amqplibUrl(new URL('amqp://h/?queue_type=classic'))).searchParams.get('heartbeat')).toBe(

@@ -55,6 +55,8 @@ export class FakeBroker {
    * loop, then 'close', and the channel open rejects.
    */
   resetOnOpen = false;
+  /** RabbitMQ's max_message_size: a bigger publish closes its channel (406), as RabbitMQ does. */
+  maxMessageSize = Number.POSITIVE_INFINITY;
 
   connect: AmqpConnect = async () => {
     if (!this.up)
@@ -229,6 +231,19 @@ class FakeChannel extends EventEmitter {
     callback: (error: unknown) => void,
   ): boolean {
     this.#check();
+    if (content.length > this.broker.maxMessageSize) {
+      // RabbitMQ closes the channel asynchronously; amqplib's publish itself does not throw.
+      queueMicrotask(() => {
+        const error = new FakeChannelError(
+          406,
+          'Channel closed by server: 406 (PRECONDITION-FAILED) message size larger than configured max size',
+        );
+        this.emit('error', error);
+        this.shut();
+        callback(error);
+      });
+      return true;
+    }
     this.broker.published.push({ exchange, routingKey, content, options });
     const message: FakeMessage = {
       content,
