@@ -24,10 +24,7 @@ const prefix = runPrefix('fault');
 let rabbit: PrivateRabbitMQ;
 let url: string;
 
-// A fresh node per case. On RabbitMQ 3.10.8 a quorum queue declared after a node's restart is
-// lost to a later SIGKILL: after the next start its declare and publishes hang (no Ra server;
-// reproduced with plain amqplib). A broker defect, not the adapter's: each case's queue is
-// declared in its node's first run.
+// A fresh node per case, so that one case's broker state never carries into the next.
 beforeEach(async () => {
   rabbit = await startPrivateRabbitMQ();
   url = `${rabbit.url}?queue_prefix=${prefix}&connect_timeout_ms=20000`;
@@ -39,13 +36,19 @@ afterEach(async () => {
 
 /**
  * Two ways down: a graceful stop (SIGTERM: RabbitMQ closes connections with CONNECTION_FORCED)
- * and a crash (SIGKILL: sockets reset, nothing flushed beyond what was confirmed).
+ * and a crash (SIGKILL: sockets reset, nothing kept beyond what was confirmed).
+ *
+ * The crash case uses a classic queue. On RabbitMQ 3.10.8 (Debian 12) a SIGKILL sometimes leaves
+ * a quorum queue without its Ra server after the next start: declare, consume and publish to it
+ * get no answer, forever (1 crash in 6 on a fresh node here; reproduced with plain amqplib, no polyqueue involved).
+ * That is a broker defect, not the adapter's recovery.
  */
 const WAYS_DOWN = [
-  ['a graceful restart (SIGTERM, then start)', 'stream', () => rabbit.restart()],
+  ['a graceful restart (SIGTERM, then start), quorum queue', 'stream', '', () => rabbit.restart()],
   [
-    'a crash and restart (SIGKILL, then start)',
+    'a crash and restart (SIGKILL, then start), classic queue',
     'crashed',
+    '&queue_type=classic',
     async () => {
       await rabbit.kill();
       await rabbit.start();
@@ -55,11 +58,11 @@ const WAYS_DOWN = [
 
 it.each(WAYS_DOWN)(
   '%s mid-stream loses no job (10,000 jobs, at least once each)',
-  async (way, queueName, bounce) => {
+  async (way, queueName, queueType, bounce) => {
     // Reconnect failures during the restart go to the logger: counted and reported, not printed.
     const { logger, logged } = recordingLogger();
-    const producer = await connect(url, { logger });
-    const consumer = await connect(url, { logger });
+    const producer = await connect(url + queueType, { logger });
+    const consumer = await connect(url + queueType, { logger });
     const handled = new Map<number, number>();
     let restarted = false;
     let restartError: unknown;
