@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 // One test command for the whole monorepo: unit tests and every conformance run.
 // The custom condition resolves @polyqueue/* to TypeScript sources, so tests need no build step.
 //
-// Fault tests (`*.fault.test.ts`) restart real brokers. They live in their own project and run
-// one file at a time, after everything else, so a restart never pulls a broker from under
-// another suite.
+// Fault tests (`*.fault.test.ts`) kill, restart and partition brokers: each starts its own private
+// instance (test/support/), never a shared one. They share no broker state, but each private
+// node costs seconds of a 2-core machine and their bounds are in seconds, so they run one file
+// at a time, after everything else, without competing with the conformance suites for CPU.
 const FAULT_TESTS = 'packages/*/test/**/*.fault.test.ts';
 
 export default defineConfig({
