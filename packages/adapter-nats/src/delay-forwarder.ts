@@ -14,7 +14,7 @@ const PULL_RETRY_MAX_MS = 8_000;
 const NOT_BEFORE = 'pq-not-before';
 
 /**
- * Moves due jobs from a queue's delay stream to its work stream (DESIGN.md §6, NATS before 2.12).
+ * Moves due jobs from a queue's delay stream to its work stream (docs/brokers.md, NATS JetStream: delays before 2.12).
  *
  * Every process with an open receiver on the queue runs one; they share the durable
  * `pq-forwarder` consumer, so each delayed message is in one forwarder's hands at a time. A
