@@ -5,7 +5,7 @@ export interface DelayRoute {
 }
 
 /**
- * The delay paths (DESIGN.md §6), in one place:
+ * The delay paths (docs/brokers.md, AWS SQS: delays), in one place:
  * - due now: the work queue, no delay;
  * - standard queue, due within the native maximum (15 min): the work queue with `DelaySeconds`;
  * - anything longer, and any delay on a FIFO queue (no per-message delay there): the delay queue,
