@@ -1,5 +1,5 @@
 /**
- * @polyqueue/conformance: the polyqueue contract (DESIGN.md §3) as a test suite any adapter runs.
+ * @polyqueue/conformance: the polyqueue contract (docs/contract.md) as a test suite any adapter runs.
  * Call `runConformance(harness, { describe, it, skip: it.skip, afterAll })` from one test file of
  * the adapter, with the functions of its test runner; the README shows a complete file.
  */
