@@ -12,7 +12,7 @@ import type { ConformanceHarness } from '../harness.js';
 import type { TestScope } from '../scope.js';
 import type { RuleRegistry } from '../skip.js';
 
-/** The built-in schemes (DESIGN.md §7): an unknown-scheme error must list them all. */
+/** The built-in schemes (docs/configuration.md): an unknown-scheme error must list them all. */
 const BUILT_IN_SCHEMES = ['memory', 'amqp', 'amqps', 'nats', 'sqs', 'pubsub', 'servicebus'] as const;
 
 const SECRET = 's3cr3t-pw';
