@@ -2,8 +2,8 @@ import type { SuiteContext } from './context.js';
 import type { TestApi } from './harness.js';
 import { type TestScope, withScope } from './scope.js';
 
-/** Every rule of DESIGN.md §3, in order. Deviations must name one of these. */
-// biome-ignore format: one line per rule group reads like DESIGN.md
+/** Every rule of docs/contract.md, in order. Deviations must name one of these. */
+// biome-ignore format: one line per rule group reads like docs/contract.md
 export const RULE_IDS = [
   'P1', 'P2', 'P3', 'P4', 'P5',
   'D1', 'D2', 'D3', 'D4',
