@@ -24,7 +24,7 @@ runConformance(
     invalidParameter: { name: 'api_timeout_ms', value: '0' },
     // The server's own limit, so the size-limit rules test the real edge: a native body exactly
     // at max_payload, whose dead-letter copy then cannot carry its record in the same message.
-    maxNativeBodyBytes: raw.info?.max_payload,
+    maxNativeBodyBytes: raw.info!.max_payload,
     timeScale: 1,
     connect: (options = {}) => connect(url, options),
     publishNative: async (_broker, queue, message) => {
