@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Driver } from '../src/driver/index.js';
 import { type Broker, connect, type Job, MemoryServer, sleep, VirtualClock } from '../src/index.js';
+import { delegatingDriver } from './fake-driver.js';
 
 const PROVISION_MS = 490;
 
@@ -10,22 +11,14 @@ afterEach(() => broker?.close());
 /** A memory driver whose provisioning takes PROVISION_MS of virtual time, like a real broker's. */
 function slowProvisionDriver(clock: VirtualClock): Driver {
   const inner = new MemoryServer({ clock }).connect();
-  return {
+  return delegatingDriver(inner, {
     name: 'slow-provision',
-    capabilities: inner.capabilities,
     clock,
     provision: async (queue) => {
       await sleep(clock, PROVISION_MS);
       await inner.provision(queue);
     },
-    send: (queue, messages) => inner.send(queue, messages),
-    receiver: (queue, options) => inner.receiver(queue, options),
-    deadLetters: (queue) => inner.deadLetters(queue),
-    stats: (queue) => inner.stats(queue),
-    errorCode: (error) => inner.errorCode(error),
-    native: () => inner.native(),
-    close: (mode) => inner.close(mode),
-  };
+  });
 }
 
 async function sendAndReceive(

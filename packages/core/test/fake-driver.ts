@@ -9,20 +9,32 @@ export function fakeDriver(
   const inner = server.connect();
   const sent: OutgoingMessage[] = [];
   return {
-    name: 'fake',
-    capabilities: { ...inner.capabilities, ...overrides },
-    clock: inner.clock,
+    ...delegatingDriver(inner, {
+      name: 'fake',
+      capabilities: { ...inner.capabilities, ...overrides },
+      send: (queue, messages) => {
+        sent.push(...messages);
+        return inner.send(queue, messages);
+      },
+    }),
     sent,
+  };
+}
+
+/** A driver that forwards every method to `inner`, except those given in `own`. */
+export function delegatingDriver(inner: Driver, own: Partial<Driver>): Driver {
+  return {
+    name: inner.name,
+    capabilities: inner.capabilities,
+    ...(inner.clock ? { clock: inner.clock } : {}),
     provision: (queue) => inner.provision(queue),
-    send: (queue, messages) => {
-      sent.push(...messages);
-      return inner.send(queue, messages);
-    },
+    send: (queue, messages) => inner.send(queue, messages),
     receiver: (queue, options) => inner.receiver(queue, options),
     deadLetters: (queue) => inner.deadLetters(queue),
     stats: (queue) => inner.stats(queue),
     errorCode: (error) => inner.errorCode(error),
     native: () => inner.native(),
     close: (mode) => inner.close(mode),
+    ...own,
   };
 }

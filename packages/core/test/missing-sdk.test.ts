@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { AdapterModule, Driver } from '../src/driver/index.js';
+import type { AdapterModule } from '../src/driver/index.js';
 import { BrokerError, connect, ErrorCode, MemoryServer, MissingAdapterError } from '../src/index.js';
+import { delegatingDriver } from './fake-driver.js';
 
 const SDK = 'polyqueue-test-sdk-that-is-not-installed';
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -57,9 +58,8 @@ describe('a missing peer SDK is reported like a missing adapter: the package and
 
   it('when the driver imports its SDK on first send (a lazy connection)', async () => {
     const inner = new MemoryServer().connect();
-    const driver: Driver = {
+    const driver = delegatingDriver(inner, {
       name: 'amqp',
-      capabilities: inner.capabilities,
       provision: async () => {
         try {
           await import('./fixtures/lazy-sdk.js');
@@ -68,14 +68,7 @@ describe('a missing peer SDK is reported like a missing adapter: the package and
           throw new BrokerError('amqp: could not connect', ErrorCode.Unavailable, cause);
         }
       },
-      send: (queue, messages) => inner.send(queue, messages),
-      receiver: (queue, options) => inner.receiver(queue, options),
-      deadLetters: (queue) => inner.deadLetters(queue),
-      stats: (queue) => inner.stats(queue),
-      errorCode: (error) => inner.errorCode(error),
-      native: () => inner.native(),
-      close: (mode) => inner.close(mode),
-    };
+    });
     const broker = await connect({ driver });
     const error = await broker
       .queue('q')
