@@ -1,7 +1,7 @@
 import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
 import { readyName } from './native-names.js';
 import type { PulledMessage } from './pubsub-client.js';
-import type { QueueConnection } from './queue-connection.js';
+import type { QueueContext } from './queue-context.js';
 import { fromAttributes, toAttributes } from './wire.js';
 
 /** How long one pull of the dead-letter subscription may wait for more messages on real Pub/Sub. */
@@ -21,9 +21,9 @@ const NATIVE_DEAD_LETTER_PREFIX = 'CloudPubSubDeadLetterSource';
  * Counts are what Pub/Sub hands out in one sweep: on a busy or very large DLQ, call again.
  */
 export class PubSubDeadLetters implements DeadLetterStore {
-  readonly #queue: QueueConnection;
+  readonly #queue: QueueContext;
 
-  constructor(queue: QueueConnection) {
+  constructor(queue: QueueContext) {
     this.#queue = queue;
   }
 

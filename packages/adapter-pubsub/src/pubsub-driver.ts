@@ -19,7 +19,7 @@ import type { PubSubApi, SubscriptionSettings } from './pubsub-client.js';
 import { PubSubDeadLetters } from './pubsub-dead-letters.js';
 import { ALREADY_EXISTS, hasGrpcCode, pubsubErrorCode } from './pubsub-errors.js';
 import { PullReceiver } from './pull-receiver.js';
-import { type DriverLink, leaseSeconds, QueueConnection } from './queue-connection.js';
+import { type DriverLink, leaseSeconds, QueueContext } from './queue-context.js';
 
 export interface PubSubDriverSettings {
   /** Prepended to every topic and subscription name. Default ''. */
@@ -63,7 +63,7 @@ export class PubSubDriver implements Driver {
   readonly #api: PubSubApi;
   readonly #settings: PubSubDriverSettings;
   readonly #link: DriverLink;
-  readonly #queues = new Map<string, QueueConnection>();
+  readonly #queues = new Map<string, QueueContext>();
   readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
   #state: 'open' | 'closed' | 'dead' = 'open';
   /** Where errors of background work go (core's broker 'error' event); none before core sets it. */
@@ -180,8 +180,8 @@ export class PubSubDriver implements Driver {
     return this.#api.native;
   }
 
-  /** @internal The queue's connection: names, publishing and settlement (push handler). */
-  queueConnection(topology: QueueTopology): QueueConnection {
+  /** @internal The queue's context: names, publishing and settlement (push handler). */
+  queueContext(topology: QueueTopology): QueueContext {
     return this.#queue(topology);
   }
 
@@ -202,7 +202,7 @@ export class PubSubDriver implements Driver {
     await this.#api.close({ flush: mode === 'graceful' });
   }
 
-  #openForwarder(queue: QueueConnection): void {
+  #openForwarder(queue: QueueContext): void {
     if (!this.alive) return;
     const key = queue.names.delay;
     let entry = this.#forwarders.get(key);
@@ -222,7 +222,7 @@ export class PubSubDriver implements Driver {
     entry.receivers++;
   }
 
-  #closeForwarder(queue: QueueConnection): void {
+  #closeForwarder(queue: QueueContext): void {
     const key = queue.names.delay;
     const entry = this.#forwarders.get(key);
     if (entry === undefined || --entry.receivers > 0) return;
@@ -240,11 +240,11 @@ export class PubSubDriver implements Driver {
     }
   }
 
-  #queue(topology: QueueTopology): QueueConnection {
+  #queue(topology: QueueTopology): QueueContext {
     const key = `${topology.name}\u0000${topology.deadLetterName}`;
     let queue = this.#queues.get(key);
     if (queue === undefined) {
-      queue = new QueueConnection(this.#link, topology);
+      queue = new QueueContext(this.#link, topology);
       this.#queues.set(key, queue);
     }
     return queue;

@@ -1,7 +1,7 @@
 import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
 import type { PullSource } from './pull-source.js';
-import type { QueueConnection } from './queue-connection.js';
+import type { QueueContext } from './queue-context.js';
 import { fromAttributes } from './wire.js';
 
 /**
@@ -21,11 +21,11 @@ export class PullDelivery implements Delivery {
   readonly deliveryCount: number;
   /** The pulled message: ackId, messageId, data, attributes, publishTime, deliveryAttempt. */
   readonly native: PulledMessage;
-  readonly #queue: QueueConnection;
+  readonly #queue: QueueContext;
   readonly #source: PullSource;
   #settled = false;
 
-  constructor(queue: QueueConnection, source: PullSource, message: PulledMessage, deliveryCount: number) {
+  constructor(queue: QueueContext, source: PullSource, message: PulledMessage, deliveryCount: number) {
     const decoded = fromAttributes(message.attributes);
     this.body = message.data;
     this.attributes = decoded.attributes;

@@ -3,7 +3,7 @@ import { pause } from './delay-forwarder.js';
 import type { PulledMessage } from './pubsub-client.js';
 import { PullDelivery } from './pull-delivery.js';
 import type { PullSource } from './pull-source.js';
-import { leaseSeconds, type QueueConnection } from './queue-connection.js';
+import { leaseSeconds, type QueueContext } from './queue-context.js';
 import { type SourceName, splitRoom } from './room-split.js';
 import { SubscriptionPuller } from './subscription-puller.js';
 
@@ -32,7 +32,7 @@ export interface PullReceiverSettings {
  * gets at most half the room while `work` wants the rest, so neither subscription starves.
  */
 export class PullReceiver implements Receiver {
-  readonly #queue: QueueConnection;
+  readonly #queue: QueueContext;
   readonly #options: ReceiverOptions;
   readonly #settings: PullReceiverSettings;
   readonly #ready: SubscriptionPuller;
@@ -48,7 +48,7 @@ export class PullReceiver implements Receiver {
   #open = false;
   #closed = false;
 
-  constructor(queue: QueueConnection, options: ReceiverOptions, settings: PullReceiverSettings) {
+  constructor(queue: QueueContext, options: ReceiverOptions, settings: PullReceiverSettings) {
     this.#queue = queue;
     this.#options = options;
     this.#settings = settings;

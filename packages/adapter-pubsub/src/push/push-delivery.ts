@@ -1,5 +1,5 @@
 import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
-import type { QueueConnection } from '../queue-connection.js';
+import type { QueueContext } from '../queue-context.js';
 import { fromAttributes } from '../wire.js';
 import type { ParsedPushBody } from './push-body.js';
 
@@ -21,11 +21,11 @@ export class PushDelivery implements Delivery {
   readonly deliveryCount: number;
   /** The parsed push request body. */
   readonly native: Extract<ParsedPushBody, { ok: true }>['body'];
-  readonly #queue: QueueConnection;
+  readonly #queue: QueueContext;
   readonly #publishTime: number;
   #verdict: PushVerdict | undefined;
 
-  constructor(queue: QueueConnection, parsed: Extract<ParsedPushBody, { ok: true }>) {
+  constructor(queue: QueueContext, parsed: Extract<ParsedPushBody, { ok: true }>) {
     const decoded = fromAttributes(parsed.attributes);
     this.body = parsed.data;
     this.attributes = decoded.attributes;

@@ -8,7 +8,7 @@ import {
   type Queue,
 } from '@polyqueue/core';
 import { driverOf } from '../pubsub-driver.js';
-import type { QueueConnection } from '../queue-connection.js';
+import type { QueueContext } from '../queue-context.js';
 import { parsePushBody } from './push-body.js';
 import { PushDelivery } from './push-delivery.js';
 
@@ -51,7 +51,7 @@ const FAILED_TO_SETTLE = 500;
 export class PushHandler<T = unknown> {
   /** The core's delivery handler: subscribe to its events (`completed`, `failed`, `dead-lettered`...). */
   readonly events: DeliveryHandler<T>;
-  readonly #queue: QueueConnection;
+  readonly #queue: QueueContext;
   readonly #name: string;
 
   constructor(broker: Broker, queue: Queue<T>, handler: Handler<T>, options: PushHandlerOptions = {}) {
@@ -63,7 +63,7 @@ export class PushHandler<T = unknown> {
     }
     const { deadLetterQueue, ...handlerOptions } = options;
     this.#name = queue.name;
-    this.#queue = driver.queueConnection({
+    this.#queue = driver.queueContext({
       name: queue.name,
       deadLetterName: deadLetterQueue ?? `${queue.name}.dlq`,
       // Neither is used to settle a push; only the names matter here.

@@ -13,7 +13,7 @@ import { toAttributes, toDeadLetterAttributes } from './wire.js';
 
 export { leaseSeconds } from './pull-source.js';
 
-/** What a queue connection needs from its driver. */
+/** What a queue context needs from its driver. */
 export interface DriverLink {
   readonly api: PubSubApi;
   readonly prefix: string;
@@ -33,7 +33,7 @@ export interface DriverLink {
  *   topic when due, else to the delay topic: never to the work topic, so that any other
  *   subscription of the work topic sees each job exactly as often as producers sent it.
  */
-export class QueueConnection {
+export class QueueContext {
   readonly topology: QueueTopology;
   readonly names: NativeNames;
   /** The work subscription: jobs as producers sent them. */
