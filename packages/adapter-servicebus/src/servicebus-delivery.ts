@@ -31,10 +31,11 @@ export interface SessionHooks {
   /** Acked, dead-lettered or released (or that failed: `error`): the session may go on. */
   settled(error?: unknown): void;
   /**
-   * A retry: keep the message locked at the head of its session for `delayMs`, then run
-   * `abandon`. Returns at once; the wait blocks this session only.
+   * A retry: record its due time in the session state, then keep the message locked at the head
+   * of its session for `delayMs` and run `abandon`. Resolves once recorded; the wait blocks this
+   * session only. Rejects when the record cannot be written (the session is then lost).
    */
-  park(delayMs: number, abandon: () => Promise<void>): void;
+  park(delayMs: number, abandon: () => Promise<void>): Promise<void>;
   /** Extends the lease: the session lock, which is the message's lock. */
   extend(): Promise<void>;
 }
@@ -72,9 +73,11 @@ export class ServiceBusDelivery implements Delivery {
 
   /**
    * On a session queue the message must keep its place at the head of its session (rule O2): a
-   * scheduled copy would go behind the key's later messages. So the session is parked with the
-   * message locked for the backoff, then the message is abandoned: Service Bus delivers it again
-   * first, and its raised delivery count is the next attempt.
+   * scheduled copy would go behind the key's later messages. So the due time is written into the
+   * session state (durable, on the service), the session is parked with the message locked for the
+   * backoff, then the message is abandoned: Service Bus delivers it again first, and its raised
+   * delivery count is the next attempt. If the session changes hands before then (graceful close,
+   * crash), its next holder reads the due time and holds the message until it.
    *
    * Elsewhere abandoning would redeliver at once, so a retry with backoff schedules a copy at now + delay,
    * carrying the attempts used so far, and only then completes this message: a crash in between
@@ -84,7 +87,7 @@ export class ServiceBusDelivery implements Delivery {
   retry(delayMs: number, attempt: number): Promise<void> {
     const { session, receiver } = this.#context;
     if (session) {
-      return this.#settle(async () =>
+      return this.#settle(() =>
         session.park(delayMs, () =>
           this.#context.alive() ? receiver.abandonMessage(this.native) : Promise.resolve(),
         ),

@@ -142,7 +142,8 @@ export class ServiceBusDriver implements Driver {
 
   /**
    * Graceful: every unsettled delivery is abandoned (given back at once, not counted), and so is
-   * every retry parked in a session (its backoff cut short, its place kept), then the links close.
+   * every retry parked in a session (its place kept; its due time stays in the session state, so
+   * the session's next holder waits out the rest of its backoff), then the links close.
    * Abandon: nothing is settled; locks run out as after a crash (a session's as its link drops).
    */
   async close(mode: 'graceful' | 'abandon'): Promise<void> {

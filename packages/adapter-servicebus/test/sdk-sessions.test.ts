@@ -98,6 +98,13 @@ describe('servicebus adapter on session queues: what it asks of the real SDK', (
     const { driver } = sessionDriver([session], calls);
     const [delivery] = await receiveAll(driver);
     await delivery!.retry(5_000, 1);
+    // The due time is on the service before the wait starts: a next holder waits it out too.
+    const [, , state] = named(calls, 'setSessionState').at(-1)!;
+    expect(JSON.parse(state as string)).toMatchObject({
+      seq: '42',
+      delivery: 1,
+      retryAt: Date.now() + 5_000,
+    });
     await vi.advanceTimersByTimeAsync(4_999);
     expect(named(calls, 'abandonMessage', 'completeMessage', 'scheduleMessages', 'sendMessages')).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);

@@ -81,8 +81,10 @@ export class HeldSession {
    * Keeps the failed head message locked for `delayMs`, then runs `abandon`, which makes it the
    * session's next message again (Service Bus keeps an abandoned message's place and counts the
    * delivery, which is the next attempt). `abandon` also runs early by `retryNow()` (a graceful
-   * shutdown), and not at all if the session is lost meanwhile: the service then redelivers the
-   * message after the lock expiry, its delivery counted the same way.
+   * shutdown gives the message back), and not at all if the session is lost meanwhile: the service
+   * then redelivers the message after the lock expiry, its delivery counted the same way. Either
+   * way the job is not handed out early: its due time is in the session state (written before
+   * parking), and the session's next holder holds the message until then (`hold`).
    */
   park(delayMs: number, abandon: () => Promise<void>): void {
     if (this.#state === 'gone') return;
@@ -105,20 +107,18 @@ export class HeldSession {
 
   /**
    * Holds a message just received, still locked, for `delayMs` before it may be handed out: the
-   * rest of the lease a lost holder had on it. Then the session is ready, and `takePending()`
-   * yields it. Cut short (`retryNow`), the message is abandoned instead, given back at once.
+   * rest of the lease a lost holder had on it, or of its retry's backoff. Then the session is
+   * ready, and `takePending()` yields it. Cut short (`retryNow`, a graceful shutdown), the message
+   * is dropped here and goes back when the session is given up: closing the session frees it
+   * uncounted, where an abandon would count a delivery that never ran. Its session state still
+   * says how long to hold it, so the next holder holds it for the rest.
    */
   hold(message: ServiceBusReceivedMessage, uncounted: number, delayMs: number): void {
     this.#pending = { message, uncounted };
     this.park(delayMs, async () => {});
     const due = this.#retryNow;
     this.#retryNow = async () => {
-      if (this.#retryTimer !== undefined && this.#pending) {
-        // Cut short: give the message back rather than keep a session no one will receive from.
-        const { message: held } = this.#pending;
-        this.#pending = undefined;
-        await this.receiver.abandonMessage(held).catch(() => undefined);
-      }
+      this.#pending = undefined;
       await due?.();
     };
   }

@@ -141,9 +141,9 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
           session.record = decodeSessionRecord(await receiver.getSessionState());
           session.recordRead = true;
         }
-        const { uncounted, leaseUntil } = continuation(session.record, message);
-        if (leaseUntil > clock.now()) {
-          session.hold(message, uncounted, leaseUntil - clock.now());
+        const { uncounted, heldUntil } = continuation(session.record, message);
+        if (heldUntil > clock.now()) {
+          session.hold(message, uncounted, heldUntil - clock.now());
           return undefined;
         }
         next = { message, uncounted };
@@ -176,7 +176,21 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
   #hooks(session: HeldSession): SessionHooks {
     return {
       settled: (error) => session.settled(error),
-      park: (delayMs, abandon) => session.park(delayMs, abandon),
+      park: async (delayMs, abandon) => {
+        const now = this.#link.clock.now();
+        // Written before parking: the backoff lives in the session state, on the service, and not
+        // only in this process. Whoever holds the session next (this worker after a graceful close
+        // gave the message back early, another after a crash) holds the message until retryAt.
+        const record = session.record;
+        if (!record) throw new Error('servicebus: a session retry without the record of its delivery');
+        try {
+          await this.#record(session, { ...record, leaseUntil: now, retryAt: now + Math.max(0, delayMs) });
+        } catch (error) {
+          session.settled(error); // the session lock is lost: the service redelivers after its expiry
+          throw error;
+        }
+        session.park(delayMs, abandon);
+      },
       extend: async () => {
         await session.receiver.renewSessionLock();
         const { record } = session;

@@ -16,6 +16,12 @@ export interface SessionRecord {
   readonly delivery: number;
   /** When the lease of that delivery ends (epoch ms), as last extended. */
   readonly leaseUntil: number;
+  /**
+   * Set when that delivery was retried: the message may not be handed out again before this
+   * (epoch ms). Kept in the session state, on the service, so that whoever holds the session next
+   * (after a graceful close, a crash, a lost lock) waits out the backoff too.
+   */
+  readonly retryAt?: number;
 }
 
 /** The session state as stored: a JSON string, readable by any client. */
@@ -39,11 +45,13 @@ export function decodeSessionRecord(state: unknown): SessionRecord | undefined {
     record?.pq !== 1 ||
     typeof record.seq !== 'string' ||
     typeof record.delivery !== 'number' ||
-    typeof record.leaseUntil !== 'number'
+    typeof record.leaseUntil !== 'number' ||
+    (record.retryAt !== undefined && typeof record.retryAt !== 'number')
   ) {
     return undefined;
   }
-  return { seq: record.seq, delivery: record.delivery, leaseUntil: record.leaseUntil };
+  const { seq, delivery, leaseUntil, retryAt } = record;
+  return retryAt === undefined ? { seq, delivery, leaseUntil } : { seq, delivery, leaseUntil, retryAt };
 }
 
 /** The Service Bus delivery number of a received message, 1-based, releases included. */
@@ -53,15 +61,16 @@ export function serviceDelivery(message: ServiceBusReceivedMessage): number {
 
 /**
  * How a received message continues what the record says about it: the deliveries the service did
- * not count, and until when the lost holder's lease still runs. Nothing for another message.
+ * not count, and until when it must be held back: the rest of a lost holder's lease, or of its
+ * retry's backoff. Nothing for another message.
  */
 export function continuation(
   record: SessionRecord | undefined,
   message: ServiceBusReceivedMessage,
-): { readonly uncounted: number; readonly leaseUntil: number } {
-  if (!record || record.seq !== message.sequenceNumber?.toString()) return { uncounted: 0, leaseUntil: 0 };
+): { readonly uncounted: number; readonly heldUntil: number } {
+  if (!record || record.seq !== message.sequenceNumber?.toString()) return { uncounted: 0, heldUntil: 0 };
   const uncounted = Math.max(0, record.delivery + 1 - serviceDelivery(message));
   // Counted means the last delivery ended as the service sees it (abandon, lock expiry): no lease
-  // of it is left to wait out.
-  return { uncounted, leaseUntil: uncounted > 0 ? record.leaseUntil : 0 };
+  // of it is left to wait out. A retry's backoff is waited out either way.
+  return { uncounted, heldUntil: Math.max(uncounted > 0 ? record.leaseUntil : 0, record.retryAt ?? 0) };
 }
