@@ -1,4 +1,41 @@
-import type { AdapterSource, Broker, Capabilities } from '@polyqueue/core';
+import type { AdapterSource, Broker, Capabilities, NativeType } from '@polyqueue/core';
+
+/**
+ * A fault the harness can make in the adapter's background work (rule E1): work no caller awaits,
+ * such as a delay forwarder, a dead-letter copier, a reconnect or a redeclare.
+ */
+export interface BackgroundFault {
+  /** The `action` the adapter reports this fault as, e.g. 'forward'. */
+  readonly action: string;
+  /**
+   * Whether the report names the queue (default true). Set false only for connection-wide work
+   * (a reconnect), whose report has no queue.
+   */
+  readonly perQueue?: boolean;
+  /**
+   * The broker E1 runs on. Connect with `connect(url)` where `url` carries a password (or key)
+   * the adapter accepts, and return it as `secret`: the rule checks it shows nowhere in the error.
+   * Default: `harness.connect()`, and only the URL-shaped credentials check.
+   */
+  connect?(): Promise<{ readonly broker: Broker; readonly secret?: string }>;
+  /**
+   * Makes background work of `broker` on `queue` fail, and resolves once the fault is in place.
+   * Before calling it the rule has provisioned `queue`, listened on `broker.on('error')` and
+   * started a worker on it (background work runs while a receiver is open); after, it sends a
+   * job with a delay of one nominal second, then waits for the report. Make the failing native
+   * error quote the connection's credentials where the broker lets you (e.g. an error built from
+   * the URL): the rule then checks that they were masked.
+   */
+  inject(broker: Broker, queue: string): Promise<void>;
+}
+
+/** The documented native types (rule X1): what `broker.native()` and `job.raw` are. */
+export interface NativeTypes {
+  /** `broker.native()`: a class, or `{ name, is }` for an SDK whose client is an interface. */
+  readonly client: NativeType<unknown>;
+  /** `job.raw` (the driver's `Delivery.native`). */
+  readonly message: NativeType<unknown>;
+}
 
 /** A message as a plain native producer or consumer sees it (rule I1). */
 export interface NativeMessage {
@@ -78,6 +115,14 @@ export interface ConformanceHarness {
    * its headers below `max_payload` while a foreign producer can fill `max_payload` with body.
    */
   readonly maxNativeBodyBytes?: number;
+  /**
+   * E1: how to make the adapter's background work fail, or `'none'` when the adapter runs no
+   * background work at all (the rule is then skipped, naming the capability `backgroundWork`).
+   * Required: without it, E1 fails.
+   */
+  readonly backgroundFault?: BackgroundFault | 'none';
+  /** X1: the adapter README's documented native types. Required: without it, X1 fails. */
+  readonly nativeTypes?: NativeTypes;
   /** Publish as a plain native producer would, with no polyqueue metadata (I1). */
   publishNative(broker: Broker, queue: string, message: NativeMessage): Promise<void>;
   /** Take one message as a plain native consumer would, or undefined if none arrives in time (I1). */

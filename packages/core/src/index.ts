@@ -30,6 +30,7 @@ export type { WorkerEvents } from './runtime/events.js';
 export type { Handler, Job, JobContext, Middleware } from './runtime/job.js';
 export type { JobOutcome } from './runtime/job-runner.js';
 export { consoleLogger, type Logger } from './runtime/logger.js';
+export { asNative, isNative, type NativeType, NativeTypeError } from './runtime/native-type.js';
 export type { CloseOptions, QueueOptions, SendOptions, WorkerOptions } from './runtime/options.js';
 export { Queue } from './runtime/queue.js';
 export type { BatchItem, SendResult } from './runtime/send-batch.js';

@@ -27,6 +27,24 @@ export interface AdapterModule {
    */
   createDriver(context: DriverContext): Promise<Driver>;
   /**
+   * Turns a connection text that is not a URL into this adapter's URL, or returns undefined when
+   * the text is not this adapter's. The Azure portal's Service Bus connection string
+   * (`Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…`) is the example: users paste it
+   * where a URL goes. Core asks only for text `new URL()` cannot parse, first the adapters given
+   * in `connect(…, { adapters })`, then the installed known adapter packages; the first URL
+   * returned is used as if it had been given. Throw a `ConfigError` for text that is this
+   * adapter's but has no URL form, naming fields, never values (the text holds credentials).
+   */
+  recognize?(text: string): string | undefined;
+  /**
+   * The credentials `text` (a URL of this adapter, or a text it recognizes) carries beyond what
+   * core finds itself, which is a URL's password (or lone user name) and the values of parameters
+   * named like key, secret, token, password, sas, credential or signature. Core masks every value
+   * returned, verbatim, in every error, log line and `util.inspect` output of the broker; return
+   * each spelling the value may appear in (e.g. raw and percent-encoded). Never throws.
+   */
+  secrets?(text: string): readonly string[];
+  /**
    * The adapter's own mapping of native errors to the closed code set, for errors `createDriver`
    * rejects with (there is no driver yet to ask): bad credentials are PermissionDenied, an
    * unreachable broker Unavailable, so that `isRetryable` is right from the first connect. Usually

@@ -36,6 +36,17 @@ export interface Delivery {
    * The attempt numbered `attempt` failed: make the job deliverable again no earlier than
    * `delayMs` from now, so that its next delivery counts as attempt `attempt + 1`. Must not block
    * other jobs while it waits, and must not lose the job if the process dies mid-way.
+   *
+   * "No earlier" holds everywhere, whatever happens in this process afterwards: a graceful close,
+   * a receiver's close, a crash. The wait therefore lives on the broker (a scheduled or delayed
+   * copy, a native redelivery delay), never only in process memory.
+   *
+   * On session brokers (Service Bus sessions, where a session lock keeps a key's jobs in order) the
+   * job also keeps its place: its key stays blocked until the retry is delivered (rule O2), and a
+   * graceful close must not release the held session so that the retry is delivered before its
+   * backoff. A driver that holds the session in memory until the backoff passes must, on close,
+   * leave the job so that the broker still delivers it no earlier than the backoff (e.g. a
+   * scheduled copy, then complete the original), not abandon it for immediate redelivery.
    */
   retry(delayMs: number, attempt: number): Promise<void>;
   /**
@@ -48,6 +59,15 @@ export interface Delivery {
    * Should not count as an attempt where the broker allows it.
    */
   release(): Promise<void>;
-  /** Push the lease out to `leaseMs` from now. Only called when `capabilities.lease.extendable`. */
+  /**
+   * Push the lease out to `leaseMs` from now. Only called when `capabilities.lease.extendable`.
+   *
+   * Brokers that cannot choose a duration (NATS `AckWait` via `working()`, Service Bus
+   * `renewMessageLock`) renew by their own fixed lease: the queue's lease as provisioned, which the
+   * driver set from `QueueTopology.leaseMs` (NATS AckWait, Service Bus lockDuration). The core
+   * always asks for the queue's `leaseMs` and calls again before half of it has passed, so a fixed
+   * renewal of at least `leaseMs` keeps the contract; a driver may ignore `leaseMs` only then,
+   * and documents so in its README's Characteristics table.
+   */
   extendLease(leaseMs: number): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { compileBackoff, DEFAULT_BACKOFF } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
 import { BackgroundErrors, type BrokerErrorListener } from './background-errors.js';
 import type { Logger } from './logger.js';
+import { asNative, type NativeType } from './native-type.js';
 import type { QueueOptions } from './options.js';
 import { printableCapabilities } from './printable-capabilities.js';
 import { Queue } from './queue.js';
@@ -82,9 +83,18 @@ export class Broker {
     return this.#settings.clock;
   }
 
-  /** The native client: the escape hatch. Each adapter documents its type. */
-  native<N = unknown>(): N {
-    return this.#settings.driver.native() as N;
+  /**
+   * The native client: the escape hatch. Each adapter documents its type. Checked form, as
+   * go-cloud's `As`: `broker.native(SQSClient)` returns it typed when it is one (`instanceof`, or
+   * the predicate of a `{ name, is }` type), and throws a `NativeTypeError` naming both types
+   * otherwise. The unchecked form `broker.native<T>()` only casts.
+   */
+  native<N = unknown>(): N;
+  native<N>(type: NativeType<N>): N;
+  native<N>(type?: NativeType<N>): N {
+    const client = this.#settings.driver.native();
+    if (type === undefined) return client as N;
+    return asNative(client, type, `the ${this.#settings.driver.name} broker's native client`);
   }
 
   /** Defines (or re-opens) a queue. Nothing touches the broker until the first use. */

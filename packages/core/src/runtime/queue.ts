@@ -9,6 +9,14 @@ import type { QueueRuntime } from './queue-runtime.js';
 import { type BatchItem, type SendResult, sendBatch } from './send-batch.js';
 import { Worker } from './worker.js';
 
+/** The runtime behind a queue, for `platformOf` (set by Queue's static block below). */
+let runtimeOfQueue: <T>(queue: Queue<T, never>) => QueueRuntime<T>;
+
+/** @internal The runtime behind `queue`; throws a TypeError for anything that is not a Queue. */
+export function queueRuntime<T>(queue: Queue<T, never>): QueueRuntime<T> {
+  return runtimeOfQueue(queue);
+}
+
 /**
  * A named queue on a broker: send jobs to it, process them, manage its dead letters. Handlers get
  * payloads of type `T`; `send` takes `I`, the schema's input type (the same as `T` without one).
@@ -18,6 +26,12 @@ export class Queue<T = unknown, I = T> {
   /** List, redrive and purge this queue's dead letters. */
   readonly deadLetters: DeadLetters<T>;
   readonly #rt: QueueRuntime<T>;
+
+  static {
+    // A friend accessor rather than a public property: platform adapters reach the runtime through
+    // `platformOf` (@polyqueue/core/driver), and the user-facing Queue shows none of it.
+    runtimeOfQueue = <T>(queue: Queue<T, never>) => queue.#rt;
+  }
 
   /** @internal Created by `broker.queue()`. */
   constructor(rt: QueueRuntime<T>) {

@@ -1,5 +1,6 @@
-import { type Clock, sleep, type TimerHandle } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Delivery } from '../driver/delivery.js';
+import { sleep } from '../driver/kit/sleep.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { Deque } from '../util/deque.js';

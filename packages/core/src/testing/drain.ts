@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { sleep } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import type { VirtualClock } from '../clock/virtual-clock.js';
+import { sleep } from '../driver/kit/sleep.js';
 import type { MemoryServer } from '../memory/memory-server.js';
 
 const VIRTUAL_DEFAULT_MS = 30 * 24 * 3_600_000;

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.js';
-import { sleep } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
+import { sleep } from '../driver/kit/sleep.js';
 import { MemoryServer } from '../memory/memory-server.js';
 import type { Broker } from '../runtime/broker.js';
 import { connect } from '../runtime/connect.js';

@@ -1,0 +1,16 @@
+/**
+ * The driver kit: the mechanisms every adapter needs, written once and tested on the virtual
+ * clock, so that an adapter keeps only what is its broker's own. docs/writing-an-adapter.md
+ * walks through it.
+ */
+export { BackgroundErrors } from './background-errors.js';
+export { BackgroundLoop, type BackgroundLoopOptions } from './background-loop.js';
+export { Batcher, type BatcherOptions } from './batcher.js';
+export { ErrorBackoff } from './error-backoff.js';
+export { Forwarder, type ForwarderOptions, type ForwarderSource } from './forwarder.js';
+export { completeMeta, redrivenMeta } from './job-meta.js';
+export { networkErrorCode } from './network-errors.js';
+export { type QueueService, QueueServices } from './queue-services.js';
+export { type RedriveSource, redrive } from './redrive.js';
+export { pause, sleep } from './sleep.js';
+export { formatDuration, UrlParams } from './url-params.js';
