@@ -7,13 +7,13 @@
  *   emails.process(async (job, { signal }) => { ... }, { concurrency: 16 });
  */
 export type { Clock } from './clock/clock.js';
-export { sleep } from './clock/clock.js';
 export { systemClock } from './clock/system-clock.js';
 export { VirtualClock } from './clock/virtual-clock.js';
 export { redactCredentials, redactUrl } from './config/redact.js';
 export type { AdapterSource } from './config/resolve-driver.js';
 export type { BackgroundError, BackgroundErrorSink } from './driver/background-error.js';
 export type { Capabilities } from './driver/capabilities.js';
+export { sleep } from './driver/kit/sleep.js';
 export type { QueueStats } from './driver/queue-stats.js';
 export * from './errors/index.js';
 export { MemoryBrokerError } from './memory/memory-broker-error.js';

@@ -3,8 +3,6 @@
  * Application code never needs this entry point.
  */
 export type { Clock, TimerHandle } from '../clock/clock.js';
-/** The one abortable sleep: use it rather than a copy; it never leaves a listener on the signal. */
-export { sleep } from '../clock/clock.js';
 export { systemClock } from '../clock/system-clock.js';
 export { serviceBusConnectionStringToUrl } from '../config/connection-string.js';
 export { ErrorCode } from '../errors/error-code.js';
@@ -17,6 +15,8 @@ export type { Capabilities, LeaseCapability, TimingCapability } from './capabili
 export type { DeadLetterStore, StoredDeadLetter } from './dead-letter-store.js';
 export type { Delivery } from './delivery.js';
 export type { Driver } from './driver.js';
+/** The driver kit (docs/writing-an-adapter.md): the one sleep, forwarder, batcher, redrive loop... */
+export * from './kit/index.js';
 export type { OutgoingMessage, SendOutcome } from './outgoing-message.js';
 export type { QueuePlatform } from './platform.js';
 export type { QueueStats } from './queue-stats.js';
