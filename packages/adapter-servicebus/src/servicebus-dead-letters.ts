@@ -3,7 +3,7 @@ import type { DeadLetterStore, JobMeta, QueueTopology, StoredDeadLetter } from '
 import type { BusReceiver } from './bus/bus-client.js';
 import { copyMessageId } from './copy-id.js';
 import { decodeReceived, toServiceBusMessage } from './message-codec.js';
-import type { QueueLink } from './queue-link.js';
+import type { QueueContext } from './queue-context.js';
 
 /** Messages per receive or peek call on the dead-letter sub-queue. */
 const PAGE = 50;
@@ -15,12 +15,12 @@ const DRAIN_WAIT_MS = 1_000;
  * server-side redrive: messages are received, resent to their source queue, then completed.
  */
 export class ServiceBusDeadLetterStore implements DeadLetterStore {
-  readonly #link: QueueLink;
+  readonly #queue: QueueContext;
   readonly #topology: QueueTopology;
   readonly #nativeName: (queue: string) => string;
 
-  constructor(link: QueueLink, topology: QueueTopology, nativeName: (queue: string) => string) {
-    this.#link = link;
+  constructor(queue: QueueContext, topology: QueueTopology, nativeName: (queue: string) => string) {
+    this.#queue = queue;
     this.#topology = topology;
     this.#nativeName = nativeName;
   }
@@ -68,7 +68,7 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
           ...(message.sessionId !== undefined ? { sessionId: message.sessionId } : {}),
         },
       );
-      await this.#link.bus.sender(this.#nativeName(source)).sendMessages([copy]);
+      await this.#queue.bus.sender(this.#nativeName(source)).sendMessages([copy]);
       redriven.add(decoded.meta.id);
       return true;
     });
@@ -110,7 +110,7 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
   }
 
   async #withReceiver<T>(body: (receiver: BusReceiver) => Promise<T>): Promise<T> {
-    const receiver = this.#link.bus.receiver(this.#link.nativeName, { subQueue: 'deadLetter' });
+    const receiver = this.#queue.bus.receiver(this.#queue.nativeName, { subQueue: 'deadLetter' });
     try {
       return await body(receiver);
     } finally {

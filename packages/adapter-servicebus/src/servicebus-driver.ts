@@ -16,7 +16,7 @@ import { systemClock } from '@polyqueue/core/driver';
 import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-client.js';
 import { firstSendIdentity, toServiceBusMessage } from './message-codec.js';
 import { MAX_LOCK_MS, MIN_LOCK_MS, provisionQueue } from './provisioning.js';
-import type { QueueLink } from './queue-link.js';
+import type { QueueContext } from './queue-context.js';
 import { SentDedupIds } from './sent-dedup-ids.js';
 import { ServiceBusDeadLetterStore } from './servicebus-dead-letters.js';
 import type { DeliveryContext, ServiceBusDelivery } from './servicebus-delivery.js';
@@ -117,14 +117,14 @@ export class ServiceBusDriver implements Driver {
 
   /** A session queue gets a receiver that holds sessions (one job per key at a time); others a plain one. */
   receiver(queue: QueueTopology, options: ReceiverOptions): Receiver {
-    if (!this.#settings.sessions) return new ServiceBusQueueReceiver(this.#link(queue));
-    const receiver = new ServiceBusSessionQueueReceiver(this.#link(queue), options);
+    if (!this.#settings.sessions) return new ServiceBusQueueReceiver(this.#queueContext(queue));
+    const receiver = new ServiceBusSessionQueueReceiver(this.#queueContext(queue), options);
     this.#sessionReceivers.add(receiver);
     return receiver;
   }
 
   deadLetters(queue: QueueTopology): DeadLetterStore {
-    return new ServiceBusDeadLetterStore(this.#link(queue), queue, (name) => this.nativeName(name));
+    return new ServiceBusDeadLetterStore(this.#queueContext(queue), queue, (name) => this.nativeName(name));
   }
 
   async stats(_queue: QueueTopology): Promise<QueueStats> {
@@ -168,7 +168,7 @@ export class ServiceBusDriver implements Driver {
     return this.clock?.now() ?? Date.now();
   }
 
-  #link(queue: QueueTopology): QueueLink {
+  #queueContext(queue: QueueTopology): QueueContext {
     const nativeName = this.nativeName(queue.name);
     const alive = () => this.#state === 'open';
     return {

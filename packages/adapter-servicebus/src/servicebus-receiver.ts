@@ -1,7 +1,7 @@
 import type { Receiver } from '@polyqueue/core/driver';
 import type { BusReceiver } from './bus/bus-client.js';
 import { decodeReceived } from './message-codec.js';
-import type { QueueLink } from './queue-link.js';
+import type { QueueContext } from './queue-context.js';
 import { ServiceBusDelivery } from './servicebus-delivery.js';
 
 /**
@@ -13,22 +13,22 @@ export const RECEIVE_WAIT_MS = 1_000;
 
 /** A worker's receiver on a queue without sessions: one peek-lock SDK receiver, opened on first use. */
 export class ServiceBusQueueReceiver implements Receiver {
-  readonly #link: QueueLink;
+  readonly #queue: QueueContext;
   #receiver: BusReceiver | undefined;
   #closed = false;
 
-  constructor(link: QueueLink) {
-    this.#link = link;
+  constructor(queue: QueueContext) {
+    this.#queue = queue;
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly ServiceBusDelivery[]> {
     if (this.#closed || signal.aborted) return [];
-    this.#receiver ??= this.#link.opened(this.#link.bus.receiver(this.#link.nativeName));
+    this.#receiver ??= this.#queue.opened(this.#queue.bus.receiver(this.#queue.nativeName));
     const receiver = this.#receiver;
     const messages = await receiver.receiveMessages(max, { maxWaitTimeInMs: RECEIVE_WAIT_MS });
     return messages.map((message) =>
-      this.#link.track(
-        new ServiceBusDelivery(message, decodeReceived(message), this.#link.context(receiver)),
+      this.#queue.track(
+        new ServiceBusDelivery(message, decodeReceived(message), this.#queue.context(receiver)),
       ),
     );
   }

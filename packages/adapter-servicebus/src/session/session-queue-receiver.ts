@@ -1,6 +1,6 @@
 import type { Receiver, ReceiverOptions } from '@polyqueue/core/driver';
 import { decodeReceived } from '../message-codec.js';
-import type { QueueLink } from '../queue-link.js';
+import type { QueueContext } from '../queue-context.js';
 import { ServiceBusDelivery, type SessionHooks } from '../servicebus-delivery.js';
 import { RECEIVE_WAIT_MS } from '../servicebus-receiver.js';
 import { HeldSession } from './held-session.js';
@@ -37,7 +37,7 @@ const RENEW_BELOW_LEASE_SHARE = 0.9;
  * is given up at once, so that a key is not kept from other workers.
  */
 export class ServiceBusSessionQueueReceiver implements Receiver {
-  readonly #link: QueueLink;
+  readonly #queue: QueueContext;
   readonly #leaseMs: number;
   readonly #maxSessions: number;
   readonly #sessions = new Set<HeldSession>();
@@ -45,8 +45,8 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
   /** Wakes a receive call waiting for a held session to become ready. */
   #wake: (() => void) | undefined;
 
-  constructor(link: QueueLink, options: ReceiverOptions) {
-    this.#link = link;
+  constructor(queue: QueueContext, options: ReceiverOptions) {
+    this.#queue = queue;
     this.#leaseMs = options.leaseMs;
     this.#maxSessions = Math.max(1, options.maxUnsettled);
   }
@@ -67,7 +67,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
     while (out.length < max && this.#sessions.size < this.#maxSessions && !signal.aborted) {
       const wait = out.length === 0 && !waited ? RECEIVE_WAIT_MS : SESSION_PEEK_WAIT_MS;
       waited = true;
-      const receiver = await this.#link.bus.acceptNextSession(this.#link.nativeName, { maxWaitMs: wait });
+      const receiver = await this.#queue.bus.acceptNextSession(this.#queue.nativeName, { maxWaitMs: wait });
       if (!receiver) break;
       const session = this.#hold(receiver);
       if (this.#closed) {
@@ -106,7 +106,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
   }
 
   #hold(receiver: HeldSession['receiver']): HeldSession {
-    const session = new HeldSession(this.#link.opened(receiver), this.#link.clock, {
+    const session = new HeldSession(this.#queue.opened(receiver), this.#queue.clock, {
       ready: (ready) => {
         // A session freed while closing is given up; otherwise a waiting receive may take from it.
         if (this.#closed) void ready.giveUp();
@@ -114,7 +114,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
       },
       gone: (gone) => {
         this.#sessions.delete(gone);
-        this.#link.closed(gone.receiver);
+        this.#queue.closed(gone.receiver);
         this.#wake?.();
       },
     });
@@ -128,7 +128,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
    */
   async #next(session: HeldSession): Promise<ServiceBusDelivery | undefined> {
     const { receiver } = session;
-    const clock = this.#link.clock;
+    const clock = this.#queue.clock;
     try {
       let next = session.takePending();
       if (!next) {
@@ -158,8 +158,8 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
       const left = receiver.sessionLockedUntilUtc.getTime() - clock.now();
       if (left < this.#leaseMs * RENEW_BELOW_LEASE_SHARE) await receiver.renewSessionLock();
       session.handedOut();
-      const context = { ...this.#link.context(receiver), session: this.#hooks(session) };
-      return this.#link.track(new ServiceBusDelivery(message, decodeReceived(message), context, uncounted));
+      const context = { ...this.#queue.context(receiver), session: this.#hooks(session) };
+      return this.#queue.track(new ServiceBusDelivery(message, decodeReceived(message), context, uncounted));
     } catch {
       // The session lock is lost (expired, link dropped): its messages go back to the service,
       // which hands the session to the next receiver to accept it.
@@ -177,7 +177,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
     return {
       settled: (error) => session.settled(error),
       park: async (delayMs, abandon) => {
-        const now = this.#link.clock.now();
+        const now = this.#queue.clock.now();
         // Written before parking: the backoff lives in the session state, on the service, and not
         // only in this process. Whoever holds the session next (this worker after a graceful close
         // gave the message back early, another after a crash) holds the message until retryAt.
@@ -195,7 +195,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
         await session.receiver.renewSessionLock();
         const { record } = session;
         if (record)
-          await this.#record(session, { ...record, leaseUntil: this.#link.clock.now() + this.#leaseMs });
+          await this.#record(session, { ...record, leaseUntil: this.#queue.clock.now() + this.#leaseMs });
       },
     };
   }
@@ -204,12 +204,12 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
   async #waitForReady(signal: AbortSignal): Promise<void> {
     await new Promise<void>((resolve) => {
       const done = () => {
-        this.#link.clock.clearTimeout(timer);
+        this.#queue.clock.clearTimeout(timer);
         signal.removeEventListener('abort', done);
         this.#wake = undefined;
         resolve();
       };
-      const timer = this.#link.clock.setTimeout(done, RECEIVE_WAIT_MS);
+      const timer = this.#queue.clock.setTimeout(done, RECEIVE_WAIT_MS);
       signal.addEventListener('abort', done, { once: true });
       this.#wake = done;
     });

@@ -2,8 +2,8 @@ import type { Clock } from '@polyqueue/core/driver';
 import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-client.js';
 import type { DeliveryContext, ServiceBusDelivery } from './servicebus-delivery.js';
 
-/** What a receiver needs from its driver for one queue. */
-export interface QueueLink {
+/** The per-queue bundle the driver hands its receivers and dead-letter store: names, client, tracking. */
+export interface QueueContext {
   readonly bus: BusClient;
   /** The queue's native name (prefix included). */
   readonly nativeName: string;
