@@ -1,7 +1,7 @@
 import { MessageTooLargeError } from '@polyqueue/core';
 import type { DeadLetterRecord, JobMeta } from '@polyqueue/core/driver';
 import { buildOutgoing, type Placement, type SqsOutgoing } from './outgoing.js';
-import type { QueueRef } from './queue-directory.js';
+import type { QueueRef } from './queue-ref.js';
 import { messageSize, type SqsAttributes } from './sqs-wire.js';
 
 /**

@@ -1,9 +1,8 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { QueueTopology } from '@polyqueue/core/driver';
 import { ErrorCode } from '@polyqueue/core/driver';
 import { idlePause } from './idle-pause.js';
-import type { QueueRef } from './queue-directory.js';
-import type { SqsDriver } from './sqs-driver.js';
+import type { QueueContext } from './queue-context.js';
+import type { QueueRef } from './queue-ref.js';
 import { sqsErrorCode } from './sqs-errors.js';
 import { decodeAttributes } from './sqs-wire.js';
 
@@ -20,14 +19,12 @@ const ERROR_BACKOFF_MS = 1_000;
  * open in this process; several forwarders on one delay queue are safe together.
  */
 export class DelayForwarder {
-  readonly #driver: SqsDriver;
-  readonly #topology: QueueTopology;
+  readonly #context: QueueContext;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
 
-  constructor(driver: SqsDriver, topology: QueueTopology) {
-    this.#driver = driver;
-    this.#topology = topology;
+  constructor(context: QueueContext) {
+    this.#context = context;
   }
 
   start(): void {
@@ -43,7 +40,7 @@ export class DelayForwarder {
     const signal = this.#stop.signal;
     let delayQueue: QueueRef;
     try {
-      delayQueue = await this.#driver.directory.delay(this.#topology.name);
+      delayQueue = await this.#context.delay();
     } catch (error) {
       // No delay queue (provisioning off, not created): no delayed job can be waiting in it.
       if (sqsErrorCode(error) !== ErrorCode.NotFound) this.#report(error);
@@ -51,19 +48,18 @@ export class DelayForwarder {
     }
     while (!signal.aborted) {
       try {
-        const messages = await this.#driver.receiveMessages(
+        const messages = await this.#context.calls.receive(
           delayQueue,
           {
-            QueueUrl: delayQueue.url,
             MaxNumberOfMessages: 10,
-            WaitTimeSeconds: this.#driver.waitTimeSeconds,
+            WaitTimeSeconds: this.#context.waitTimeSeconds,
             VisibilityTimeout: FORWARD_LEASE_SECONDS,
             MessageAttributeNames: ['All'],
           },
           signal,
         );
         if (messages.length > 0) await this.#forward(delayQueue, messages);
-        else await idlePause(this.#driver.waitTimeSeconds, signal);
+        else await idlePause(this.#context.waitTimeSeconds, signal);
       } catch (error) {
         if (signal.aborted) return;
         // Reported, not thrown at the workers: the work queue keeps flowing while this retries.
@@ -74,15 +70,15 @@ export class DelayForwarder {
   }
 
   #report(error: unknown): void {
-    this.#driver.report({ action: 'forward', queue: this.#topology.name, error });
+    this.#context.report('forward', error);
   }
 
   async #forward(delayQueue: QueueRef, messages: readonly Message[]): Promise<void> {
-    const moved = await this.#driver.copies.placeDelayed(
-      this.#topology,
+    const moved = await this.#context.copies.placeDelayed(
+      this.#context.topology,
       messages.map((message) => ({ message, decoded: decodeAttributes(message.MessageAttributes) })),
     );
     const done = messages.filter((_, i) => moved[i]).map((message) => message.ReceiptHandle ?? '');
-    await Promise.all(done.map((receipt) => this.#driver.deleteMessage(delayQueue, receipt)));
+    await Promise.all(done.map((receipt) => this.#context.calls.delete(delayQueue, receipt)));
   }
 }

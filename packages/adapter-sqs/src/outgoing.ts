@@ -1,7 +1,7 @@
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { MessageTooLargeError, SerializationError, ValidationError } from '@polyqueue/core';
 import type { DeadLetterRecord, JobMeta, SendOutcome } from '@polyqueue/core/driver';
-import type { QueueRef } from './queue-directory.js';
+import type { QueueRef } from './queue-ref.js';
 import type { SqsApi } from './sqs-api.js';
 import { SqsBatchEntryError } from './sqs-errors.js';
 import { fifoToken } from './sqs-names.js';

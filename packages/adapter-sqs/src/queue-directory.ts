@@ -2,19 +2,10 @@ import { ConfigError, QueueNotFoundError } from '@polyqueue/core';
 import type { QueueTopology } from '@polyqueue/core/driver';
 import { ErrorCode } from '@polyqueue/core/driver';
 import { RECORD_ROOM_BYTES } from './dead-letter-copy.js';
+import type { QueueRef } from './queue-ref.js';
 import type { SqsApi } from './sqs-api.js';
 import { sqsErrorCode } from './sqs-errors.js';
 import { assertUnreserved, nativeDelayQueueName, nativeQueueName } from './sqs-names.js';
-
-/** One native queue, resolved once and cached. */
-export interface QueueRef {
-  readonly name: string;
-  readonly url: string;
-  readonly arn: string;
-  readonly fifo: boolean;
-  /** The queue's own `MaximumMessageSize`: read from SQS, never assumed. */
-  readonly maxBytes: number;
-}
 
 /** How far above `maxAttempts` the native crash-loop safety net sits (R6). */
 export const REDRIVE_MARGIN = 2;

@@ -1,8 +1,8 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { DeadLetterStore, JobMeta, QueueTopology, StoredDeadLetter } from '@polyqueue/core/driver';
+import type { DeadLetterStore, JobMeta, StoredDeadLetter } from '@polyqueue/core/driver';
 import type { Routed } from './outgoing.js';
-import type { QueueRef } from './queue-directory.js';
-import type { SqsDriver } from './sqs-driver.js';
+import type { QueueContext } from './queue-context.js';
+import type { QueueRef } from './queue-ref.js';
 import { decodeAttributes } from './sqs-wire.js';
 
 /** How long peek, redrive and purge hide the dead letters they are looking at. */
@@ -23,12 +23,10 @@ const encoder = new TextEncoder();
  * - purge: receive and delete until empty (PurgeQueue gives no count and may take 60 s).
  */
 export class SqsDeadLetterStore implements DeadLetterStore {
-  readonly #driver: SqsDriver;
-  readonly #topology: QueueTopology;
+  readonly #context: QueueContext;
 
-  constructor(driver: SqsDriver, topology: QueueTopology) {
-    this.#driver = driver;
-    this.#topology = topology;
+  constructor(context: QueueContext) {
+    this.#context = context;
   }
 
   async peek(limit: number): Promise<readonly StoredDeadLetter[]> {
@@ -71,11 +69,11 @@ export class SqsDeadLetterStore implements DeadLetterStore {
       const routed = await Promise.all(
         fresh.map((message) => this.#backToSource(message).catch((e: Error) => e)),
       );
-      const outcomes = await this.#driver.copies.sendMessages(routed);
+      const outcomes = await this.#context.copies.sendMessages(routed);
       const sent = fresh.filter((_, i) => outcomes[i]!.ok);
       for (const message of sent) redriven.add(jobIdOf(message));
       const gone = [...sent, ...repeats.filter((message) => redriven.has(jobIdOf(message)))];
-      await Promise.all(gone.map((message) => this.#driver.deleteMessage(dlq, message.ReceiptHandle ?? '')));
+      await Promise.all(gone.map((message) => this.#context.calls.delete(dlq, message.ReceiptHandle ?? '')));
       moved += sent.length;
       const failed = outcomes.find((outcome) => !outcome.ok);
       if (failed && !failed.ok) {
@@ -95,21 +93,20 @@ export class SqsDeadLetterStore implements DeadLetterStore {
     for (;;) {
       const batch = await this.#take(dlq, 10);
       if (batch.length === 0) return purged;
-      await Promise.all(batch.map((message) => this.#driver.deleteMessage(dlq, message.ReceiptHandle ?? '')));
+      await Promise.all(batch.map((message) => this.#context.calls.delete(dlq, message.ReceiptHandle ?? '')));
       purged += batch.length;
     }
   }
 
   #dlq(): Promise<QueueRef> {
-    return this.#driver.directory.deadLetter(this.#topology);
+    return this.#context.deadLetter();
   }
 
   /** One short receive; dead-letter queues have no redrive policy, so receives cost nothing. */
   #take(dlq: QueueRef, count: number): Promise<Message[]> {
-    return this.#driver.receiveMessages(dlq, {
-      QueueUrl: dlq.url,
+    return this.#context.calls.receive(dlq, {
       MaxNumberOfMessages: count,
-      WaitTimeSeconds: Math.min(1, this.#driver.waitTimeSeconds),
+      WaitTimeSeconds: Math.min(1, this.#context.waitTimeSeconds),
       VisibilityTimeout: WORK_LEASE_SECONDS,
       MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['All'],
@@ -119,7 +116,7 @@ export class SqsDeadLetterStore implements DeadLetterStore {
 
   async #makeVisible(dlq: QueueRef, messages: readonly Message[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
-      await this.#driver.api.changeMessageVisibilityBatch({
+      await this.#context.api.changeMessageVisibilityBatch({
         QueueUrl: dlq.url,
         Entries: messages.slice(i, i + 10).map((message, j) => ({
           Id: String(j),
@@ -141,10 +138,11 @@ export class SqsDeadLetterStore implements DeadLetterStore {
       ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
       ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
     };
-    const source = deadLetter?.sourceQueue || this.#topology.name;
-    const topology = source === this.#topology.name ? this.#topology : { ...this.#topology, name: source };
+    const own = this.#context.topology;
+    const source = deadLetter?.sourceQueue || own.name;
+    const topology = source === own.name ? own : { ...own, name: source };
     // The dead letter's own message id makes a retried send of the same letter a FIFO duplicate.
-    return this.#driver.copies.routeJob(
+    return this.#context.copies.routeJob(
       topology,
       message.Body ?? '',
       attributes,
@@ -154,23 +152,23 @@ export class SqsDeadLetterStore implements DeadLetterStore {
   }
 
   async #moveTaskFits(dlq: QueueRef): Promise<boolean> {
-    if (this.#driver.fifo) return false;
-    const work = await this.#driver.directory.work(this.#topology.name);
-    const { queueUrls = [] } = await this.#driver.api.listDeadLetterSourceQueues({ QueueUrl: dlq.url });
+    if (this.#context.fifo) return false;
+    const work = await this.#context.work();
+    const { queueUrls = [] } = await this.#context.api.listDeadLetterSourceQueues({ QueueUrl: dlq.url });
     return queueUrls.length === 1 && queueUrls[0] === work.url;
   }
 
   /** SQS moves the letters itself; resolves with how many it moved once the task is over. */
   async #moveAll(dlq: QueueRef): Promise<number> {
-    const work = await this.#driver.directory.work(this.#topology.name);
-    await this.#driver.api.startMessageMoveTask({
+    const work = await this.#context.work();
+    await this.#context.api.startMessageMoveTask({
       SourceArn: dlq.arn,
       DestinationArn: work.arn,
       MaxNumberOfMessagesPerSecond: MOVE_TASK_RATE,
     });
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, MOVE_TASK_POLL_MS));
-      const { Results = [] } = await this.#driver.api.listMessageMoveTasks({
+      const { Results = [] } = await this.#context.api.listMessageMoveTasks({
         SourceArn: dlq.arn,
         MaxResults: 1,
       });

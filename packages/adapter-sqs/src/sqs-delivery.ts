@@ -1,7 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { DeadLetterRecord, Delivery, JobMeta, QueueTopology } from '@polyqueue/core/driver';
-import type { QueueRef } from './queue-directory.js';
-import type { SqsDriver } from './sqs-driver.js';
+import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import type { QueueContext } from './queue-context.js';
+import type { QueueRef } from './queue-ref.js';
 import { decodeAttributes } from './sqs-wire.js';
 import { remainingBudgetSeconds, toSeconds } from './visibility.js';
 
@@ -32,18 +32,11 @@ export class SqsDelivery implements Delivery {
   /** Wall-clock time the current visibility ends (for the FIFO gate's own lease keeping). */
   visibleAt: number;
   onSettled: ((kind: SettleKind) => void) | undefined;
-  readonly #driver: SqsDriver;
+  readonly #context: QueueContext;
   readonly #queue: QueueRef;
-  readonly #topology: QueueTopology;
   #settled = false;
 
-  constructor(
-    driver: SqsDriver,
-    queue: QueueRef,
-    topology: QueueTopology,
-    message: Message,
-    leaseMs: number,
-  ) {
+  constructor(context: QueueContext, queue: QueueRef, message: Message, leaseMs: number) {
     const decoded = decodeAttributes(message.MessageAttributes);
     this.native = message;
     this.body = encoder.encode(message.Body ?? '');
@@ -51,13 +44,12 @@ export class SqsDelivery implements Delivery {
     this.meta = { ...decoded.meta, id: decoded.meta.id ?? message.MessageId ?? '' };
     // Receives of this message that no handler used (given back unstarted) are not attempts.
     const received = Number(message.Attributes?.ApproximateReceiveCount) || 1;
-    this.deliveryCount = Math.max(1, received - driver.unstarted.of(message.MessageId));
+    this.deliveryCount = Math.max(1, received - context.unstarted.of(message.MessageId));
     this.group = message.Attributes?.MessageGroupId;
     this.receivedAt = Date.now();
     this.visibleAt = this.receivedAt + leaseMs;
-    this.#driver = driver;
+    this.#context = context;
     this.#queue = queue;
-    this.#topology = topology;
   }
 
   get receiptHandle(): string {
@@ -75,7 +67,7 @@ export class SqsDelivery implements Delivery {
         await this.#changeVisibility(seconds);
         return;
       }
-      await this.#driver.copies.republish(this.#topology, this.native.Body ?? '', this.attributes, {
+      await this.#context.copies.republish(this.#context.topology, this.native.Body ?? '', this.attributes, {
         ...this.#fullMeta(),
         attemptOffset: attempt,
         notBefore: Date.now() + delayMs,
@@ -86,8 +78,8 @@ export class SqsDelivery implements Delivery {
 
   deadLetter(record: DeadLetterRecord): Promise<void> {
     return this.#settle('done', async () => {
-      await this.#driver.copies.sendToDeadLetters(
-        this.#topology,
+      await this.#context.copies.sendToDeadLetters(
+        this.#context.topology,
         this.native.Body ?? '',
         this.attributes,
         this.#fullMeta(),
@@ -104,7 +96,7 @@ export class SqsDelivery implements Delivery {
   }
 
   async extendLease(leaseMs: number): Promise<void> {
-    if (this.#settled || !this.#driver.alive) return;
+    if (this.#settled || !this.#context.alive()) return;
     const now = Date.now();
     const seconds = Math.min(toSeconds(leaseMs), remainingBudgetSeconds(this.receivedAt, now));
     if (seconds < 1) throw new Error(`Job ${this.meta.id} has used up the 12 h SQS visibility budget`);
@@ -122,13 +114,13 @@ export class SqsDelivery implements Delivery {
 
   /** Visible again at once, and this receive credited: it ran nothing. */
   #handBack(): Promise<unknown> {
-    this.#driver.unstarted.add(this.native.MessageId);
+    this.#context.unstarted.add(this.native.MessageId);
     return this.#changeVisibility(0);
   }
 
   async #delete(): Promise<void> {
-    await this.#driver.deleteMessage(this.#queue, this.receiptHandle);
-    this.#driver.unstarted.forget(this.native.MessageId);
+    await this.#context.calls.delete(this.#queue, this.receiptHandle);
+    this.#context.unstarted.forget(this.native.MessageId);
   }
 
   /**
@@ -148,13 +140,13 @@ export class SqsDelivery implements Delivery {
   }
 
   #begin(): boolean {
-    if (this.#settled || !this.#driver.alive) return false;
+    if (this.#settled || !this.#context.alive()) return false;
     this.#settled = true;
     return true;
   }
 
   #changeVisibility(seconds: number): Promise<unknown> {
-    return this.#driver.api.changeMessageVisibility({
+    return this.#context.api.changeMessageVisibility({
       QueueUrl: this.#queue.url,
       ReceiptHandle: this.receiptHandle,
       VisibilityTimeout: seconds,

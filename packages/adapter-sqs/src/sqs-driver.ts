@@ -1,6 +1,5 @@
-import type { Message, ReceiveMessageRequest, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type {
-  BackgroundError,
   BackgroundErrorSink,
   Capabilities,
   DeadLetterStore,
@@ -13,18 +12,20 @@ import type {
   ReceiverOptions,
   SendOutcome,
 } from '@polyqueue/core/driver';
-import { Batcher } from './batcher.js';
 import { RECORD_ROOM_BYTES } from './dead-letter-copy.js';
 import { DelayForwarder } from './delay-forwarder.js';
 import { registerDriver } from './driver-registry.js';
 import { JobCopies } from './job-copies.js';
+import { MessageCalls } from './message-calls.js';
 import { sendRouted } from './outgoing.js';
-import { QueueDirectory, type QueueRef } from './queue-directory.js';
+import { type DriverBase, type QueueContext, queueContext } from './queue-context.js';
+import { QueueDirectory } from './queue-directory.js';
 import { RecentSends } from './recent-sends.js';
 import type { SqsApi } from './sqs-api.js';
 import { SqsDeadLetterStore } from './sqs-dead-letters.js';
-import { SqsBatchEntryError, sqsErrorCode } from './sqs-errors.js';
+import { sqsErrorCode } from './sqs-errors.js';
 import { SqsReceiver } from './sqs-receiver.js';
+import { queueStats } from './sqs-stats.js';
 import { UnstartedReceives } from './unstarted-receives.js';
 import { VISIBILITY_BUDGET_MS } from './visibility.js';
 
@@ -42,22 +43,18 @@ export interface SqsDriverSettings {
   readonly ownsClient: boolean;
 }
 
-/** The SQS driver: standard or FIFO queues, on the AWS SDK v3 or anything implementing `SqsApi`. */
+/**
+ * The SQS driver: standard or FIFO queues, on the AWS SDK v3 or anything implementing `SqsApi`.
+ * Each queue's receiver, deliveries, forwarder and dead-letter store work through its
+ * `QueueContext`; the driver only builds them and owns what all queues share.
+ */
 export class SqsDriver implements Driver {
   readonly name = 'sqs';
   readonly capabilities: Capabilities;
-  readonly api: SqsApi;
-  readonly directory: QueueDirectory;
-  /** Retries republished, dead letters, forwarded and redriven jobs. */
-  readonly copies: JobCopies;
-  readonly fifo: boolean;
-  readonly waitTimeSeconds: number;
   readonly #settings: SqsDriverSettings;
-  readonly #deleters = new Map<string, Batcher<string>>();
+  readonly #base: DriverBase;
+  readonly #calls: MessageCalls;
   readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
-  readonly #polls = new Set<AbortController>();
-  /** Receives SQS counted that no handler used, credited back to each message's attempts. */
-  readonly unstarted = new UnstartedReceives();
   readonly #recentSends = new RecentSends();
   /** Every queue topology the core has shown this driver (the Lambda handler reads it back). */
   readonly #topologies = new Map<string, QueueTopology>();
@@ -67,11 +64,22 @@ export class SqsDriver implements Driver {
 
   constructor(settings: SqsDriverSettings) {
     this.#settings = settings;
-    this.api = settings.api;
-    this.fifo = settings.fifo;
-    this.waitTimeSeconds = settings.waitTimeSeconds;
-    this.directory = new QueueDirectory(settings.api, settings.queuePrefix, settings.fifo);
-    this.copies = new JobCopies(settings.api, this.directory, settings.fifo, settings.maxNativeDelaySeconds);
+    const directory = new QueueDirectory(settings.api, settings.queuePrefix, settings.fifo);
+    this.#calls = new MessageCalls(settings.api);
+    this.#base = {
+      api: settings.api,
+      fifo: settings.fifo,
+      waitTimeSeconds: settings.waitTimeSeconds,
+      directory,
+      copies: new JobCopies(settings.api, directory, settings.fifo, settings.maxNativeDelaySeconds),
+      calls: this.#calls,
+      unstarted: new UnstartedReceives(),
+      alive: () => this.#state === 'open',
+      report: (action, error, queue) => {
+        if (this.#state === 'open') this.#sink?.({ action, queue, error });
+      },
+      openServices: (topology) => this.#openServices(topology),
+    };
     registerDriver(settings.client ?? settings.api, this);
     this.capabilities = {
       // SQS's 1 MiB ceiling less the room a dead letter's record needs (work queues are
@@ -95,40 +103,33 @@ export class SqsDriver implements Driver {
     this.#sink = sink;
   }
 
-  /**
-   * Reports an error of background work. Without a broker's sink (a driver used on its own) it
-   * goes nowhere, as the driver contract allows; it is never thrown into the event loop.
-   */
-  report(report: BackgroundError): void {
-    if (this.#state === 'open') this.#sink?.(report);
-  }
-
-  get alive(): boolean {
-    return this.#state === 'open';
+  /** The operations of one queue, for its receiver, dead-letter store and the Lambda handler. */
+  context(topology: QueueTopology): QueueContext {
+    this.#topologies.set(topology.name, topology);
+    return queueContext(this.#base, topology);
   }
 
   provision(queue: QueueTopology): Promise<void> {
     this.#assertOpen();
-    this.#learn(queue);
-    return this.directory.provision(queue);
+    return this.context(queue).directory.provision(queue);
   }
 
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
     this.#assertOpen();
-    this.#learn(topology);
+    const { copies } = this.context(topology);
     // Resolved first, so that a missing queue fails the whole call with NotFound (P5).
-    await this.directory.work(topology.name);
+    await this.#base.directory.work(topology.name);
     const now = Date.now();
     const routed = await Promise.all(
       messages.map((message) =>
-        this.copies
+        copies
           .route(topology, message.body, message.attributes, message.meta, now, {
             dedup: message.meta.dedupId ?? message.meta.id,
           })
           .catch((error: Error) => error),
       ),
     );
-    return sendRouted(this.api, routed, (i, messageId) => {
+    return sendRouted(this.#settings.api, routed, (i, messageId) => {
       const { meta } = messages[i]!;
       const target = routed[i]!;
       // Only a FIFO work queue drops duplicates, and only a dedupId can repeat across jobs.
@@ -138,41 +139,15 @@ export class SqsDriver implements Driver {
   }
 
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
-    this.#learn(topology);
-    return new SqsReceiver(this, topology, options.leaseMs, options.maxUnsettled);
+    return new SqsReceiver(this.context(topology), options.leaseMs, options.maxUnsettled);
   }
 
   deadLetters(topology: QueueTopology): DeadLetterStore {
-    this.#learn(topology);
-    return new SqsDeadLetterStore(this, topology);
+    return new SqsDeadLetterStore(this.context(topology));
   }
 
-  async stats(topology: QueueTopology): Promise<QueueStats> {
-    this.#learn(topology);
-    const names = [
-      'ApproximateNumberOfMessages',
-      'ApproximateNumberOfMessagesDelayed',
-      'ApproximateNumberOfMessagesNotVisible',
-    ] as const;
-    const read = async (ref: Promise<QueueRef>) => {
-      const { Attributes: a = {} } = await this.api.getQueueAttributes({
-        QueueUrl: (await ref).url,
-        AttributeNames: [...names],
-      });
-      return names.map((name) => Number(a[name] ?? 0));
-    };
-    const [work, dead, delay] = await Promise.all([
-      read(this.directory.work(topology.name)),
-      read(this.directory.deadLetter(topology)),
-      read(this.directory.delay(topology.name)).catch(() => [0, 0, 0]),
-    ]);
-    const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
-    return {
-      ready: work[0]!,
-      delayed: work[1]! + sum(delay),
-      inFlight: work[2]!,
-      deadLettered: sum(dead),
-    };
+  stats(topology: QueueTopology): Promise<QueueStats> {
+    return queueStats(this.context(topology));
   }
 
   errorCode(error: unknown): ErrorCode {
@@ -181,14 +156,14 @@ export class SqsDriver implements Driver {
 
   /** The escape hatch: the `SQSClient` (or the `SqsApi` a driver was built on, in unit tests). */
   native(): SQSClient | SqsApi {
-    return this.#settings.client ?? this.api;
+    return this.#settings.client ?? this.#settings.api;
   }
 
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
     if (this.#state !== 'open') return;
-    if (mode === 'graceful') await Promise.all([...this.#deleters.values()].map((d) => d.drain()));
+    if (mode === 'graceful') await this.#calls.drain();
     this.#state = mode === 'graceful' ? 'closed' : 'dead';
-    for (const poll of this.#polls) poll.abort();
+    this.#calls.abortAll();
     await Promise.all([...this.#forwarders.values()].map(({ forwarder }) => forwarder.stop()));
     this.#forwarders.clear();
     if (this.#settings.ownsClient) this.#settings.client?.destroy();
@@ -203,65 +178,23 @@ export class SqsDriver implements Driver {
     return this.#topologies.get(name);
   }
 
-  // ---- used by receivers, deliveries, the forwarder and the dead-letter store ----
-
-  /** A ReceiveMessage the driver can cut short on close. */
-  async receiveMessages(
-    queue: QueueRef,
-    input: ReceiveMessageRequest,
-    signal?: AbortSignal,
-  ): Promise<Message[]> {
-    this.#assertOpen();
-    const poll = new AbortController();
-    const onAbort = () => poll.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.#polls.add(poll);
-    try {
-      const { Messages = [] } = await this.api.receiveMessage({ ...input, QueueUrl: queue.url }, poll.signal);
-      return Messages;
-    } finally {
-      this.#polls.delete(poll);
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /** Deletes one message; deletes of the same tick share a `DeleteMessageBatch`. */
-  deleteMessage(queue: QueueRef, receiptHandle: string): Promise<void> {
-    let deleter = this.#deleters.get(queue.url);
-    if (deleter === undefined) {
-      deleter = new Batcher<string>(10, async (handles) => {
-        const result = await this.api.deleteMessageBatch({
-          QueueUrl: queue.url,
-          Entries: handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
-        });
-        const errors: (Error | undefined)[] = new Array(handles.length);
-        for (const failed of result.Failed ?? []) errors[Number(failed.Id)] = new SqsBatchEntryError(failed);
-        return errors;
-      });
-      this.#deleters.set(queue.url, deleter);
-    }
-    return deleter.add(receiptHandle);
-  }
-
-  forwarderOpened(topology: QueueTopology): void {
+  #openServices(topology: QueueTopology): () => void {
     let entry = this.#forwarders.get(topology.name);
     if (entry === undefined) {
-      entry = { forwarder: new DelayForwarder(this, topology), receivers: 0 };
+      entry = { forwarder: new DelayForwarder(this.context(topology)), receivers: 0 };
       this.#forwarders.set(topology.name, entry);
-      if (this.alive) entry.forwarder.start();
+      if (this.#state === 'open') entry.forwarder.start();
     }
     entry.receivers++;
-  }
-
-  forwarderClosed(topology: QueueTopology): void {
-    const entry = this.#forwarders.get(topology.name);
-    if (entry === undefined || --entry.receivers > 0) return;
-    this.#forwarders.delete(topology.name);
-    void entry.forwarder.stop();
-  }
-
-  #learn(topology: QueueTopology): void {
-    this.#topologies.set(topology.name, topology);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const current = this.#forwarders.get(topology.name);
+      if (current === undefined || --current.receivers > 0) return;
+      this.#forwarders.delete(topology.name);
+      void current.forwarder.stop();
+    };
   }
 
   #assertOpen(): void {

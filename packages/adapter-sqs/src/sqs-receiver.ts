@@ -1,10 +1,10 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { Delivery, QueueTopology, Receiver } from '@polyqueue/core/driver';
+import type { Delivery, Receiver } from '@polyqueue/core/driver';
 import { FifoGate } from './fifo-gate.js';
 import { idlePause } from './idle-pause.js';
-import type { QueueRef } from './queue-directory.js';
+import type { QueueContext } from './queue-context.js';
+import type { QueueRef } from './queue-ref.js';
 import { SqsDelivery } from './sqs-delivery.js';
-import type { SqsDriver } from './sqs-driver.js';
 import { toSeconds } from './visibility.js';
 
 /** SQS returns at most 10 messages per receive. */
@@ -15,28 +15,27 @@ const MAX_RECEIVE = 10;
  * `MessageSystemAttributeNames`, older emulators only the deprecated `AttributeNames`.
  */
 export class SqsReceiver implements Receiver {
-  readonly #driver: SqsDriver;
-  readonly #topology: QueueTopology;
+  readonly #context: QueueContext;
   readonly #leaseMs: number;
   readonly #maxUnsettled: number;
   readonly #gate: FifoGate | undefined;
   #queue: QueueRef | undefined;
   #keeper: NodeJS.Timeout | undefined;
+  #release: (() => void) | undefined;
   #closed = false;
 
-  constructor(driver: SqsDriver, topology: QueueTopology, leaseMs: number, maxUnsettled: number) {
-    this.#driver = driver;
-    this.#topology = topology;
+  constructor(context: QueueContext, leaseMs: number, maxUnsettled: number) {
+    this.#context = context;
     this.#leaseMs = leaseMs;
     this.#maxUnsettled = maxUnsettled;
-    this.#gate = driver.fifo ? new FifoGate((deliveries) => this.#giveBack(deliveries)) : undefined;
+    this.#gate = context.fifo ? new FifoGate((deliveries) => this.#giveBack(deliveries)) : undefined;
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
     if (this.#closed || signal.aborted) return [];
     if (this.#queue === undefined) {
-      this.#queue = await this.#driver.directory.work(this.#topology.name);
-      this.#driver.forwarderOpened(this.#topology);
+      this.#queue = await this.#context.work();
+      this.#release = this.#context.openServices();
     }
     const gate = this.#gate;
     if (gate !== undefined) {
@@ -59,7 +58,7 @@ export class SqsReceiver implements Receiver {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#keeper !== undefined) clearInterval(this.#keeper);
-    if (this.#queue !== undefined) this.#driver.forwarderClosed(this.#topology);
+    this.#release?.();
     if (this.#gate !== undefined) await this.#giveBack(this.#gate.drain());
   }
 
@@ -68,17 +67,16 @@ export class SqsReceiver implements Receiver {
    * whatever the still-running long poll returns, so nothing waits out a lease.
    */
   async #poll(queue: QueueRef, count: number, signal: AbortSignal): Promise<SqsDelivery[]> {
-    const request = this.#driver.receiveMessages(queue, {
-      QueueUrl: queue.url,
+    const request = this.#context.calls.receive(queue, {
       MaxNumberOfMessages: count,
-      WaitTimeSeconds: this.#driver.waitTimeSeconds,
+      WaitTimeSeconds: this.#context.waitTimeSeconds,
       VisibilityTimeout: toSeconds(this.#leaseMs),
       MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['All'],
       AttributeNames: ['All'],
     });
     const toDeliveries = (messages: readonly Message[]) =>
-      messages.map((message) => new SqsDelivery(this.#driver, queue, this.#topology, message, this.#leaseMs));
+      messages.map((message) => new SqsDelivery(this.#context, queue, message, this.#leaseMs));
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<'aborted'>((resolve) => {
       onAbort = () => resolve('aborted');
@@ -87,7 +85,7 @@ export class SqsReceiver implements Receiver {
     try {
       const outcome = await Promise.race([request, aborted]);
       if (outcome !== 'aborted') {
-        if (outcome.length === 0) await idlePause(this.#driver.waitTimeSeconds, signal);
+        if (outcome.length === 0) await idlePause(this.#context.waitTimeSeconds, signal);
         return toDeliveries(outcome);
       }
       request.then(
@@ -120,7 +118,7 @@ export class SqsReceiver implements Receiver {
    * dropped, never thrown. A failed give-back loses nothing: the message returns when its lease ends.
    */
   #background(action: string, error: unknown): void {
-    this.#driver.report({ action, queue: this.#topology.name, error });
+    this.#context.report(action, error);
   }
 
   /** Keeps the leases of held-back FIFO messages, as the core does for the ones it holds. */

@@ -2,7 +2,7 @@ import { MessageTooLargeError } from '@polyqueue/core';
 import { type DeadLetterRecord, decodeCompact } from '@polyqueue/core/driver';
 import { describe, expect, it } from 'vitest';
 import { deadLetterCopy } from '../src/dead-letter-copy.js';
-import type { QueueRef } from '../src/queue-directory.js';
+import type { QueueRef } from '../src/queue-ref.js';
 import { messageSize } from '../src/sqs-wire.js';
 
 const record: DeadLetterRecord = {

@@ -1,8 +1,8 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { DeadLetterRecord, Delivery, JobMeta, QueueTopology } from '@polyqueue/core/driver';
+import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import type { QueueRef } from '../queue-directory.js';
-import type { SqsDriver } from '../sqs-driver.js';
+import type { QueueContext } from '../queue-context.js';
+import type { QueueRef } from '../queue-ref.js';
 import { decodeAttributes } from '../sqs-wire.js';
 import { remainingBudgetSeconds, toSeconds } from '../visibility.js';
 
@@ -26,13 +26,12 @@ export class LambdaDelivery implements Delivery {
   /** The Lambda `SQSRecord` (the escape hatch in a Lambda). */
   readonly native: SQSRecord;
   verdict: RecordVerdict = 'failure';
-  readonly #driver: SqsDriver;
+  readonly #context: QueueContext;
   readonly #queue: QueueRef;
-  readonly #topology: QueueTopology;
   readonly #receivedAt = Date.now();
   #settled = false;
 
-  constructor(driver: SqsDriver, queue: QueueRef, topology: QueueTopology, record: SQSRecord) {
+  constructor(context: QueueContext, queue: QueueRef, record: SQSRecord) {
     const decoded = decodeAttributes(toSdkAttributes(record.messageAttributes));
     this.native = record;
     this.body = encoder.encode(record.body);
@@ -40,10 +39,9 @@ export class LambdaDelivery implements Delivery {
     this.meta = { ...decoded.meta, id: decoded.meta.id ?? record.messageId };
     // Receives of this record that no handler used (skipped, released) are not attempts.
     const received = Number(record.attributes.ApproximateReceiveCount) || 1;
-    this.deliveryCount = Math.max(1, received - driver.unstarted.of(record.messageId));
-    this.#driver = driver;
+    this.deliveryCount = Math.max(1, received - context.unstarted.of(record.messageId));
+    this.#context = context;
     this.#queue = queue;
-    this.#topology = topology;
   }
 
   async ack(): Promise<void> {
@@ -57,7 +55,7 @@ export class LambdaDelivery implements Delivery {
       await this.#changeVisibility(seconds);
       return;
     }
-    await this.#driver.copies.republish(this.#topology, this.native.body, this.attributes, {
+    await this.#context.copies.republish(this.#context.topology, this.native.body, this.attributes, {
       ...this.#fullMeta(),
       attemptOffset: attempt,
       notBefore: Date.now() + delayMs,
@@ -67,8 +65,8 @@ export class LambdaDelivery implements Delivery {
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
     if (!this.#begin()) return;
-    await this.#driver.copies.sendToDeadLetters(
-      this.#topology,
+    await this.#context.copies.sendToDeadLetters(
+      this.#context.topology,
       this.native.body,
       this.attributes,
       this.#fullMeta(),
@@ -81,7 +79,7 @@ export class LambdaDelivery implements Delivery {
   /** Unstarted (the core's contract): visible again at once, and this receive is no attempt. */
   async release(): Promise<void> {
     if (!this.#begin()) return;
-    this.#driver.unstarted.add(this.native.messageId);
+    this.#context.unstarted.add(this.native.messageId);
     await this.#changeVisibility(0);
   }
 
@@ -98,7 +96,7 @@ export class LambdaDelivery implements Delivery {
   }
 
   #changeVisibility(seconds: number): Promise<unknown> {
-    return this.#driver.api.changeMessageVisibility({
+    return this.#context.api.changeMessageVisibility({
       QueueUrl: this.#queue.url,
       ReceiptHandle: this.native.receiptHandle,
       VisibilityTimeout: seconds,

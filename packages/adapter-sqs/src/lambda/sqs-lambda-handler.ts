@@ -3,7 +3,8 @@ import { ConfigError } from '@polyqueue/core';
 import type { QueueTopology } from '@polyqueue/core/driver';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { driverOf } from '../driver-registry.js';
-import type { QueueRef } from '../queue-directory.js';
+import type { QueueContext } from '../queue-context.js';
+import type { QueueRef } from '../queue-ref.js';
 import type { SqsDriver } from '../sqs-driver.js';
 import { LambdaDelivery } from './lambda-delivery.js';
 
@@ -55,34 +56,37 @@ export function createSqsLambdaHandler<T>(
     ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
     ...(options.middleware ? { middleware: options.middleware } : {}),
   });
-  let ready: Promise<QueueTopology> | undefined;
+  let ready: Promise<QueueContext> | undefined;
 
-  const run = async (topology: QueueTopology, source: QueueRef, record: SQSRecord): Promise<boolean> => {
+  const run = async (context: QueueContext, source: QueueRef, record: SQSRecord): Promise<boolean> => {
     if (source.arn && record.eventSourceARN !== source.arn) {
       throw new ConfigError(
         `Record from ${record.eventSourceARN} handed to the handler of queue "${queue.name}" (${source.arn})`,
       );
     }
-    const delivery = new LambdaDelivery(driver, source, topology, record);
+    const delivery = new LambdaDelivery(context, source, record);
     await deliveryHandler.handle(delivery);
     // Lambda deletes the successes once the batch returns: nothing more to credit for them.
-    if (delivery.verdict === 'success') driver.unstarted.forget(record.messageId);
+    if (delivery.verdict === 'success') context.unstarted.forget(record.messageId);
     return delivery.verdict === 'success';
   };
 
   const lambdaHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    ready ??= topologyOf(driver, queue).catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    const topology = await ready;
-    const source = await driver.directory.work(topology.name);
-    const runRecord = (record: SQSRecord) => run(topology, source, record);
+    ready ??= topologyOf(driver, queue).then(
+      (topology) => driver.context(topology),
+      (error: unknown) => {
+        ready = undefined;
+        throw error;
+      },
+    );
+    const context = await ready;
+    const source = await context.work();
+    const runRecord = (record: SQSRecord) => run(context, source, record);
     const records = event.Records;
     let failed: SQSRecord[];
-    if (driver.fifo) {
+    if (context.fifo) {
       const outcome = await runInOrder(records, runRecord, options.fifoFailureScope ?? 'batch');
-      await handBack(driver, source, topology.name, outcome.skipped);
+      await handBack(context, source, outcome.skipped);
       failed = outcome.failed;
     } else {
       failed = await runConcurrently(records, runRecord, concurrency);
@@ -156,22 +160,21 @@ async function runInOrder(
  * nothing (the record returns when its visibility ends) and is reported.
  */
 async function handBack(
-  driver: SqsDriver,
+  context: QueueContext,
   source: QueueRef,
-  queue: string,
   skipped: readonly SQSRecord[],
 ): Promise<void> {
   await Promise.all(
     skipped.map(async (record) => {
-      driver.unstarted.add(record.messageId);
+      context.unstarted.add(record.messageId);
       try {
-        await driver.api.changeMessageVisibility({
+        await context.api.changeMessageVisibility({
           QueueUrl: source.url,
           ReceiptHandle: record.receiptHandle,
           VisibilityTimeout: 0,
         });
       } catch (error) {
-        driver.report({ action: 'give-back', queue, error });
+        context.report('give-back', error);
       }
     }),
   );

@@ -1,0 +1,69 @@
+import type { Message, ReceiveMessageRequest } from '@aws-sdk/client-sqs';
+import { Batcher } from './batcher.js';
+import type { QueueRef } from './queue-ref.js';
+import type { SqsApi } from './sqs-api.js';
+import { SqsBatchEntryError } from './sqs-errors.js';
+
+/**
+ * The message calls a closing driver must act on: receives it cuts short, and deletes it drains
+ * (deletes of the same tick share a `DeleteMessageBatch`).
+ */
+export class MessageCalls {
+  readonly #api: SqsApi;
+  readonly #deleters = new Map<string, Batcher<string>>();
+  readonly #polls = new Set<AbortController>();
+
+  constructor(api: SqsApi) {
+    this.#api = api;
+  }
+
+  /** A ReceiveMessage on `queue`, cut short by `signal` or by `abortAll`. */
+  async receive(
+    queue: QueueRef,
+    input: Omit<ReceiveMessageRequest, 'QueueUrl'>,
+    signal?: AbortSignal,
+  ): Promise<Message[]> {
+    const poll = new AbortController();
+    const onAbort = () => poll.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#polls.add(poll);
+    try {
+      const { Messages = [] } = await this.#api.receiveMessage(
+        { ...input, QueueUrl: queue.url },
+        poll.signal,
+      );
+      return Messages;
+    } finally {
+      this.#polls.delete(poll);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Deletes one message; rejects with that message's own error if SQS refused it. */
+  delete(queue: QueueRef, receiptHandle: string): Promise<void> {
+    let deleter = this.#deleters.get(queue.url);
+    if (deleter === undefined) {
+      deleter = new Batcher<string>(10, async (handles) => {
+        const result = await this.#api.deleteMessageBatch({
+          QueueUrl: queue.url,
+          Entries: handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+        });
+        const errors: (Error | undefined)[] = new Array(handles.length);
+        for (const failed of result.Failed ?? []) errors[Number(failed.Id)] = new SqsBatchEntryError(failed);
+        return errors;
+      });
+      this.#deleters.set(queue.url, deleter);
+    }
+    return deleter.add(receiptHandle);
+  }
+
+  /** Waits for every delete handed out so far (graceful close). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#deleters.values()].map((deleter) => deleter.drain()));
+  }
+
+  /** Cuts every running receive short (close). */
+  abortAll(): void {
+    for (const poll of this.#polls) poll.abort();
+  }
+}
