@@ -1,23 +1,12 @@
 import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
 import type { AmqpChannel, AmqpMessage } from './amqp-client.js';
 import { bounded } from './amqp-deadline.js';
-import { type CopyPublisher, copyMeta } from './amqp-delivery.js';
+import { copyMeta } from './amqp-delivery.js';
 import { readMessage } from './amqp-message.js';
-import type { AmqpSession } from './amqp-session.js';
+import type { QueueContext } from './queue-context.js';
 
 /** How many dead letters one redrive round takes before publishing and acking them. */
 const REDRIVE_ROUND = 100;
-
-export interface DeadLetterContext {
-  readonly session: AmqpSession;
-  readonly copies: CopyPublisher;
-  /** Native DLQ name. */
-  readonly queue: string;
-  /** Native work queue a dead letter goes back to, from its `pq-dl-source-queue` (logical) name. */
-  readonly sourceQueue: (logical: string | undefined) => string;
-  /** Bound of each wait on RabbitMQ's answer (publish_timeout_ms). */
-  readonly timeoutMs: number;
-}
 
 /**
  * The DLQ, read with basic.get on a channel of its own. Peek takes messages unacked and gives them
@@ -25,10 +14,10 @@ export interface DeadLetterContext {
  * Redrive publishes each letter to its source queue, confirmed, and only then acks it.
  */
 export class AmqpDeadLetterStore implements DeadLetterStore {
-  readonly #ctx: DeadLetterContext;
+  readonly #queue: QueueContext;
 
-  constructor(ctx: DeadLetterContext) {
-    this.#ctx = ctx;
+  constructor(queue: QueueContext) {
+    this.#queue = queue;
   }
 
   async peek(limit: number): Promise<readonly StoredDeadLetter[]> {
@@ -55,8 +44,8 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
   async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
     const startedAt = Date.now();
     const before = await this.#withChannel(async (channel) => {
-      const checking = channel.checkQueue(this.#ctx.queue);
-      return (await bounded(checking, this.#ctx.timeoutMs, 'queue.declare (passive)')).messageCount;
+      const checking = channel.checkQueue(this.#queue.targets.deadLetter);
+      return (await bounded(checking, this.#queue.timeoutMs, 'queue.declare (passive)')).messageCount;
     });
     const redriven = new Set<string>();
     let moved = 0;
@@ -92,20 +81,24 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
 
   async purge(): Promise<number> {
     return this.#withChannel(async (channel) => {
-      const purging = channel.purgeQueue(this.#ctx.queue);
-      return (await bounded(purging, this.#ctx.timeoutMs, 'queue.purge')).messageCount;
+      const purging = channel.purgeQueue(this.#queue.targets.deadLetter);
+      return (await bounded(purging, this.#queue.timeoutMs, 'queue.purge')).messageCount;
     });
   }
 
   /** One letter, unacked: ours until acked or this channel closes. */
   #get(channel: AmqpChannel): Promise<AmqpMessage | false> {
-    return bounded(channel.get(this.#ctx.queue, { noAck: false }), this.#ctx.timeoutMs, 'basic.get');
+    return bounded(
+      channel.get(this.#queue.targets.deadLetter, { noAck: false }),
+      this.#queue.timeoutMs,
+      'basic.get',
+    );
   }
 
   /** Back to its source with the attempt count reset and no dead-letter fields. */
   async #sendBack(message: AmqpMessage): Promise<void> {
     const received = readMessage(message);
-    await this.#ctx.copies.publishCopy(this.#ctx.sourceQueue(received.deadLetter?.sourceQueue), {
+    await this.#queue.copies.publishCopy(this.#queue.sourceQueue(received.deadLetter?.sourceQueue), {
       body: message.content,
       attributes: received.attributes,
       meta: copyMeta({ ...received.meta, id: received.id }, { attemptOffset: 0 }),
@@ -114,14 +107,14 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
 
   /** Closing the channel returns whatever it still holds unacked: that is what makes peek safe. */
   async #withChannel<T>(work: (channel: AmqpChannel) => Promise<T>): Promise<T> {
-    const { channel } = await this.#ctx.session.channel();
+    const { channel } = await this.#queue.session.channel();
     try {
       return await work(channel);
     } finally {
       // A failed operation has closed the channel already, and its own error is what matters.
       // Otherwise the CloseOk proves the acks of a redrive round arrived; a close that fails
       // leaves them unproven, and those letters may be redriven again (duplicates, never a loss).
-      await bounded(channel.close(), this.#ctx.timeoutMs, 'closing a channel').catch(() => undefined);
+      await bounded(channel.close(), this.#queue.timeoutMs, 'closing a channel').catch(() => undefined);
     }
   }
 }

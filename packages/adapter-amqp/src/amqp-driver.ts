@@ -34,6 +34,7 @@ import { type AmqpOptions, MAX_DELAY_LEVELS } from './amqp-options.js';
 import type { AmqpPublisher } from './amqp-publisher.js';
 import { AmqpReceiver } from './amqp-receiver.js';
 import { AmqpSession, type Link } from './amqp-session.js';
+import type { QueueContext } from './queue-context.js';
 
 /**
  * ε. TTL expiry is kept in whole milliseconds per cascade level, so a delivery can be a hair
@@ -158,16 +159,11 @@ export class AmqpDriver implements Driver {
   receiver(queue: QueueTopology, options: ReceiverOptions): Receiver {
     this.#assertOpen();
     checkLogicalNames(queue);
-    return new AmqpReceiver({
-      session: this.#session,
-      copies: this.#copies,
-      targets: { work: this.names.queue(queue.name), deadLetter: this.names.queue(queue.deadLetterName) },
+    return new AmqpReceiver(this.#queueContext(queue), {
       countsDeliveries: this.#options.queueType === 'quorum',
       granularityMs: GRANULARITY_MS,
       maxUnsettled: options.maxUnsettled,
-      timeoutMs: this.#options.publishTimeoutMs,
       openConsumers: this.#openConsumers,
-      report: (action, error) => this.#report({ action, queue: queue.name, error }),
       beforeConsume: async () => this.#assertOpen(),
     });
   }
@@ -175,13 +171,7 @@ export class AmqpDriver implements Driver {
   deadLetters(queue: QueueTopology): DeadLetterStore {
     this.#assertOpen();
     checkLogicalNames(queue);
-    return new AmqpDeadLetterStore({
-      session: this.#session,
-      copies: this.#copies,
-      queue: this.names.queue(queue.deadLetterName),
-      sourceQueue: (logical) => this.names.queue(logical || queue.name),
-      timeoutMs: this.#options.publishTimeoutMs,
-    });
+    return new AmqpDeadLetterStore(this.#queueContext(queue));
   }
 
   /** Not offered (capability `stats` is false): AMQP reports only ready counts, per queue. */
@@ -259,6 +249,18 @@ export class AmqpDriver implements Driver {
         .declare(link, queue)
         .catch((error: unknown) => this.#report({ action: 'redeclare', queue: queue.name, error }));
     }
+  }
+
+  #queueContext(queue: QueueTopology): QueueContext {
+    return {
+      name: queue.name,
+      session: this.#session,
+      copies: this.#copies,
+      targets: { work: this.names.queue(queue.name), deadLetter: this.names.queue(queue.deadLetterName) },
+      sourceQueue: (logical) => this.names.queue(logical || queue.name),
+      timeoutMs: this.#options.publishTimeoutMs,
+      report: (action, error) => this.#report({ action, queue: queue.name, error }),
+    };
   }
 
   #track<T>(work: Promise<T>): Promise<T> {

@@ -2,15 +2,9 @@ import type { Delivery, Receiver } from '@polyqueue/core/driver';
 import type { AmqpMessage } from './amqp-client.js';
 import { ConsumerChannel } from './amqp-consumer.js';
 import { bounded } from './amqp-deadline.js';
-import {
-  AmqpDelivery,
-  type CopyPublisher,
-  copyMeta,
-  type DeliveryTargets,
-  usedAttempts,
-} from './amqp-delivery.js';
+import { AmqpDelivery, copyMeta, usedAttempts } from './amqp-delivery.js';
 import { readMessage } from './amqp-message.js';
-import type { AmqpSession } from './amqp-session.js';
+import type { QueueContext } from './queue-context.js';
 
 type Received = ReturnType<typeof readMessage>;
 interface Buffered {
@@ -18,21 +12,15 @@ interface Buffered {
   readonly consumer: ConsumerChannel;
 }
 
-export interface ReceiverContext {
-  readonly session: AmqpSession;
-  readonly copies: CopyPublisher;
-  readonly targets: DeliveryTargets;
+/** How the driver's receivers consume, beside their queue's context. */
+export interface ConsumeOptions {
   /** Classic queues keep no delivery count: a redelivery is checkpointed (see `#needsCopy`). */
   readonly countsDeliveries: boolean;
   /** ε: a message due within this is handed out; one due later goes back on the delay path. */
   readonly granularityMs: number;
   readonly maxUnsettled: number;
-  /** Bound of every wait on RabbitMQ's answer (publish_timeout_ms). */
-  readonly timeoutMs: number;
   /** Every consumer channel still open: a graceful driver close closes them before the connection. */
   readonly openConsumers: Set<ConsumerChannel>;
-  /** Failures of work no caller awaits (a forward, a release at close); never throws. */
-  readonly report: (action: string, error: unknown) => void;
   /** Makes sure the queue exists (provisioning) before consuming; may reject. */
   readonly beforeConsume: () => Promise<void>;
 }
@@ -43,7 +31,8 @@ export interface ReceiverContext {
  * a new channel; what the old one had buffered is simply dropped, since RabbitMQ requeues it.
  */
 export class AmqpReceiver implements Receiver {
-  readonly #ctx: ReceiverContext;
+  readonly #queue: QueueContext;
+  readonly #options: ConsumeOptions;
   #consumer: ConsumerChannel | undefined;
   #consumerTag: string | undefined;
   #buffer: Buffered[] = [];
@@ -59,8 +48,9 @@ export class AmqpReceiver implements Receiver {
   #closed = false;
   readonly #background = new Set<Promise<void>>();
 
-  constructor(ctx: ReceiverContext) {
-    this.#ctx = ctx;
+  constructor(queue: QueueContext, options: ConsumeOptions) {
+    this.#queue = queue;
+    this.#options = options;
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
@@ -96,7 +86,7 @@ export class AmqpReceiver implements Receiver {
         this.#track(this.#forward(from, message, received));
         continue;
       }
-      deliveries.push(new AmqpDelivery(from, message, received, this.#ctx.copies, this.#ctx.targets));
+      deliveries.push(new AmqpDelivery(from, message, received, this.#queue.copies, this.#queue.targets));
     }
     return deliveries;
   }
@@ -115,8 +105,8 @@ export class AmqpReceiver implements Receiver {
     if (consumer?.alive && this.#consumerTag !== undefined) {
       const cancel = consumer.channel.cancel(this.#consumerTag);
       // Not cancelled: it keeps delivering until the channel closes, which requeues those.
-      await bounded(cancel, this.#ctx.timeoutMs, 'basic.cancel').catch((error: unknown) =>
-        this.#ctx.report('cancel-consumer', error),
+      await bounded(cancel, this.#queue.timeoutMs, 'basic.cancel').catch((error: unknown) =>
+        this.#queue.report('cancel-consumer', error),
       );
     }
     // Forwards end first: the copies they held back join the buffer, to be given back with it.
@@ -138,8 +128,8 @@ export class AmqpReceiver implements Receiver {
    */
   #needsCopy(received: Received): boolean {
     const notBefore = received.meta.notBefore;
-    if (notBefore !== undefined && notBefore - Date.now() > this.#ctx.granularityMs) return true;
-    return !this.#ctx.countsDeliveries && received.deliveryCount > 1;
+    if (notBefore !== undefined && notBefore - Date.now() > this.#options.granularityMs) return true;
+    return !this.#options.countsDeliveries && received.deliveryCount > 1;
   }
 
   async #forward(from: ConsumerChannel, message: AmqpMessage, received: Received): Promise<void> {
@@ -185,21 +175,21 @@ export class AmqpReceiver implements Receiver {
       },
     );
     try {
-      await this.#ctx.copies.publishCopy(
-        this.#ctx.targets.work,
+      await this.#queue.copies.publishCopy(
+        this.#queue.targets.work,
         { body: message.content, attributes: received.attributes, meta },
         undefined,
         from.link,
       );
     } catch (error) {
       from.requeue(message);
-      this.#ctx.report(action, error);
+      this.#queue.report(action, error);
       return;
     }
     from.ack(message);
     if (action === 'forward') {
       // Not proven: the original may come back beside its copy (a duplicate, never a loss).
-      await from.processed().catch((error: unknown) => this.#ctx.report(action, error));
+      await from.processed().catch((error: unknown) => this.#queue.report(action, error));
     }
   }
 
@@ -211,8 +201,9 @@ export class AmqpReceiver implements Receiver {
   async #ensureConsumer(): Promise<ConsumerChannel> {
     if (this.#consumer?.alive) return this.#consumer;
     this.#consumer = undefined;
-    await this.#ctx.beforeConsume();
-    const { session, maxUnsettled, targets, timeoutMs, openConsumers, report } = this.#ctx;
+    await this.#options.beforeConsume();
+    const { session, targets, timeoutMs, report } = this.#queue;
+    const { maxUnsettled, openConsumers } = this.#options;
     const link = await session.link();
     const channel = await bounded(link.connection.createChannel(), timeoutMs, 'opening a channel');
     const prefetch = Math.max(1, maxUnsettled);
