@@ -1,29 +1,26 @@
 import {
   AckPolicy,
   DeliverPolicy,
-  type JetStreamClient,
   type JetStreamManager,
-  type JsMsg,
-  jetstream,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type StoredMsg,
 } from '@nats-io/jetstream';
-import { headers as createHeaders, type MsgHdrs, type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/transport-node';
 import type {
   ConsumerSpec,
   ConsumerState,
-  HeaderMap,
   NatsClient,
   PubAck,
   PublishOptions,
   PullBatch,
-  ReceivedMessage,
   StoredMessage,
   StreamSpec,
   StreamState,
 } from './nats-client.js';
+import { fromStored, SdkReceivedMessage } from './sdk-messages.js';
+import { SdkPublisher, toMsgHdrs } from './sdk-publish.js';
 import { SdkPull } from './sdk-pull.js';
 
 /** The JetStream API's subject prefix (no domain: the adapter does not take one). */
@@ -36,16 +33,16 @@ const STREAM_NAME_IN_USE = 10058;
 /** NatsClient over `@nats-io/transport-node` + `@nats-io/jetstream` (3.x). */
 export class SdkClient implements NatsClient {
   readonly #nc: NatsConnection;
-  readonly #js: JetStreamClient;
+  readonly #publisher: SdkPublisher;
   readonly #jsm: JetStreamManager;
   readonly #apiTimeoutMs: number;
   readonly #reconnectListeners = new Set<() => void>();
   readonly #errorListeners = new Set<(error: unknown) => void>();
 
-  private constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, apiTimeoutMs: number) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, apiTimeoutMs: number) {
     this.#nc = nc;
     this.#apiTimeoutMs = apiTimeoutMs;
-    this.#js = js;
+    this.#publisher = new SdkPublisher(nc, apiTimeoutMs);
     this.#jsm = jsm;
     // A listener that throws must not become an unhandled rejection: it is reported instead.
     this.#watchStatus().catch((error: unknown) => this.#raise(error));
@@ -58,7 +55,7 @@ export class SdkClient implements NatsClient {
    */
   static async create(nc: NatsConnection, apiTimeoutMs: number): Promise<SdkClient> {
     const jsm = await jetstreamManager(nc, { timeout: apiTimeoutMs });
-    return new SdkClient(nc, jetstream(nc, { timeout: apiTimeoutMs }), jsm, apiTimeoutMs);
+    return new SdkClient(nc, jsm, apiTimeoutMs);
   }
 
   get serverVersion(): string {
@@ -69,12 +66,15 @@ export class SdkClient implements NatsClient {
     return this.#nc.info?.max_payload ?? 1_048_576;
   }
 
-  /** The SDK's PubAck has `seq` and `duplicate`: returned as is, without one more promise per publish. */
+  /** Never throws: a header NATS cannot carry rejects, failing that publish alone. */
   publish(subject: string, data: Uint8Array, options: PublishOptions): Promise<PubAck> {
-    return this.#js.publish(subject, data, {
-      headers: toMsgHdrs(options.headers),
-      ...(options.msgId !== undefined ? { msgID: options.msgId } : {}),
-    });
+    let headers: MsgHdrs;
+    try {
+      headers = toMsgHdrs(options.headers, options.msgId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#publisher.publish(subject, data, headers);
   }
 
   async ensureStream(spec: StreamSpec): Promise<void> {
@@ -225,79 +225,5 @@ export class SdkClient implements NatsClient {
 
   #raise(error: unknown): void {
     for (const listener of this.#errorListeners) listener(error);
-  }
-}
-
-/**
- * `append`, not `set`: the names are a record's keys, so none repeats, and `set` would first look
- * for the name to delete it (a scan of every name), on every header of every publish.
- */
-function toMsgHdrs(map: HeaderMap): MsgHdrs {
-  const hdrs = createHeaders();
-  for (const name in map) hdrs.append(name, map[name]!);
-  return hdrs;
-}
-
-/** The first value of each header, as `get` gives it, in one pass (`get` scans every name each call). */
-function fromMsgHdrs(hdrs: MsgHdrs | undefined): Record<string, string> {
-  const map: Record<string, string> = {};
-  if (!hdrs) return map;
-  for (const [name, values] of hdrs) map[name] = values[0] ?? '';
-  return map;
-}
-
-function fromStored(stored: StoredMsg): StoredMessage {
-  return {
-    data: stored.data,
-    headers: fromMsgHdrs(stored.header),
-    streamSequence: stored.seq,
-    native: stored,
-  };
-}
-
-/**
- * A received JsMsg in the driver's terms. A class rather than an object of closures: this is
- * made for every delivered message, and three closures per message showed in profiles.
- * Settlements are protocol messages without a reply: on a closed connection they are lost, and
- * the server redelivers after AckWait, which is the documented outcome, not an error to raise.
- */
-class SdkReceivedMessage implements ReceivedMessage {
-  readonly data: Uint8Array;
-  readonly headers: HeaderMap;
-  readonly streamSequence: number;
-  readonly deliveryCount: number;
-  readonly native: JsMsg;
-
-  constructor(msg: JsMsg) {
-    const info = msg.info;
-    this.data = msg.data;
-    this.headers = fromMsgHdrs(msg.headers);
-    this.streamSequence = info.streamSequence;
-    this.deliveryCount = info.deliveryCount;
-    this.native = msg;
-  }
-
-  ack(): void {
-    try {
-      this.native.ack();
-    } catch {
-      // lost with the connection: redelivered after AckWait
-    }
-  }
-
-  nak(delayMs?: number): void {
-    try {
-      this.native.nak(delayMs);
-    } catch {
-      // lost with the connection: redelivered after AckWait
-    }
-  }
-
-  working(): void {
-    try {
-      this.native.working();
-    } catch {
-      // lost with the connection: redelivered after AckWait
-    }
   }
 }
