@@ -154,7 +154,7 @@ export class Forwarder<M> {
       // Never early: a real timer may fire a millisecond before the clock says it is due.
       const remaining = this.#source.dueAt(message) - this.#options.clock.now();
       if (remaining > 0) {
-        entry.timer = this.#arm(key, message, remaining);
+        entry.timer = this.#arm(key, message, Math.max(1, remaining));
         return;
       }
       this.#held.delete(key);
