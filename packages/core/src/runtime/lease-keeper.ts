@@ -6,19 +6,26 @@ export interface Leased {
 
 /**
  * Extends the leases of every delivery a worker holds, buffered or running, so that no other
- * consumer receives a job while it is being handled (L1, L2). One timer per worker rather than one
- * per job: it wakes every third of a lease while anything is held, and extends whatever has half
- * a lease or less left.
+ * consumer receives a job while it is being handled (L1, L2), and of those its receiver holds
+ * back for it (`ReceiverOptions.keepLease`: SQS FIFO followers). One timer per worker rather than
+ * one per job: it wakes every third of a lease while anything is held, and extends whatever has
+ * half a lease or less left.
  */
 export class LeaseKeeper<T extends Leased> {
   readonly #clock: Clock;
   readonly #leaseMs: number;
-  readonly #held: ReadonlySet<T>;
+  readonly #held: readonly Iterable<T>[];
   readonly #extend: (item: T) => Promise<unknown>;
   #timer: TimerHandle | undefined;
   #stopped = false;
 
-  constructor(clock: Clock, leaseMs: number, held: ReadonlySet<T>, extend: (item: T) => Promise<unknown>) {
+  /** `held`: what to keep, iterated afresh at every tick, so its contents may change freely. */
+  constructor(
+    clock: Clock,
+    leaseMs: number,
+    held: readonly Iterable<T>[],
+    extend: (item: T) => Promise<unknown>,
+  ) {
     this.#clock = clock;
     this.#leaseMs = leaseMs;
     this.#held = held;
@@ -46,13 +53,17 @@ export class LeaseKeeper<T extends Leased> {
   #tick(): void {
     const now = this.#clock.now();
     const threshold = now + this.#leaseMs / 2;
-    for (const item of this.#held) {
-      if (item.leaseExpiresAt <= threshold) {
-        item.leaseExpiresAt = now + this.#leaseMs;
-        void this.#extend(item);
+    let holding = false;
+    for (const items of this.#held) {
+      for (const item of items) {
+        holding = true;
+        if (item.leaseExpiresAt <= threshold) {
+          item.leaseExpiresAt = now + this.#leaseMs;
+          void this.#extend(item);
+        }
       }
     }
     this.#timer = undefined;
-    if (this.#held.size > 0 && !this.#stopped) this.#schedule();
+    if (holding && !this.#stopped) this.#schedule();
   }
 }

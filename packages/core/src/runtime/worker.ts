@@ -10,9 +10,16 @@ import { JobRunner, type Settleable } from './job-runner.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { CloseOptions } from './options.js';
 import type { QueueRuntime } from './queue-runtime.js';
+import { refillPoint } from './refill-point.js';
 
 /** A delivery from receipt until it is settled or released. */
 interface Held extends Settleable {
+  leaseExpiresAt: number;
+}
+
+/** A delivery the receiver holds back (`ReceiverOptions.keepLease`): only its lease is ours. */
+interface HeldBack {
+  readonly delivery: Delivery;
   leaseExpiresAt: number;
 }
 
@@ -35,8 +42,9 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   readonly #refillAt: number;
   readonly #buffer = new Deque<Held>();
   readonly #held = new Set<Held>();
+  readonly #heldBack = new Map<Delivery, HeldBack>();
   readonly #stopReceiving = new AbortController();
-  readonly #leases: LeaseKeeper<Held> | undefined;
+  readonly #leases: LeaseKeeper<Held | HeldBack> | undefined;
   #running = 0;
   #state: 'running' | 'closing' | 'closed' = 'running';
   #closing: Promise<void> | undefined;
@@ -59,19 +67,26 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     this.#clock = rt.clock;
     this.concurrency = options.concurrency;
     this.#maxUnsettled = options.concurrency + options.prefetch;
-    this.#refillAt = Math.max(1, Math.floor(options.prefetch / 2));
+    const lease = rt.driver.capabilities.lease;
+    if (lease.expires && lease.extendable) {
+      const heldBack = { [Symbol.iterator]: () => this.#heldBack.values() };
+      this.#leases = new LeaseKeeper(this.#clock, rt.topology.leaseMs, [this.#held, heldBack], (held) =>
+        held.delivery
+          .extendLease(rt.topology.leaseMs)
+          .catch((error) =>
+            this.#runtimeError(
+              this.#heldBack.has(held.delivery) ? 'extend a held-back lease' : 'extend a lease',
+              error,
+            ),
+          ),
+      );
+    }
     this.#receiver = rt.driver.receiver(rt.topology, {
       leaseMs: rt.topology.leaseMs,
       maxUnsettled: this.#maxUnsettled,
+      keepLease: (delivery) => this.#keepLease(delivery),
     });
-    const lease = rt.driver.capabilities.lease;
-    if (lease.expires && lease.extendable) {
-      this.#leases = new LeaseKeeper(this.#clock, rt.topology.leaseMs, this.#held, (held) =>
-        held.delivery
-          .extendLease(rt.topology.leaseMs)
-          .catch((error) => this.#runtimeError('extend a lease', error)),
-      );
-    }
+    this.#refillAt = refillPoint(this.#receiver.batching, options.prefetch, this.#maxUnsettled);
     this.#loop = this.#receiveLoop();
   }
 
@@ -104,6 +119,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     this.#stopReceiving.abort(new ClosedError('worker', 'receive'));
     this.#wakeLoop?.();
     this.#leases?.stop();
+    this.#heldBack.clear();
     for (const held of this.#held) {
       held.state = 'done';
       held.context?.abort(new ClosedError('worker', 'run after a simulated crash'));
@@ -117,6 +133,8 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     this.#wakeLoop?.();
     await this.#loop;
     await this.#receiver.close().catch((error) => this.#runtimeError('close the receiver', error));
+    // The receiver gave back what it held back; whatever it did not is no longer ours to keep.
+    this.#heldBack.clear();
     for (let held = this.#buffer.shift(); held; held = this.#buffer.shift()) await this.#release(held);
     if (this.#running > 0) await this.#waitForHandlers(timeoutMs);
     for (const held of [...this.#held]) {
@@ -146,7 +164,9 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     const signal = this.#stopReceiving.signal;
     while (this.#state === 'running') {
       const room = this.#maxUnsettled - this.#held.size;
-      if (room <= 0) {
+      // The refill point (see refillPoint): while buffered jobs keep every slot busy, wait for
+      // enough room to make the receive worth a call; a dry buffer refills with any room.
+      if (room <= 0 || (room < this.#refillAt && this.#buffer.length > 0)) {
         await new Promise<void>((resolve) => {
           this.#wakeLoop = resolve;
         });
@@ -171,7 +191,14 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       }
       const leaseExpiresAt = this.#clock.now() + this.#rt.topology.leaseMs;
       for (const delivery of deliveries) {
-        const held: Held = { delivery, state: 'buffered', leaseExpiresAt };
+        // Held back until now: its lease runs on from where the keeper left it.
+        const back = this.#heldBack.get(delivery);
+        if (back !== undefined) this.#heldBack.delete(delivery);
+        const held: Held = {
+          delivery,
+          state: 'buffered',
+          leaseExpiresAt: back?.leaseExpiresAt ?? leaseExpiresAt,
+        };
         this.#held.add(held);
         // Deliveries that raced with close() are held too: close releases every buffered one.
         this.#buffer.push(held);
@@ -220,6 +247,17 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     } else if (this.#running === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** `ReceiverOptions.keepLease`: lease a delivery the receiver holds back, until it says stop. */
+  #keepLease(delivery: Delivery): () => void {
+    if (this.#leases === undefined || this.#state === 'closed') return () => undefined;
+    const entry: HeldBack = { delivery, leaseExpiresAt: this.#clock.now() + this.#rt.topology.leaseMs };
+    this.#heldBack.set(delivery, entry);
+    this.#leases.wake();
+    return () => {
+      if (this.#heldBack.get(delivery) === entry) this.#heldBack.delete(delivery);
+    };
   }
 
   async #release(held: Held): Promise<void> {
