@@ -1,9 +1,10 @@
 import { type ClientConfig, PubSub } from '@google-cloud/pubsub';
 import { ConfigError } from '@polyqueue/core';
-import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
+import { type AdapterModule, type DriverContext, UrlParams } from '@polyqueue/core/driver';
 import { PassThroughClient } from 'google-auth-library';
 import type { PubSubApi } from './pubsub-client.js';
 import { PubSubDriver, type PubSubDriverSettings } from './pubsub-driver.js';
+import { pubsubErrorCode } from './pubsub-errors.js';
 import { SdkPubSubApi } from './sdk-client.js';
 
 export interface PubSubDriverOptions {
@@ -27,13 +28,16 @@ export interface PubSubDriverOptions {
   readonly api?: PubSubApi;
 }
 
+/** Pub/Sub's minimum ack deadline. */
+const DEFAULT_MIN_LEASE_MS = 10_000;
+
 export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDriver {
   const api =
     options.api ??
     new SdkPubSubApi(options.pubsub ?? newClient(options), { ownsClient: options.pubsub === undefined });
   const settings: PubSubDriverSettings = {
     prefix: options.prefix ?? '',
-    minLeaseMs: options.minLeaseMs ?? 10_000,
+    minLeaseMs: options.minLeaseMs ?? DEFAULT_MIN_LEASE_MS,
     deadLetterPolicy: options.deadLetterPolicy ?? true,
     pollIntervalMs: options.pollIntervalMs ?? 25,
   };
@@ -46,40 +50,27 @@ export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDri
 export const pubsubAdapter: AdapterModule = {
   schemes: ['pubsub'],
   parameters: ['emulator_host', 'prefix', 'min_lease_ms', 'dead_letter_policy'],
+  errorCode: pubsubErrorCode,
   async createDriver(context: DriverContext) {
     const projectId = decodeURIComponent(context.url.hostname);
     if (!projectId) {
       throw new ConfigError(`A pubsub:// URL names the project: pubsub://<project>, got ${context.redacted}`);
     }
-    const emulatorHost = context.params.get('emulator_host');
+    const params = new UrlParams(context.params, context.redacted);
+    const emulatorHost = params.string('emulator_host');
     if (emulatorHost !== undefined && !/^[^\s/:]+:\d+$/.test(emulatorHost)) {
       throw new ConfigError(
         `Parameter emulator_host must be host:port, got "${emulatorHost}" in ${context.redacted}`,
       );
     }
-    const options: { -readonly [K in keyof PubSubDriverOptions]: PubSubDriverOptions[K] } = { projectId };
-    if (emulatorHost !== undefined) options.emulatorHost = emulatorHost;
-    const prefix = context.params.get('prefix');
-    if (prefix !== undefined) options.prefix = prefix;
-    const minLease = context.params.get('min_lease_ms');
-    if (minLease !== undefined) {
-      const value = Number(minLease);
-      if (!Number.isSafeInteger(value) || value < 1_000 || value > 600_000) {
-        throw new ConfigError(
-          `Parameter min_lease_ms must be a whole number from 1000 to 600000, got "${minLease}" in ${context.redacted}`,
-        );
-      }
-      options.minLeaseMs = value;
-    }
-    const policy = context.params.get('dead_letter_policy');
-    if (policy !== undefined) {
-      if (policy !== 'true' && policy !== 'false') {
-        throw new ConfigError(
-          `Parameter dead_letter_policy must be true or false, got "${policy}" in ${context.redacted}`,
-        );
-      }
-      options.deadLetterPolicy = policy === 'true';
-    }
+    const prefix = params.string('prefix');
+    const options: PubSubDriverOptions = {
+      projectId,
+      ...(emulatorHost !== undefined ? { emulatorHost } : {}),
+      ...(prefix !== undefined ? { prefix } : {}),
+      minLeaseMs: params.int('min_lease_ms', { min: 1_000, max: 600_000, default: DEFAULT_MIN_LEASE_MS }),
+      deadLetterPolicy: params.bool('dead_letter_policy', true),
+    };
     return createPubSubDriver(options);
   },
 };

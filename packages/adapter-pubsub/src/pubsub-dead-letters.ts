@@ -1,4 +1,11 @@
-import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
+import {
+  type DeadLetterStore,
+  type RedriveSource,
+  redrive,
+  redrivenMeta,
+  type SendOutcome,
+  type StoredDeadLetter,
+} from '@polyqueue/core/driver';
 import { readyName } from './native-names.js';
 import type { PulledMessage } from './pubsub-client.js';
 import type { QueueContext } from './queue-context.js';
@@ -14,9 +21,10 @@ const NATIVE_DEAD_LETTER_PREFIX = 'CloudPubSubDeadLetterSource';
  * The dead-letter queue: topic + subscription `<prefix><queue>.dlq`. Pub/Sub has no browse or
  * move API, so every operation pulls from the subscription:
  * - peek pulls, then hands everything back at once (modifyAckDeadline 0);
- * - redrive publishes each message to its source queue's ready topic `<queue>.ready` (attempts
- *   reset, dead-letter attributes removed: never to the queue's own topic, whose other subscribers
- *   saw the job when it was first sent), and acknowledges it only once that publish is confirmed;
+ * - redrive (the kit's loop) publishes each message to its source queue's ready topic
+ *   `<queue>.ready` (attempts reset, dead-letter attributes removed: never to the queue's own
+ *   topic, whose other subscribers saw the job when it was first sent), and acknowledges it only
+ *   once that publish is confirmed;
  * - purge pulls and acknowledges.
  * Counts are what Pub/Sub hands out in one sweep: on a busy or very large DLQ, call again.
  */
@@ -34,60 +42,16 @@ export class PubSubDeadLetters implements DeadLetterStore {
   }
 
   /**
-   * One job can be in the dead-letter queue twice (a worker that died between publishing its dead
-   * letter and acknowledging the original made a second one): Pub/Sub has no publish-side dedup to
-   * stop it. Within one call a job id is moved once; a later copy of it is acknowledged without
-   * being published, once the first copy's publish is confirmed, and is not counted.
+   * The kit's redrive loop: each letter goes to its source queue's ready topic with fresh
+   * metadata, and leaves the dead-letter subscription only once that publish is confirmed. A job
+   * in the dead-letter queue twice (a worker died between publishing its dead letter and
+   * acknowledging the original; Pub/Sub has no publish-side dedup) is moved once per call.
    */
-  async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    const { api, names, topology } = this.#queue;
-    const redriven = new Set<string>();
-    let moved = 0;
-    while (moved < limit) {
-      const batch = await this.#pullOnce(Math.min(PULL_BATCH, limit - moved));
-      if (batch.length === 0) break;
-      const targets = new Map<string, PulledMessage[]>();
-      const repeats: { message: PulledMessage; jobId: string }[] = [];
-      const inBatch = new Set<string>();
-      for (const message of batch) {
-        const jobId = jobIdOf(message);
-        if (redriven.has(jobId) || inBatch.has(jobId)) {
-          repeats.push({ message, jobId });
-          continue;
-        }
-        inBatch.add(jobId);
-        const source = fromAttributes(message.attributes).deadLetter?.sourceQueue || topology.name;
-        const list = targets.get(source) ?? [];
-        list.push(message);
-        targets.set(source, list);
-      }
-      let failure: unknown;
-      for (const [source, messages] of targets) {
-        const results = await api.publish(readyName(this.#queue.prefix, source), messages.map(asRedriven));
-        const done: string[] = [];
-        const failed: string[] = [];
-        results.forEach((result, i) => {
-          const message = messages[i]!;
-          if (result.ok) {
-            done.push(message.ackId);
-            redriven.add(jobIdOf(message));
-          } else {
-            failed.push(message.ackId);
-            failure ??= result.error;
-          }
-        });
-        if (done.length > 0) await api.acknowledge(names.deadLetter, done);
-        if (failed.length > 0) await api.modifyAckDeadline(names.deadLetter, failed, 0);
-        moved += done.length;
-      }
-      // A repeat goes only once its job is back on the queue; otherwise it stays for the next call.
-      const dropped = repeats.filter(({ jobId }) => redriven.has(jobId)).map(({ message }) => message.ackId);
-      const kept = repeats.filter(({ jobId }) => !redriven.has(jobId)).map(({ message }) => message.ackId);
-      if (dropped.length > 0) await api.acknowledge(names.deadLetter, dropped);
-      if (kept.length > 0) await api.modifyAckDeadline(names.deadLetter, kept, 0);
-      if (failure !== undefined) throw failure;
-    }
-    return moved;
+  redrive(limit?: number): Promise<number> {
+    return redrive(new DeadLetterPath(this.#queue, (max) => this.#pullOnce(max)), {
+      batchSize: PULL_BATCH,
+      ...(limit !== undefined ? { limit } : {}),
+    });
   }
 
   async purge(): Promise<number> {
@@ -148,24 +112,74 @@ function jobIdOf(message: PulledMessage): string {
   return fromAttributes(message.attributes).meta.id ?? message.messageId;
 }
 
-/** The message as it goes back to its queue: attempt count reset, dead-letter fields removed. */
+/** The dead-letter subscription as the kit's redrive loop sees it. */
+class DeadLetterPath implements RedriveSource<PulledMessage> {
+  readonly #queue: QueueContext;
+  readonly take: (max: number) => Promise<readonly PulledMessage[]>;
+
+  constructor(queue: QueueContext, take: (max: number) => Promise<readonly PulledMessage[]>) {
+    this.#queue = queue;
+    this.take = take;
+  }
+
+  jobId(letter: PulledMessage): string {
+    return jobIdOf(letter);
+  }
+
+  /** To each letter's source queue's ready topic, one publish per source queue. */
+  async publish(letters: readonly PulledMessage[]): Promise<readonly SendOutcome[]> {
+    const { api, prefix, topology } = this.#queue;
+    const bySource = new Map<string, number[]>();
+    letters.forEach((letter, i) => {
+      const source = fromAttributes(letter.attributes).deadLetter?.sourceQueue || topology.name;
+      const indices = bySource.get(source) ?? [];
+      indices.push(i);
+      bySource.set(source, indices);
+    });
+    const outcomes: SendOutcome[] = new Array(letters.length);
+    await Promise.all(
+      [...bySource].map(async ([source, indices]) => {
+        const results = await api.publish(
+          readyName(prefix, source),
+          indices.map((i) => asRedriven(letters[i]!)),
+        );
+        results.forEach((result, k) => {
+          outcomes[indices[k]!] = result.ok ? OK : { ok: false, error: result.error };
+        });
+      }),
+    );
+    return outcomes;
+  }
+
+  remove(letters: readonly PulledMessage[]): Promise<void> {
+    return this.#queue.api.acknowledge(this.#queue.names.deadLetter, ackIds(letters));
+  }
+
+  handBack(letters: readonly PulledMessage[]): Promise<void> {
+    return this.#queue.api.modifyAckDeadline(this.#queue.names.deadLetter, ackIds(letters), 0);
+  }
+}
+
+const OK: SendOutcome = Object.freeze({ ok: true });
+
+function ackIds(messages: readonly PulledMessage[]): string[] {
+  return messages.map((message) => message.ackId);
+}
+
+/** The message as it goes back to its queue: a fresh job (`redrivenMeta`), dead-letter fields removed. */
 function asRedriven(message: PulledMessage) {
   const decoded = fromAttributes(message.attributes);
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(decoded.attributes)) {
     if (!name.startsWith(NATIVE_DEAD_LETTER_PREFIX)) attributes[name] = value;
   }
-  const { meta } = decoded;
-  const orderingKey = meta.orderingKey;
+  const meta = redrivenMeta(
+    { ...decoded.meta, id: decoded.meta.id ?? message.messageId },
+    message.publishTime,
+  );
   return {
     data: message.data,
-    attributes: toAttributes(attributes, {
-      id: meta.id ?? message.messageId,
-      enqueuedAt: meta.enqueuedAt ?? message.publishTime,
-      attemptOffset: 0,
-      ...(orderingKey !== undefined ? { orderingKey } : {}),
-      ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
-    }),
-    ...(orderingKey !== undefined ? { orderingKey } : {}),
+    attributes: toAttributes(attributes, meta),
+    ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
   };
 }

@@ -1,19 +1,22 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { UnsupportedFeatureError } from '@polyqueue/core';
-import type {
-  BackgroundErrorSink,
-  Capabilities,
-  DeadLetterStore,
-  Driver,
-  ErrorCode,
-  OutgoingMessage,
-  QueueStats,
-  QueueTopology,
-  Receiver,
-  ReceiverOptions,
-  SendOutcome,
+import {
+  type BackgroundErrorSink,
+  BackgroundErrors,
+  type Capabilities,
+  type DeadLetterStore,
+  type Driver,
+  type ErrorCode,
+  type OutgoingMessage,
+  QueueServices,
+  type QueueStats,
+  type QueueTopology,
+  type Receiver,
+  type ReceiverOptions,
+  type SendOutcome,
+  systemClock,
 } from '@polyqueue/core/driver';
-import { DelayForwarder } from './delay-forwarder.js';
+import { delayForwarder } from './delay-forwarder.js';
 import { DeliveryCounter } from './delivery-counter.js';
 import type { PubSubApi, SubscriptionSettings } from './pubsub-client.js';
 import { PubSubDeadLetters } from './pubsub-dead-letters.js';
@@ -43,14 +46,6 @@ const MAX_BATCH = 1_000;
 const DELAY_ACK_DEADLINE_S = 60;
 const DEAD_LETTER_ACK_DEADLINE_S = 60;
 
-/** Which driver a PubSub client belongs to, so that a push handler can find it from `broker.native()`. */
-const driversByClient = new WeakMap<object, PubSubDriver>();
-
-/** The driver of a broker connected with `pubsub://` (or `createPubSubDriver`), by its native client. */
-export function driverOf(native: unknown): PubSubDriver | undefined {
-  return typeof native === 'object' && native !== null ? driversByClient.get(native) : undefined;
-}
-
 /**
  * Google Cloud Pub/Sub. A queue is a topic and one subscription shared by its workers, plus a
  * ready topic and subscription (`.ready`) for what polyqueue republishes (retries, due delayed
@@ -64,10 +59,11 @@ export class PubSubDriver implements Driver {
   readonly #settings: PubSubDriverSettings;
   readonly #link: DriverLink;
   readonly #queues = new Map<string, QueueContext>();
-  readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
+  /** Where errors of background work go: core's broker 'error' event and its redacting logger. */
+  readonly #errors = new BackgroundErrors();
+  /** Each queue's delay forwarder, running while a receiver of the queue is open here. */
+  readonly #services: QueueServices;
   #state: 'open' | 'closed' | 'dead' = 'open';
-  /** Where errors of background work go (core's broker 'error' event); none before core sets it. */
-  #sink: BackgroundErrorSink | undefined;
 
   constructor(api: PubSubApi, settings: PubSubDriverSettings) {
     this.#api = api;
@@ -82,7 +78,21 @@ export class PubSubDriver implements Driver {
         return driver.#state === 'open';
       },
     };
-    driversByClient.set(api.native, this);
+    this.#services = new QueueServices((topology) => {
+      const queue = this.#queue(topology);
+      return [
+        delayForwarder({
+          api,
+          clock: systemClock,
+          errors: this.#errors,
+          queue: topology.name,
+          delay: queue.names.delay,
+          target: queue.names.ready,
+          wait: !api.isEmulator,
+          pollIntervalMs: settings.pollIntervalMs,
+        }),
+      ];
+    });
     this.capabilities = {
       maxMessageBytes: MAX_MESSAGE_BYTES,
       maxBatchSize: MAX_BATCH,
@@ -101,7 +111,7 @@ export class PubSubDriver implements Driver {
    * broker's 'error' event and its logger. The job concerned always stays on the broker.
    */
   reportErrorsTo(sink: BackgroundErrorSink): void {
-    this.#sink = sink;
+    this.#errors.attach(sink);
   }
 
   /** The API seam (tests, the push handler). */
@@ -158,8 +168,8 @@ export class PubSubDriver implements Driver {
     return new PullReceiver(queue, options, {
       wait: !this.#api.isEmulator,
       pollIntervalMs: this.#settings.pollIntervalMs,
-      open: () => this.#openForwarder(queue),
-      close: () => this.#closeForwarder(queue),
+      // A receiver of a closed driver starts nothing: the release it gets back does nothing.
+      acquireServices: () => (this.alive ? this.#services.acquire(topology) : () => undefined),
     });
   }
 
@@ -192,52 +202,14 @@ export class PubSubDriver implements Driver {
       const unsettled = [...this.#link.unsettled];
       // A release that fails leaves the message to come back after its ack deadline: reported, not fatal.
       await Promise.all(
-        unsettled.map((delivery) => delivery.release().catch((error) => this.#report('release', error))),
+        unsettled.map((delivery) =>
+          delivery.release().catch((error) => this.#errors.report('release', error)),
+        ),
       );
     }
     this.#state = mode === 'graceful' ? 'closed' : 'dead';
-    const forwarders = [...this.#forwarders.values()];
-    this.#forwarders.clear();
-    await Promise.all(forwarders.map(({ forwarder }) => forwarder.stop(mode)));
+    await this.#services.stopAll(mode);
     await this.#api.close({ flush: mode === 'graceful' });
-  }
-
-  #openForwarder(queue: QueueContext): void {
-    if (!this.alive) return;
-    const key = queue.names.delay;
-    let entry = this.#forwarders.get(key);
-    if (entry === undefined) {
-      const forwarder = new DelayForwarder({
-        api: this.#api,
-        delay: queue.names.delay,
-        target: queue.names.ready,
-        wait: !this.#api.isEmulator,
-        pollIntervalMs: this.#settings.pollIntervalMs,
-        onError: (error, action) => this.#report(action, error, queue.topology.name),
-      });
-      entry = { forwarder, receivers: 0 };
-      this.#forwarders.set(key, entry);
-      forwarder.start();
-    }
-    entry.receivers++;
-  }
-
-  #closeForwarder(queue: QueueContext): void {
-    const key = queue.names.delay;
-    const entry = this.#forwarders.get(key);
-    if (entry === undefined || --entry.receivers > 0) return;
-    this.#forwarders.delete(key);
-    entry.forwarder
-      .stop('graceful')
-      .catch((error) => this.#report('stop-forwarder', error, queue.topology.name));
-  }
-
-  #report(action: string, error: unknown, queue?: string): void {
-    try {
-      this.#sink?.({ action, error, ...(queue !== undefined ? { queue } : {}) });
-    } catch {
-      // The sink must not throw (SPI); if it does, the error has nowhere left to go but here.
-    }
   }
 
   #queue(topology: QueueTopology): QueueContext {

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@polyqueue/core/driver';
+import { ErrorCode, networkErrorCode } from '@polyqueue/core/driver';
 
 /** gRPC status codes (google.rpc.Code) to the closed set, in one table. */
 const GRPC_CODES: Readonly<Record<number, ErrorCode>> = {
@@ -16,18 +16,11 @@ const GRPC_CODES: Readonly<Record<number, ErrorCode>> = {
   16: ErrorCode.PermissionDenied, // UNAUTHENTICATED
 };
 
-/** Node network errors seen before a gRPC status exists. */
-const SYSTEM_CODES: Readonly<Record<string, ErrorCode>> = {
-  ECONNREFUSED: ErrorCode.Unavailable,
-  ECONNRESET: ErrorCode.Unavailable,
-  ETIMEDOUT: ErrorCode.DeadlineExceeded,
-};
-
+/** A gRPC status by its table; before one exists (a socket error), the kit's one network table. */
 export function pubsubErrorCode(error: unknown): ErrorCode {
   const code = (error as { code?: unknown } | null | undefined)?.code;
   if (typeof code === 'number') return GRPC_CODES[code] ?? ErrorCode.Unknown;
-  if (typeof code === 'string') return SYSTEM_CODES[code] ?? ErrorCode.Unknown;
-  return ErrorCode.Unknown;
+  return networkErrorCode(error) ?? ErrorCode.Unknown;
 }
 
 export const ALREADY_EXISTS = 6;

@@ -1,4 +1,4 @@
-import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
 import type { PullSource } from './pull-source.js';
 import type { QueueContext } from './queue-context.js';
@@ -82,15 +82,12 @@ export class PullDelivery implements Delivery {
     return true;
   }
 
-  /** What the message carried, completed for a foreign one (first sent when it was published). */
+  /**
+   * What the message carried, completed for a foreign one (first sent when it was published),
+   * without the due time it was delayed to: a copy is due when its own delay says.
+   */
   #fullMeta(attemptOffset: number): JobMeta {
-    const { meta } = this;
-    return {
-      id: meta.id,
-      enqueuedAt: meta.enqueuedAt ?? this.native.publishTime,
-      attemptOffset,
-      ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
-      ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
-    };
+    const { notBefore: _, ...meta } = completeMeta(this.meta, this.native.publishTime);
+    return { ...meta, attemptOffset };
   }
 }

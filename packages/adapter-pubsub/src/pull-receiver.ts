@@ -1,5 +1,10 @@
-import type { Delivery, Receiver, ReceiverOptions } from '@polyqueue/core/driver';
-import { pause } from './delay-forwarder.js';
+import {
+  type Delivery,
+  pause,
+  type Receiver,
+  type ReceiverOptions,
+  systemClock,
+} from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
 import { PullDelivery } from './pull-delivery.js';
 import type { PullSource } from './pull-source.js';
@@ -11,10 +16,11 @@ export interface PullReceiverSettings {
   /** Long-poll (real Pub/Sub) or poll every `pollIntervalMs` (an emulator). */
   readonly wait: boolean;
   readonly pollIntervalMs: number;
-  /** Called on first receive: starts the queue's delay forwarder in this process. */
-  readonly open: () => void;
-  /** Called on close: the forwarder stops when no receiver of its queue is left. */
-  readonly close: () => void;
+  /**
+   * Called on first receive: the queue's background services (its delay forwarder) run in this
+   * process from then on. Returns their release, called on close: they stop with the last receiver.
+   */
+  readonly acquireServices: () => () => void;
 }
 
 /**
@@ -45,7 +51,8 @@ export class PullReceiver implements Receiver {
   #deadlines: Promise<Readonly<Record<SourceName, number>>> | undefined;
   /** Who gets the only slot when the room is one message. */
   #turn: SourceName = 'ready';
-  #open = false;
+  /** Set on first receive. */
+  #releaseServices: (() => void) | undefined;
   #closed = false;
 
   constructor(queue: QueueContext, options: ReceiverOptions, settings: PullReceiverSettings) {
@@ -90,7 +97,7 @@ export class PullReceiver implements Receiver {
         else {
           // Both came back empty a moment ago: an emulator is polled, an empty long poll not retried at once.
           const wait = Math.min(this.#ready.quietUntil, this.#work.quietUntil) - Date.now();
-          await pause(Math.max(1, wait), signal);
+          await pause(systemClock, Math.max(1, wait), signal);
         }
       }
     } finally {
@@ -108,15 +115,14 @@ export class PullReceiver implements Receiver {
       await this.#handBackPulled();
     } finally {
       this.#queue.forget(this.#pulledHandle);
-      if (this.#open) this.#settings.close();
+      this.#releaseServices?.();
     }
   }
 
   #start(): Promise<Readonly<Record<SourceName, number>>> {
-    if (!this.#open) {
-      this.#open = true;
+    if (this.#releaseServices === undefined) {
       this.#queue.track(this.#pulledHandle);
-      this.#settings.open();
+      this.#releaseServices = this.#settings.acquireServices();
     }
     const { api, names } = this.#queue;
     if (this.#deadlines === undefined) {

@@ -1,6 +1,6 @@
 import type { DeliveryCounter } from './delivery-counter.js';
 import type { PubSubApi, PulledMessage } from './pubsub-client.js';
-import { SettleBatcher } from './settle-batcher.js';
+import { SubscriptionSettler } from './subscription-settler.js';
 
 /** Pub/Sub's longest ack deadline. */
 const MAX_DEADLINE_S = 600;
@@ -13,12 +13,12 @@ const MAX_DEADLINE_S = 600;
 export class PullSource {
   readonly subscription: string;
   readonly #counter: DeliveryCounter;
-  readonly #settle: SettleBatcher;
+  readonly #settle: SubscriptionSettler;
 
   constructor(api: PubSubApi, subscription: string, counter: DeliveryCounter) {
     this.subscription = subscription;
     this.#counter = counter;
-    this.#settle = new SettleBatcher(api, subscription);
+    this.#settle = new SubscriptionSettler(api, subscription);
   }
 
   /** Records a pulled message as handed out and returns its delivery count. */
@@ -41,8 +41,9 @@ export class PullSource {
 
   /** Hands back messages pulled but never handed out (not counted: they were never received). */
   handBack(messages: readonly PulledMessage[]): Promise<void> {
-    return Promise.all(messages.map((message) => this.#settle.modifyAckDeadline(message.ackId, 0))).then(
-      () => undefined,
+    return this.#settle.modifyAllAckDeadlines(
+      messages.map((message) => message.ackId),
+      0,
     );
   }
 
@@ -52,8 +53,10 @@ export class PullSource {
 
   /** Sets the lease of freshly pulled messages when it differs from the subscription's deadline. */
   async startLeases(messages: readonly PulledMessage[], leaseMs: number): Promise<void> {
-    const seconds = leaseSeconds(leaseMs);
-    await Promise.all(messages.map((message) => this.#settle.modifyAckDeadline(message.ackId, seconds)));
+    await this.#settle.modifyAllAckDeadlines(
+      messages.map((message) => message.ackId),
+      leaseSeconds(leaseMs),
+    );
   }
 
   #key(message: PulledMessage): string {

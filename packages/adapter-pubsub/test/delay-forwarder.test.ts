@@ -1,5 +1,6 @@
+import { BackgroundErrors, systemClock } from '@polyqueue/core/driver';
 import { describe, expect, it } from 'vitest';
-import { DelayForwarder, HOLD_WINDOW_MS } from '../src/delay-forwarder.js';
+import { delayForwarder, HOLD_WINDOW_MS } from '../src/delay-forwarder.js';
 import { FakePubSubApi } from './fake-api.js';
 
 async function setup() {
@@ -9,13 +10,17 @@ async function setup() {
     await api.createSubscription(name, name, { ackDeadlineSeconds: 60 });
   }
   const errors: string[] = [];
-  const forwarder = new DelayForwarder({
+  const reports = new BackgroundErrors();
+  reports.attach(({ action }) => errors.push(action));
+  const forwarder = delayForwarder({
     api,
+    clock: systemClock,
+    errors: reports,
+    queue: 'jobs',
     delay: 'jobs.delay',
     target: 'jobs.ready',
     wait: false,
     pollIntervalMs: 5,
-    onError: (_error, action) => errors.push(action),
   });
   return { api, forwarder, errors };
 }
@@ -55,12 +60,13 @@ describe('delay forwarder (fake client)', () => {
     await forwarder.stop('graceful');
   });
 
-  it('leaves the job on the delay path when the publish fails', async () => {
+  it('leaves the job on the delay path when the publish fails, handed back at once', async () => {
     const { api, forwarder, errors } = await setup();
     api.failPublishTo.add('jobs.ready');
     await api.publish('jobs.delay', [{ data: new Uint8Array([1]), attributes: { 'pq-id': 'b' } }]);
     forwarder.start();
     await until(() => errors.length > 0);
+    await until(() => api.calls.some((call) => /^modack jobs\.delay \S+ 0$/.test(call)));
     await forwarder.stop('abandon');
     expect(errors[0]).toBe('forward');
     expect(api.messagesOf('jobs.delay')).toHaveLength(1);

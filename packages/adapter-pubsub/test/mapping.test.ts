@@ -266,6 +266,9 @@ describe('pubsub mapping (fake client)', () => {
     expect(pubsubErrorCode(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(
       ErrorCode.Unavailable,
     );
+    // The kit's one network table: a socket timeout is an unreachable peer, found through `cause`.
+    const timedOut = new Error('x', { cause: Object.assign(new Error('y'), { code: 'ETIMEDOUT' }) });
+    expect(pubsubErrorCode(timedOut)).toBe(ErrorCode.Unavailable);
     expect(pubsubErrorCode(new Error('x'))).toBe(ErrorCode.Unknown);
   });
 
@@ -317,6 +320,22 @@ describe('pubsub:// URL', () => {
     await expect(connect('pubsub://p?dead_letter_policy=yes')).rejects.toThrow(/dead_letter_policy/);
     await expect(connect('pubsub://p?emulator_host=nope')).rejects.toThrow(/emulator_host/);
     await expect(connect('pubsub://p?bogus=1')).rejects.toThrow(/bogus/);
+    // The kit's one set of spellings: decimal integers only, booleans true/false/1/0.
+    await expect(connect('pubsub://p?min_lease_ms=1e4')).rejects.toThrow(/min_lease_ms/);
+    await expect(connect('pubsub://p?dead_letter_policy=TRUE')).rejects.toThrow(/dead_letter_policy/);
+  });
+
+  it('reads dead_letter_policy as 1 or 0 too, like every adapter', async () => {
+    for (const [value, expected] of [
+      ['1', true],
+      ['0', false],
+      ['true', true],
+      ['false', false],
+    ] as const) {
+      const broker = await connect(`pubsub://p?emulator_host=127.0.0.1:1&dead_letter_policy=${value}`);
+      expect(broker.capabilities.nativeDeadLetter).toBe(expected);
+      await broker.close();
+    }
   });
 
   it('declares the minimum lease it was given', async () => {

@@ -58,7 +58,7 @@ describe('pubsub push handler', () => {
     const name = queueName('ok');
     const { id, message } = await sentAndPulled(name, { to: 'a@b.c', n: [1, 'é'] }, { tenant: 't1' });
     const seen: Job<unknown>[] = [];
-    const handler = createPushHandler(broker, broker.queue(name, { maxAttempts: 3 }), async (job) => {
+    const handler = createPushHandler(broker.queue(name, { maxAttempts: 3 }), async (job) => {
       seen.push(job);
     });
     const response = await handler.handle(JSON.stringify(pushBody(message)));
@@ -76,7 +76,7 @@ describe('pubsub push handler', () => {
     const name = queueName('retry');
     const { message } = await sentAndPulled(name, { fail: true });
     const attempts: number[] = [];
-    const handler = createPushHandler(broker, broker.queue(name, { maxAttempts: 3 }), async (job) => {
+    const handler = createPushHandler(broker.queue(name, { maxAttempts: 3 }), async (job) => {
       attempts.push(job.attempt);
       throw new Error('not yet');
     });
@@ -90,7 +90,7 @@ describe('pubsub push handler', () => {
     const name = queueName('dlq');
     const { id, message } = await sentAndPulled(name, { fail: 'always' }, { tenant: 't2' });
     const queue = broker.queue(name, { maxAttempts: 3 });
-    const handler = createPushHandler(broker, queue, async () => {
+    const handler = createPushHandler(queue, async () => {
       throw new TypeError('still broken');
     });
     const response = await handler.handle(pushBody(message, { deliveryAttempt: 3 }));
@@ -110,11 +110,37 @@ describe('pubsub push handler', () => {
     });
   });
 
+  it("dead-letters to the queue's own dead-letter queue, not a guessed <queue>.dlq", async () => {
+    const name = queueName('own-dlq');
+    const deadLetterQueue = `${name}-failed`;
+    const queue = broker.queue(name, { maxAttempts: 1, deadLetterQueue });
+    await queue.send({ fail: 'always' });
+    const message = await pullOne(broker.native<PubSub>(), name);
+    if (!message) throw new Error('the job did not reach the work subscription');
+    const handler = createPushHandler(queue, async () => {
+      throw new Error('broken');
+    });
+    expect(await handler.handle(pushBody(message))).toEqual({ status: 204, outcome: 'dead-lettered' });
+    expect(await queue.deadLetters.peek(10)).toHaveLength(1);
+    expect(await pullOne(broker.native<PubSub>(), deadLetterQueue)).toBeDefined();
+  });
+
+  it('refuses a queue of another broker, naming the driver it needs', async () => {
+    const memory = await connect('memory://');
+    try {
+      expect(() => createPushHandler(memory.queue('x'), async () => undefined)).toThrow(
+        /memory broker; this needs a PubSubDriver/,
+      );
+    } finally {
+      await memory.close();
+    }
+  });
+
   it('dead-letters an UnrecoverableError on the first attempt', async () => {
     const name = queueName('unrecoverable');
     const { message } = await sentAndPulled(name, { bad: true });
     const queue = broker.queue(name, { maxAttempts: 3 });
-    const handler = createPushHandler(broker, queue, async () => {
+    const handler = createPushHandler(queue, async () => {
       throw new UnrecoverableError('never');
     });
     expect(await handler.handle(pushBody(message))).toEqual({ status: 204, outcome: 'dead-lettered' });
@@ -127,7 +153,7 @@ describe('pubsub push handler', () => {
     const queue = broker.queue(name, { maxAttempts: 3 });
     await queue.provision();
     let ran = false;
-    const handler = createPushHandler(broker, queue, async () => {
+    const handler = createPushHandler(queue, async () => {
       ran = true;
     });
     const foreign = { data: Buffer.from([0xff, 0x00, 0x7b]), attributes: { source: 'legacy' } };
@@ -147,7 +173,7 @@ describe('pubsub push handler', () => {
     const queue = broker.queue(name, { maxAttempts: 3 });
     await queue.provision();
     const seen: Job<unknown>[] = [];
-    const handler = createPushHandler(broker, queue, async (job) => {
+    const handler = createPushHandler(queue, async (job) => {
       seen.push(job);
     });
     const body = pushBody({ data: Buffer.from('{"plain":true}'), attributes: {} }, { messageId: '777' });
@@ -162,7 +188,7 @@ describe('pubsub push handler', () => {
     const name = queueName('garbage');
     const queue = broker.queue(name, { maxAttempts: 3 });
     await queue.provision();
-    const handler = createPushHandler(broker, queue, async () => {
+    const handler = createPushHandler(queue, async () => {
       throw new Error('must not run');
     });
     expect(await handler.handle('this is not json')).toEqual({ status: 204, outcome: 'rejected' });
@@ -180,7 +206,7 @@ describe('pubsub push handler', () => {
 
   it('answers 500 when a dead letter cannot be published, so Pub/Sub pushes it again', async () => {
     const name = queueName('nodlq'); // never provisioned: the dead-letter topic does not exist
-    const handler = createPushHandler(broker, broker.queue(name, { maxAttempts: 1 }), async () => {
+    const handler = createPushHandler(broker.queue(name, { maxAttempts: 1 }), async () => {
       throw new Error('fails');
     });
     const errors: Error[] = [];

@@ -1,4 +1,4 @@
-import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
 import type { QueueContext } from '../queue-context.js';
 import { fromAttributes } from '../wire.js';
 import type { ParsedPushBody } from './push-body.js';
@@ -55,19 +55,8 @@ export class PushDelivery implements Delivery {
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
     if (this.#verdict !== undefined) return;
-    const { meta } = this;
-    await this.#queue.publishDeadLetter(
-      this.body,
-      this.attributes,
-      {
-        id: meta.id,
-        enqueuedAt: meta.enqueuedAt ?? this.#publishTime,
-        attemptOffset: meta.attemptOffset ?? 0,
-        ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
-        ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
-      },
-      record,
-    );
+    const { notBefore: _, ...meta } = completeMeta(this.meta, this.#publishTime);
+    await this.#queue.publishDeadLetter(this.body, this.attributes, meta, record);
     this.#verdict = 'ack';
   }
 

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Broker, WorkerOptions } from '@polyqueue/core';
-import {
-  ConfigError,
-  type DeliveryHandler,
-  type Handler,
-  type JobOutcome,
-  type Queue,
-} from '@polyqueue/core';
-import { driverOf } from '../pubsub-driver.js';
+import type { DeliveryHandler, Handler, JobOutcome, Queue, WorkerOptions } from '@polyqueue/core';
+import { platformOf } from '@polyqueue/core/driver';
+import { PubSubDriver } from '../pubsub-driver.js';
 import type { QueueContext } from '../queue-context.js';
 import { parsePushBody } from './push-body.js';
 import { PushDelivery } from './push-delivery.js';
@@ -24,10 +18,7 @@ export interface PushResponse {
   readonly error?: unknown;
 }
 
-export interface PushHandlerOptions extends Pick<WorkerOptions, 'handlerTimeoutMs' | 'middleware'> {
-  /** The queue's dead-letter queue, if it was not the default `<queue>.dlq`. */
-  readonly deadLetterQueue?: string;
-}
+export type PushHandlerOptions = Pick<WorkerOptions, 'handlerTimeoutMs' | 'middleware'>;
 
 const ACK = 204;
 const NACK = 503;
@@ -54,23 +45,15 @@ export class PushHandler<T = unknown> {
   readonly #queue: QueueContext;
   readonly #name: string;
 
-  constructor(broker: Broker, queue: Queue<T>, handler: Handler<T>, options: PushHandlerOptions = {}) {
-    const driver = driverOf(broker.native());
-    if (driver === undefined) {
-      throw new ConfigError(
-        'createPushHandler needs a broker connected with pubsub:// (or createPubSubDriver)',
-      );
-    }
-    const { deadLetterQueue, ...handlerOptions } = options;
-    this.#name = queue.name;
-    this.#queue = driver.queueContext({
-      name: queue.name,
-      deadLetterName: deadLetterQueue ?? `${queue.name}.dlq`,
-      // Neither is used to settle a push; only the names matter here.
-      leaseMs: 10_000,
-      maxAttempts: 1,
-    });
-    this.events = queue.createDeliveryHandler(handler, handlerOptions);
+  /**
+   * Takes the queue alone: its driver, topology (the real dead-letter queue) and policy come from
+   * the queue itself (`platformOf`). A queue of another broker is a ConfigError.
+   */
+  constructor(queue: Queue<T>, handler: Handler<T>, options: PushHandlerOptions = {}) {
+    const platform = platformOf(queue, PubSubDriver);
+    this.#name = platform.topology.name;
+    this.#queue = platform.driver.queueContext(platform.topology);
+    this.events = platform.createDeliveryHandler(handler, options);
   }
 
   /** Handles one push request body. Never rejects. */
@@ -108,12 +91,11 @@ export class PushHandler<T = unknown> {
   }
 }
 
-/** `createPushHandler(broker, queue, handler)`: see {@link PushHandler}. */
+/** `createPushHandler(queue, handler)`: see {@link PushHandler}. */
 export function createPushHandler<T>(
-  broker: Broker,
   queue: Queue<T>,
   handler: Handler<T>,
   options?: PushHandlerOptions,
 ): PushHandler<T> {
-  return new PushHandler(broker, queue, handler, options);
+  return new PushHandler(queue, handler, options);
 }
