@@ -21,7 +21,7 @@ const broker = await connect(process.env.QUEUE_URL ?? 'pubsub://my-project');
 const emails = broker.queue<Email>('emails', { maxAttempts: 5 });
 await emails.provision();
 
-const handler = createPushHandler(broker, emails, async (job) => {
+const handler = createPushHandler(emails, async (job) => {
   console.log(
     `sending ${job.payload.template} to ${job.payload.to} (attempt ${job.attempt}/${job.maxAttempts})`,
   );

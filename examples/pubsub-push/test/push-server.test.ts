@@ -11,7 +11,7 @@ process.env.METADATA_SERVER_DETECTION ??= 'none';
 const broker = await connect(`pubsub://pqx-${randomBytes(4).toString('hex')}?emulator_host=127.0.0.1:8085`);
 const queue = broker.queue<{ to: string }>('emails', { maxAttempts: 2 });
 const seen: Job<{ to: string }>[] = [];
-const handler = createPushHandler(broker, queue, async (job) => {
+const handler = createPushHandler(queue, async (job) => {
   if (job.payload.to === 'fail') throw new Error('mailbox busy');
   seen.push(job);
 });
