@@ -21,7 +21,7 @@ export interface QueuePlatform<T = unknown, D extends Driver = Driver> {
   readonly topology: QueueTopology;
   /** The clock the queue's runtime keeps time by. */
   readonly clock: Clock;
-  /** The queue's retry policy: the wait before attempt `attempt + 1` after attempt `attempt` failed. */
+  /** The queue's retry policy: the wait before attempt `attempt + 1` after attempt `attempt` failed with `error`. */
   readonly backoff: BackoffFunction;
   /** The queue's handler timeout, when it has one. */
   readonly handlerTimeoutMs: number | undefined;

@@ -73,6 +73,9 @@ export class Queue<T = unknown, I = T> {
   /**
    * For adapters whose platform delivers messages itself (AWS Lambda, Pub/Sub push): the same
    * handler and policy as `process`, applied to one delivery at a time.
+   *
+   * @deprecated Platform adapters use `platformOf(queue).createDeliveryHandler` from
+   * `@polyqueue/core/driver`, which also gives them the queue's topology and driver.
    */
   createDeliveryHandler(
     handler: Handler<T>,
