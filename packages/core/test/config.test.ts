@@ -40,6 +40,8 @@ describe('connect(url): the URL registry', () => {
       sqs: '@polyqueue/adapter-sqs',
       pubsub: '@polyqueue/adapter-pubsub',
       servicebus: '@polyqueue/adapter-servicebus',
+      redis: '@polyqueue/adapter-redis',
+      rediss: '@polyqueue/adapter-redis',
     });
   });
 

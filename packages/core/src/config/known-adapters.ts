@@ -9,4 +9,6 @@ export const KNOWN_ADAPTER_PACKAGES: Readonly<Record<string, string>> = {
   sqs: '@polyqueue/adapter-sqs',
   pubsub: '@polyqueue/adapter-pubsub',
   servicebus: '@polyqueue/adapter-servicebus',
+  redis: '@polyqueue/adapter-redis',
+  rediss: '@polyqueue/adapter-redis',
 };
