@@ -13,6 +13,8 @@ export interface DeclarationOptions {
   readonly delayLevels: number;
   /** Bound of each declaration's wait for RabbitMQ (publish_timeout_ms). */
   readonly timeoutMs: number;
+  /** Failures nobody awaits: a declaration channel that would not close ('close'); never throws. */
+  readonly report: (action: string, error: unknown) => void;
 }
 
 /** Per connection: whether the cascade is declared, and work queues known to be bound to it. */
@@ -77,13 +79,21 @@ export class Declarations {
   async #onChannel<T>(link: Link, work: (channel: AmqpChannel) => Promise<T>): Promise<T> {
     const { timeoutMs } = this.#options;
     const channel = await bounded(link.connection.createChannel(), timeoutMs, 'opening a channel');
+    let closed = false;
+    channel.on('close', () => {
+      closed = true;
+    });
     channel.on('error', () => undefined); // the operation that failed rejects with it
     try {
       return await bounded(work(channel), timeoutMs, 'a declaration');
     } finally {
-      // A failed declaration has closed it already; a close that fails or hangs leaves a channel
-      // RabbitMQ drops with its connection, and the declaration's own outcome is what matters.
-      await bounded(channel.close(), timeoutMs, 'closing a channel').catch(() => undefined);
+      // A failed declaration has closed it already. A close that fails or hangs leaves a channel
+      // RabbitMQ drops with its connection: reported, while the declaration's own outcome stands.
+      if (!closed) {
+        await bounded(channel.close(), timeoutMs, 'closing a channel').catch((error: unknown) =>
+          this.#options.report('close', error),
+        );
+      }
     }
   }
 

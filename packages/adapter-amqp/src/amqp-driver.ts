@@ -1,18 +1,19 @@
 import { ConfigError } from '@polyqueue/core';
-import type {
-  BackgroundErrorSink,
-  Capabilities,
-  DeadLetterRecord,
-  DeadLetterStore,
-  Driver,
-  ErrorCode,
-  JobMeta,
-  OutgoingMessage,
-  QueueStats,
-  QueueTopology,
-  Receiver,
-  ReceiverOptions,
-  SendOutcome,
+import {
+  type BackgroundErrorSink,
+  BackgroundErrors,
+  type Capabilities,
+  type DeadLetterRecord,
+  type DeadLetterStore,
+  type Driver,
+  type ErrorCode,
+  type JobMeta,
+  type OutgoingMessage,
+  type QueueStats,
+  type QueueTopology,
+  type Receiver,
+  type ReceiverOptions,
+  type SendOutcome,
 } from '@polyqueue/core/driver';
 import type { AmqpConnect, AmqpConnection } from './amqp-client.js';
 import type { ConsumerChannel } from './amqp-consumer.js';
@@ -72,8 +73,8 @@ export class AmqpDriver implements Driver {
   readonly #inFlight = new Set<Promise<unknown>>();
   /** Consumer channels still open: a graceful close closes them (acks first) before the connection. */
   readonly #openConsumers = new Set<ConsumerChannel>();
-  /** Where errors of work nobody awaits go (core's sink); nowhere until core hands one over. */
-  #report: BackgroundErrorSink = () => undefined;
+  /** Where errors of work nobody awaits go: core's sink once handed over, stderr before that. */
+  readonly #errors = new BackgroundErrors();
   #state: 'open' | 'closed' = 'open';
   readonly #copies: CopyPublisher;
 
@@ -96,6 +97,7 @@ export class AmqpDriver implements Driver {
       queueType: options.queueType,
       delayLevels: options.delayLevels,
       timeoutMs: options.publishTimeoutMs,
+      report: (action, error) => this.#errors.report(action, error),
     });
     this.#session = new AmqpSession(options.connect, {
       redacted: options.redacted,
@@ -103,7 +105,7 @@ export class AmqpDriver implements Driver {
       reconnectMaxMs: options.reconnectMaxMs,
       publishTimeoutMs: options.publishTimeoutMs,
       onConnect: (link) => this.#redeclare(link),
-      report: (action, error) => this.#report({ action, error }),
+      report: (action, error) => this.#errors.report(action, error),
     });
     this.#copies = {
       publishCopy: (queue, { body, attributes, meta }, deadLetter, via) => {
@@ -121,7 +123,7 @@ export class AmqpDriver implements Driver {
   }
 
   reportErrorsTo(sink: BackgroundErrorSink): void {
-    this.#report = sink;
+    this.#errors.attach(sink);
   }
 
   async provision(queue: QueueTopology): Promise<void> {
@@ -247,7 +249,7 @@ export class AmqpDriver implements Driver {
       // The next operation on that queue declares again, or fails with the reason.
       await this.#declarations
         .declare(link, queue)
-        .catch((error: unknown) => this.#report({ action: 'redeclare', queue: queue.name, error }));
+        .catch((error: unknown) => this.#errors.report('redeclare', error, queue.name));
     }
   }
 
@@ -259,7 +261,7 @@ export class AmqpDriver implements Driver {
       targets: { work: this.names.queue(queue.name), deadLetter: this.names.queue(queue.deadLetterName) },
       sourceQueue: (logical) => this.names.queue(logical || queue.name),
       timeoutMs: this.#options.publishTimeoutMs,
-      report: (action, error) => this.#report({ action, queue: queue.name, error }),
+      report: (action, error) => this.#errors.report(action, error, queue.name),
     };
   }
 

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@polyqueue/core/driver';
+import { ErrorCode, networkErrorCode } from '@polyqueue/core/driver';
 
 /** The broker could not route a `mandatory` publish (basic.return): the queue does not exist. */
 export class AmqpNoRouteError extends Error {
@@ -41,9 +41,9 @@ export class AmqpTimeoutError extends Error {
 }
 
 /**
- * One table from native errors to the closed code set. amqplib puts the AMQP reply code on
- * channel and connection errors (`code: 404`), Node puts errno strings on socket errors, and a
- * few amqplib failures carry only a message.
+ * AMQP's own errors to the closed code set. amqplib puts the AMQP reply code on channel and
+ * connection errors (`code: 404`), and a few amqplib failures carry only a message. Socket errors
+ * (Node's errno strings) are the kit's `networkErrorCode`, the same table for every adapter.
  */
 const CODES: ReadonlyMap<number | string, ErrorCode> = new Map<number | string, ErrorCode>([
   [311, ErrorCode.ResourceExhausted], // CONTENT_TOO_LARGE
@@ -61,14 +61,8 @@ const CODES: ReadonlyMap<number | string, ErrorCode> = new Map<number | string, 
   [530, ErrorCode.PermissionDenied], // NOT_ALLOWED
   [541, ErrorCode.Unknown], // INTERNAL_ERROR
   ['AMQP_UNAVAILABLE', ErrorCode.Unavailable],
+  // polyqueue's own bounded waits (publish_timeout_ms); a socket ETIMEDOUT is Unavailable.
   ['AMQP_TIMEOUT', ErrorCode.DeadlineExceeded],
-  ['ECONNREFUSED', ErrorCode.Unavailable],
-  ['ECONNRESET', ErrorCode.Unavailable],
-  ['EPIPE', ErrorCode.Unavailable],
-  ['ENOTFOUND', ErrorCode.Unavailable],
-  ['EHOSTUNREACH', ErrorCode.Unavailable],
-  ['EAI_AGAIN', ErrorCode.Unavailable],
-  ['ETIMEDOUT', ErrorCode.DeadlineExceeded],
 ]);
 
 /** amqplib failures with no code: all mean the channel or connection went away. */
@@ -80,6 +74,8 @@ const CLOSED = /^(channel closed|channel ended|connection closed|socket closed|u
 const HANDSHAKE_REFUSED = /^Handshake terminated by server: (\d{3})\b/i;
 
 export function amqpErrorCode(error: unknown): ErrorCode {
+  const network = networkErrorCode(error);
+  if (network !== undefined) return network;
   const native = error as { code?: unknown; name?: unknown; message?: unknown } | undefined;
   const code = native?.code;
   if (typeof code === 'number' || typeof code === 'string') {

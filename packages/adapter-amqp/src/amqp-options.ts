@@ -1,5 +1,4 @@
-import { ConfigError } from '@polyqueue/core';
-import type { DriverContext } from '@polyqueue/core/driver';
+import { type DriverContext, UrlParams } from '@polyqueue/core/driver';
 
 export type QueueType = 'quorum' | 'classic';
 
@@ -61,34 +60,32 @@ export const PARAMETERS = [
 /** The highest cascade level count: 2^40 ms is about 35 years, and keeps routing keys short. */
 export const MAX_DELAY_LEVELS = 40;
 
+/** The driver's settings from the URL, read with the kit's one set of spellings (README, "URL"). */
 export function parseOptions(context: DriverContext): AmqpOptions {
-  const { params, redacted } = context;
-  const queueType = params.get('queue_type') ?? DEFAULT_OPTIONS.queueType;
-  if (queueType !== 'quorum' && queueType !== 'classic') {
-    throw new ConfigError(
-      `Parameter queue_type must be "quorum" or "classic", got "${queueType}" in ${redacted}`,
-    );
-  }
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const text = params.get(name);
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new ConfigError(
-        `Parameter ${name} must be a whole number from ${min} to ${max}, got "${text}" in ${redacted}`,
-      );
-    }
-    return value;
-  };
-  int('heartbeat', 0, 0, 65_535);
+  const params = new UrlParams(context.params, context.redacted);
+  const d = DEFAULT_OPTIONS;
+  // Checked here so that a bad value is a ConfigError naming it; amqplib reads it from the URL.
+  params.int('heartbeat', { min: 0, max: 65_535, default: DEFAULT_HEARTBEAT_S });
   return {
-    queueType,
-    queuePrefix: params.get('queue_prefix') ?? DEFAULT_OPTIONS.queuePrefix,
-    delayLevels: int('delay_levels', DEFAULT_OPTIONS.delayLevels, 1, MAX_DELAY_LEVELS),
-    maxMessageBytes: int('max_message_bytes', DEFAULT_OPTIONS.maxMessageBytes, 1, 512 * 1024 * 1024),
-    connectTimeoutMs: int('connect_timeout_ms', DEFAULT_OPTIONS.connectTimeoutMs, 0, 3_600_000),
-    reconnectMaxMs: int('reconnect_max_ms', DEFAULT_OPTIONS.reconnectMaxMs, 100, 600_000),
-    publishTimeoutMs: int('publish_timeout_ms', DEFAULT_OPTIONS.publishTimeoutMs, 1, 3_600_000),
+    queueType: params.choice('queue_type', ['quorum', 'classic'], d.queueType),
+    queuePrefix: params.string('queue_prefix') ?? d.queuePrefix,
+    delayLevels: params.int('delay_levels', { min: 1, max: MAX_DELAY_LEVELS, default: d.delayLevels }),
+    maxMessageBytes: params.int('max_message_bytes', {
+      min: 1,
+      max: 512 * 1024 * 1024,
+      default: d.maxMessageBytes,
+    }),
+    connectTimeoutMs: params.int('connect_timeout_ms', {
+      min: 0,
+      max: 3_600_000,
+      default: d.connectTimeoutMs,
+    }),
+    reconnectMaxMs: params.int('reconnect_max_ms', { min: 100, max: 600_000, default: d.reconnectMaxMs }),
+    publishTimeoutMs: params.int('publish_timeout_ms', {
+      min: 1,
+      max: 3_600_000,
+      default: d.publishTimeoutMs,
+    }),
   };
 }
 

@@ -3,6 +3,7 @@ import type { AmqpMessage } from './amqp-client.js';
 import { ConsumerChannel } from './amqp-consumer.js';
 import { bounded } from './amqp-deadline.js';
 import { AmqpDelivery, copyMeta, usedAttempts } from './amqp-delivery.js';
+import { AmqpUnavailableError } from './amqp-errors.js';
 import { readMessage } from './amqp-message.js';
 import type { QueueContext } from './queue-context.js';
 
@@ -222,6 +223,12 @@ export class AmqpReceiver implements Receiver {
         (message) => {
           // null: the broker cancelled the consumer (queue deleted...). Consume again next time.
           if (message === null) {
+            report(
+              'consumer-cancelled',
+              new AmqpUnavailableError(
+                `RabbitMQ cancelled the consumer of queue "${targets.work}" (deleted, or its replicas moved); consuming again`,
+              ),
+            );
             if (this.#consumer === consumer) this.#consumer = undefined;
             consumer.closeWhenIdle().catch((error: unknown) => report('cancelled-consumer', error));
             this.#wake?.();

@@ -1,3 +1,4 @@
+import { pause, systemClock } from '@polyqueue/core/driver';
 import type { AmqpChannel, AmqpConnect, AmqpConnection } from './amqp-client.js';
 import { bounded } from './amqp-deadline.js';
 import { AmqpUnavailableError } from './amqp-errors.js';
@@ -29,7 +30,10 @@ export interface SessionOptions {
   readonly publishTimeoutMs: number;
   /** Runs on every new connection before anyone uses it: redeclares the topology. */
   readonly onConnect: (link: Link) => Promise<void>;
-  /** Told about connection errors ('connection'), failed reconnects ('reconnect') and closes; never throws. */
+  /**
+   * Told about connection errors ('connection'), failed reconnects ('reconnect') and failed
+   * closes ('close'); never throws.
+   */
   readonly report: (action: string, error: unknown) => void;
 }
 
@@ -48,6 +52,8 @@ export class AmqpSession {
   #connecting: Promise<Link> | undefined;
   #generation = 0;
   #closed = false;
+  /** Aborted by close(): a reconnect backoff then ends at once rather than hold the process. */
+  readonly #closing = new AbortController();
   #lastError: unknown;
   #waiters = new Set<() => void>();
 
@@ -127,7 +133,7 @@ export class AmqpSession {
     const { publishTimeoutMs } = this.#options;
     const opening = connection.createConfirmChannel();
     const confirm = await bounded(opening, publishTimeoutMs, 'opening the publishing channel', (late) => {
-      late.close().catch(() => undefined); // opened too late: nobody will use it
+      this.#closeLate(late); // opened too late: nobody will use it
     });
     return new AmqpPublisher(confirm, publishTimeoutMs);
   }
@@ -137,7 +143,7 @@ export class AmqpSession {
     const link = await this.link();
     const opening = link.connection.createChannel();
     const channel = await bounded(opening, this.#options.publishTimeoutMs, 'opening a channel', (late) => {
-      late.close().catch(() => undefined); // opened too late: nobody will use it
+      this.#closeLate(late); // opened too late: nobody will use it
     });
     channel.on('error', () => undefined); // the operation that failed rejects with it
     return { channel, link };
@@ -150,6 +156,7 @@ export class AmqpSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     for (const wake of this.#waiters) wake();
     const link = this.#link;
     if (link) {
@@ -159,6 +166,11 @@ export class AmqpSession {
         (error: unknown) => this.#options.report('close', error),
       );
     }
+  }
+
+  /** Closes a channel or connection that came after its deadline; a failed close is reported. */
+  #closeLate(late: { close(): Promise<void> }): void {
+    late.close().catch((error: unknown) => this.#options.report('close', error));
   }
 
   async #reconnectLoop(): Promise<Link> {
@@ -173,7 +185,7 @@ export class AmqpSession {
         this.#lastError = error;
         this.#options.report('reconnect', error);
       }
-      await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)));
+      await pause(systemClock, delay * (0.8 + Math.random() * 0.4), this.#closing.signal);
       delay = Math.min(this.#options.reconnectMaxMs, delay * 2);
     }
   }
@@ -183,8 +195,10 @@ export class AmqpSession {
     // connect_timeout_ms 0 means "never wait for a lost connection", not "never connect".
     const attemptMs = connectTimeoutMs > 0 ? connectTimeoutMs : publishTimeoutMs;
     const connection = await bounded(this.#connect(), attemptMs, 'connecting', (late) => {
-      late.on('error', () => undefined); // connected too late: closed at once, nobody uses it
-      late.close().catch(() => undefined);
+      // Connected too late: closed at once, nobody uses it. The listener keeps a socket error of
+      // this unused connection from crashing the process; a failed close is reported.
+      late.on('error', () => undefined);
+      this.#closeLate(late);
     });
     // Listeners first, before any other await: amqplib emits 'error' on a connection whose socket
     // ends or resets, and an 'error' with no listener crashes the host process. A socket that
@@ -216,9 +230,9 @@ export class AmqpSession {
       return link;
     } catch (error) {
       if (link) link.alive = false;
-      // This attempt's own error is what matters; the close only releases the socket.
+      // This attempt's own error is what the caller gets; the close only releases the socket.
       await bounded(connection.close(), publishTimeoutMs, 'closing a failed connection').catch(
-        () => undefined,
+        (closeError: unknown) => report('close', closeError),
       );
       throw error;
     }

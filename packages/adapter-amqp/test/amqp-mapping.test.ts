@@ -71,7 +71,10 @@ describe('error codes', () => {
     [{ code: 406 }, ErrorCode.InvalidArgument],
     [{ code: 320 }, ErrorCode.Unavailable],
     [{ code: 'ECONNREFUSED' }, ErrorCode.Unavailable],
-    [{ code: 'ETIMEDOUT' }, ErrorCode.DeadlineExceeded],
+    // A socket timeout is an unreachable peer (the kit's one table); our own waits are DeadlineExceeded.
+    [{ code: 'ETIMEDOUT' }, ErrorCode.Unavailable],
+    [{ code: 'AMQP_TIMEOUT' }, ErrorCode.DeadlineExceeded],
+    [new Error('connect failed', { cause: { code: 'EHOSTUNREACH' } }), ErrorCode.Unavailable],
     [{ name: 'IllegalOperationError', message: 'Channel closed' }, ErrorCode.Unavailable],
     [new Error('channel closed'), ErrorCode.Unavailable],
     [new Error('something else'), ErrorCode.Unknown],
