@@ -33,6 +33,15 @@ function setup(options: Partial<ForwarderOptions> = {}, clock: Clock = new Virtu
   return { path, reports, forwarder };
 }
 
+/** Makes the path's publishes wait until the returned function is called. */
+function gate(path: FakeDelayPath): () => void {
+  let open!: () => void;
+  path.gate = new Promise((resolve) => {
+    open = resolve;
+  });
+  return open;
+}
+
 describe('Forwarder', () => {
   it('holds back a message that is not due, and forwards it (publish, then ack) once it is', async () => {
     const clock = new VirtualClock();
@@ -129,10 +138,7 @@ describe('Forwarder', () => {
   it('graceful stop hands back what is held and waits for the publishes in flight', async () => {
     const clock = new VirtualClock();
     const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000 }, clock);
-    let open!: () => void;
-    path.gate = new Promise((resolve) => {
-      open = resolve;
-    });
+    const open = gate(path);
     path.add('due', 0);
     path.add('held', 10_000);
     forwarder.start();
@@ -154,10 +160,7 @@ describe('Forwarder', () => {
   it('abandon settles nothing: no hand-back, and no ack even when a publish in flight succeeds', async () => {
     const clock = new VirtualClock();
     const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000 }, clock);
-    let open!: () => void;
-    path.gate = new Promise((resolve) => {
-      open = resolve;
-    });
+    const open = gate(path);
     path.add('due', 0);
     path.add('held', 10_000);
     forwarder.start();

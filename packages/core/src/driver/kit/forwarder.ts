@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../../clock/clock.js';
 import type { SendOutcome } from '../outgoing-message.js';
 import type { BackgroundErrors } from './background-errors.js';
 import { BackgroundLoop } from './background-loop.js';
+import { Wakeup } from './wakeup.js';
 
 /** The broker's side of a delay path: everything the {@link Forwarder} cannot know. */
 export interface ForwarderSource<M> {
@@ -67,7 +68,8 @@ export class Forwarder<M> {
   readonly #publishing = new Set<Promise<void>>();
   #publishingCount = 0;
   #mode: 'graceful' | 'abandon' | undefined;
-  #roomFreed: (() => void) | undefined;
+  /** Woken when a publish settles, which frees room under maxHeld. */
+  readonly #roomFreed = new Wakeup();
 
   constructor(source: ForwarderSource<M>, options: ForwarderOptions) {
     this.#source = source;
@@ -96,7 +98,6 @@ export class Forwarder<M> {
    */
   async stop(mode: 'graceful' | 'abandon'): Promise<void> {
     this.#mode ??= mode;
-    this.#roomFreed?.();
     await this.#loop.stop();
     const held = [...this.#held.values()];
     this.#held.clear();
@@ -111,7 +112,7 @@ export class Forwarder<M> {
   async #step(signal: AbortSignal): Promise<'idle' | 'busy'> {
     const room = Math.min(this.#options.pullSize, this.#maxHeld - this.#held.size - this.#publishingCount);
     if (room <= 0) {
-      await this.#waitForRoom(signal);
+      await this.#roomFreed.wait(signal);
       return 'busy';
     }
     const messages = await this.#source.pull(room, signal);
@@ -176,7 +177,7 @@ export class Forwarder<M> {
     const run = this.#publishThenSettle(messages).finally(() => {
       this.#publishingCount -= messages.length;
       this.#publishing.delete(run);
-      this.#roomFreed?.();
+      this.#roomFreed.notify();
     });
     this.#publishing.add(run);
   }
@@ -220,18 +221,5 @@ export class Forwarder<M> {
     } catch (error) {
       this.#options.errors.report('forward-hand-back', error, this.#options.queue);
     }
-  }
-
-  /** At the cap: wait until a publish settles (which frees room) or the loop stops. */
-  #waitForRoom(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#roomFreed = undefined;
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#roomFreed = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }

@@ -14,3 +14,4 @@ export { type QueueService, QueueServices } from './queue-services.js';
 export { type RedriveSource, redrive } from './redrive.js';
 export { pause, sleep } from './sleep.js';
 export { formatDuration, UrlParams } from './url-params.js';
+export { Wakeup } from './wakeup.js';
