@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { printTable, type Row, runInfo, writeJson } from './report.js';
+import { compareWithPolyqueue, printTable, type Row, runInfo, writeJson } from './report.js';
 import type { SuiteOptions } from './suite.js';
 import { suites } from './suites/index.js';
 
@@ -79,7 +79,8 @@ for (const suite of suites.filter((s) => wanted.includes(s.name))) {
   rows.push(...(await suite.run(options)));
 }
 
-printTable(rows);
+const compared = compareWithPolyqueue(rows);
+printTable(compared);
 const jsonPath = resolve(values.json);
-await writeJson(jsonPath, info, rows);
+await writeJson(jsonPath, info, compared);
 options.log(`wrote ${jsonPath}`);

@@ -115,8 +115,8 @@ export const natsSuite: Suite = {
       );
       const rawSendS = await median(o.repeats, async () => rawSend(await fresh('raw-send')));
       const sendNote = `${count(jobs)} jobs, ${count(o.batchSize)} per call, every publish confirmed`;
-      add('send, sendBatch', 'polyqueue', jobs / pqSend, 'jobs/s', { note: sendNote });
-      add('send, js.publish', 'raw @nats-io/jetstream', jobs / rawSendS, 'jobs/s', { note: sendNote });
+      add('send', 'polyqueue', jobs / pqSend, 'jobs/s', { note: `${sendNote}; sendBatch` });
+      add('send', 'raw @nats-io/jetstream', jobs / rawSendS, 'jobs/s', { note: `${sendNote}; js.publish` });
       add('send, polyqueue / raw', 'polyqueue', rawSendS / pqSend, '×', { target: RAW_RATIO_TARGET });
 
       o.log(`nats: process ${count(jobs)} pre-filled jobs, ${o.repeats}x each side`);
