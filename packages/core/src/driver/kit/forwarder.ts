@@ -8,7 +8,11 @@ import { Wakeup } from './wakeup.js';
 export interface ForwarderSource<M> {
   /** Next batch from the delay path (may long-poll); [] soon after `signal` aborts. */
   pull(max: number, signal: AbortSignal): Promise<readonly M[]>;
-  /** Epoch ms the message is due (its pq-not-before); <= now means due. */
+  /**
+   * Epoch ms the message is due (its pq-not-before); <= now means due. Must not throw: a message
+   * whose due time cannot be read is due (0), so it reaches a worker, which dead-letters it if it
+   * cannot decode it, rather than circling on the delay path forever.
+   */
   dueAt(message: M): number;
   /** A stable key while held (e.g. the broker's message id), so a redelivery is not held twice. */
   key(message: M): string;
