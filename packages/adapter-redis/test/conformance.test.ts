@@ -2,16 +2,15 @@ import { runConformance } from '@polyqueue/conformance';
 import { connect } from '@polyqueue/core';
 import { Redis } from 'ioredis';
 import { afterAll, describe, it } from 'vitest';
-import { adapter, queueKeys, type RedisMessage, WORKER_GROUP } from '../src/index.js';
+import { queueKeys, type RedisMessage, WORKER_GROUP } from '../src/index.js';
 import { deleteKeys, REDIS_URL, rawClient, runPrefix } from './redis-server.js';
 
 // Every key of this run lives under one prefix, deleted at the end.
 const prefix = runPrefix('conf');
 const url = `${REDIS_URL}?key_prefix=${prefix}`;
-const adapters = { redis: adapter, rediss: adapter };
 
 const raw = await rawClient(); // an unreachable server fails here, loudly
-const probe = await connect(url, { adapters });
+const probe = await connect(url); // redis:// resolves through core's known adapters
 const { capabilities } = probe;
 await probe.close();
 
@@ -19,11 +18,10 @@ runConformance(
   {
     name: 'redis (redis-server 7 Streams)',
     url,
-    adapters,
     capabilities,
     invalidParameter: { name: 'command_timeout', value: '0s' },
     timeScale: 1,
-    connect: (options = {}) => connect(url, { ...options, adapters }),
+    connect: (options = {}) => connect(url, options),
     nativeTypes: {
       client: Redis,
       message: {
