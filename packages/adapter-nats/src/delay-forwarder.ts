@@ -1,4 +1,4 @@
-import { ABORTED, pause, untilAborted } from './abortable.js';
+import { Forwarder, type QueueService, type SendOutcome } from '@polyqueue/core/driver';
 import type { PullBatch, ReceivedMessage } from './nats-client.js';
 import { FORWARDER_CONSUMER } from './nats-names.js';
 import { decodeMessage } from './nats-wire.js';
@@ -6,113 +6,140 @@ import type { QueueContext } from './queue-context.js';
 
 const PULL_SIZE = 256;
 const PULL_EXPIRES_MS = 5_000;
-/** After a failed publish, the job comes back after this long (the connection is recovering). */
+/** A job whose forward failed comes back after this long (the connection is likely recovering). */
 const RETRY_AFTER_MS = 500;
-/** After failed pulls, wait this long before the next, doubling up to PULL_RETRY_MAX_MS. */
-const PULL_RETRY_FIRST_MS = 500;
-const PULL_RETRY_MAX_MS = 8_000;
 const NOT_BEFORE = 'pq-not-before';
 
 /**
- * Moves due jobs from a queue's delay stream to its work stream (docs/brokers.md, NATS JetStream: delays before 2.12).
+ * Moves due jobs from a queue's delay stream to its work stream (docs/brokers.md, NATS JetStream:
+ * delays before 2.12), on the kit's Forwarder; this is the NATS part of it.
  *
  * Every process with an open receiver on the queue runs one; they share the durable
  * `pq-forwarder` consumer, so each delayed message is in one forwarder's hands at a time. A
- * message not yet due is NAKed with exactly its remaining time: the server hands it back when it
- * is due, and jobs due sooner are never held behind it (a NAK counts as a delivery, so that
- * consumer has no MaxDeliver). A due one is published to the work stream with a `Nats-Msg-Id`
- * naming its delay-stream sequence, then acked: a forwarder that dies in between leaves it to be
- * forwarded again, and the work stream drops the repeat. Waiting costs no attempts: the copy keeps
- * the job's `pq-attempt-offset`, and its own delivery count starts at 0.
- *
- * Nobody awaits this loop: a failed pull or publish is reported to the broker's error event
- * (action `forward`) and tried again, pulls with a growing pause while they keep failing.
+ * message not yet due is NAKed with exactly its remaining time (`holdBack`): the server hands it
+ * back when it is due, and jobs due sooner are never held behind it (a NAK counts as a delivery,
+ * so that consumer has no MaxDeliver). A due one is published to the work stream with a
+ * `Nats-Msg-Id` naming its delay-stream sequence, then acked: a forwarder that dies in between
+ * leaves it to be forwarded again, and the work stream drops the repeat. Waiting costs no
+ * attempts: the copy keeps the job's `pq-attempt-offset`, and its own delivery count starts at 0.
  */
-export class DelayForwarder {
+export function delayForwarder(queue: QueueContext): QueueService {
+  const source = new DelayStreamSource(queue);
+  const forwarder = new Forwarder(source, {
+    clock: queue.clock,
+    errors: queue.errors,
+    queue: queue.topology.name,
+    pullSize: PULL_SIZE,
+  });
+  return {
+    start: () => forwarder.start(),
+    async stop(mode) {
+      source.stopping = true;
+      await forwarder.stop(mode);
+      await source.close(mode);
+    },
+  };
+}
+
+/**
+ * The delay stream as the Forwarder's source. One pull request stays open across `pull` calls
+ * (each hands over what has arrived so far), so a due job is forwarded as soon as it arrives,
+ * not when its pull ends.
+ */
+class DelayStreamSource {
   readonly #queue: QueueContext;
-  readonly #stop = new AbortController();
   #batch: PullBatch | undefined;
-  #loop: Promise<void> | undefined;
+  /** Set at stop: what is handed back then goes to another forwarder at once. */
+  stopping = false;
 
   constructor(queue: QueueContext) {
     this.#queue = queue;
   }
 
-  start(): void {
-    this.#loop ??= this.#run();
-  }
-
-  /** Stops pulling; whatever it holds and has not forwarded is NAKed back at once. */
-  async stop(): Promise<void> {
-    this.#stop.abort();
-    this.#batch?.stop();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
+  async pull(max: number, signal: AbortSignal): Promise<readonly ReceivedMessage[]> {
     const { client, names } = this.#queue;
-    const signal = this.#stop.signal;
-    let wait = PULL_RETRY_FIRST_MS;
-    while (!signal.aborted) {
-      try {
-        const batch = await client.pull(names.delayStream, FORWARDER_CONSUMER, {
-          maxMessages: PULL_SIZE,
-          expiresMs: PULL_EXPIRES_MS,
-        });
-        this.#batch = batch;
-        for (;;) {
-          const next = batch.next();
-          const message = await untilAborted(next, signal);
-          if (message === undefined) break;
-          if (message === ABORTED) {
-            await this.#handBack(batch, next);
-            break;
-          }
-          this.#forward(message);
-        }
-        wait = PULL_RETRY_FIRST_MS;
-      } catch (error) {
-        this.#queue.report('forward', error);
-        await pause(wait, signal);
-        wait = Math.min(wait * 2, PULL_RETRY_MAX_MS);
-      } finally {
-        this.#batch = undefined;
+    this.#batch ??= await client.pull(names.delayStream, FORWARDER_CONSUMER, {
+      maxMessages: max,
+      expiresMs: PULL_EXPIRES_MS,
+    });
+    const batch = this.#batch;
+    // Stopping the pull ends the wait below: next() gives what arrived, then undefined.
+    const stop = () => batch.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) stop(); // aborted while the pull request was being made
+    try {
+      const out: ReceivedMessage[] = [];
+      for (let message = await batch.next(); message !== undefined; ) {
+        out.push(message);
+        // Aborted: everything this pull brought goes back to the Forwarder, which hands it back.
+        if (!signal.aborted && (out.length >= max || batch.buffered() === 0)) break;
+        message = await batch.next();
       }
+      if (out.length === 0 || signal.aborted || batch.pending() + batch.buffered() === 0)
+        this.#batch = undefined;
+      return out;
+    } catch (error) {
+      this.#batch = undefined;
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
   }
 
-  #forward(message: ReceivedMessage): void {
+  dueAt(message: ReceivedMessage): number {
+    return decodeMessage(message.headers).meta.notBefore ?? 0;
+  }
+
+  key(message: ReceivedMessage): string {
+    return String(message.streamSequence);
+  }
+
+  async holdBack(message: ReceivedMessage, remainingMs: number): Promise<void> {
+    message.nak(remainingMs);
+  }
+
+  publish(messages: readonly ReceivedMessage[]): Promise<readonly SendOutcome[]> {
     const { client, names } = this.#queue;
-    const notBefore = decodeMessage(message.headers).meta.notBefore ?? 0;
-    const remaining = notBefore - this.#queue.now();
-    if (remaining > 0) {
-      message.nak(remaining);
-      return;
-    }
-    client
-      .publish(names.subject, message.data, {
-        headers: forwardedHeaders(message.headers),
-        msgId: `pq-fwd:${names.delayStream}:${message.streamSequence}`,
-      })
-      .then(
-        () => message.ack(),
-        (error: unknown) => {
-          this.#queue.report('forward', error);
-          message.nak(RETRY_AFTER_MS);
-        },
-      );
+    return Promise.all(
+      messages.map((message) =>
+        client
+          .publish(names.subject, message.data, {
+            headers: forwardedHeaders(message.headers),
+            msgId: `pq-fwd:${names.delayStream}:${message.streamSequence}`,
+          })
+          .then(
+            (): SendOutcome => OK,
+            (error: unknown): SendOutcome => ({ ok: false, error }),
+          ),
+      ),
+    );
   }
 
-  /** `pending` is the `next()` the stop interrupted: it resolves first, with the first leftover. */
-  async #handBack(batch: PullBatch, pending: Promise<ReceivedMessage | undefined>): Promise<void> {
+  async ack(messages: readonly ReceivedMessage[]): Promise<void> {
+    for (const message of messages) message.ack();
+  }
+
+  async handBack(messages: readonly ReceivedMessage[]): Promise<void> {
+    for (const message of messages) message.nak(this.stopping ? undefined : RETRY_AFTER_MS);
+  }
+
+  /** After the Forwarder stopped: ends the open pull; graceful hands back what it still holds. */
+  async close(mode: 'graceful' | 'abandon'): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (batch === undefined) return;
     batch.stop();
-    let message = await pending.catch(() => undefined);
-    while (message !== undefined) {
-      message.nak();
-      message = await batch.next().catch(() => undefined);
+    if (mode === 'abandon') return;
+    try {
+      for (let message = await batch.next(); message !== undefined; message = await batch.next())
+        message.nak();
+    } catch {
+      // A failed pull holds nothing more: its messages come back after AckWait.
     }
   }
 }
+
+const OK: SendOutcome = Object.freeze({ ok: true });
 
 /** The job's headers, minus its due time and any server instruction (`Nats-*`). */
 function forwardedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {

@@ -31,8 +31,8 @@ export const adapter: AdapterModule = {
   // Connect-time errors are coded like any other: the SDK names them (ConnectionError for an
   // unreachable server, retryable; AuthorizationError for bad credentials), socket codes don't.
   errorCode: natsErrorCode,
-  async createDriver({ url, params }) {
-    const { settings, connection } = settingsFromUrl(url, params);
+  async createDriver({ url, params, redacted }) {
+    const { settings, connection } = settingsFromUrl(url, params, redacted);
     let nc: NatsConnection | undefined;
     try {
       nc = await connect({

@@ -1,9 +1,13 @@
-import type { DeadLetterRecord } from '@polyqueue/core/driver';
-import { pause } from './abortable.js';
+import {
+  BackgroundLoop,
+  completeMeta,
+  type DeadLetterRecord,
+  type QueueService,
+} from '@polyqueue/core/driver';
 import { publishDeadLetter } from './dead-letter-copy.js';
 import { deadLetterMsgId, nativeId } from './nats-delivery.js';
 import { maxDeliveriesAdvisory, WORKER_CONSUMER } from './nats-names.js';
-import { completeMeta, decodeMessage } from './nats-wire.js';
+import { decodeMessage } from './nats-wire.js';
 import type { QueueContext } from './queue-context.js';
 
 interface MaxDeliveriesAdvisory {
@@ -11,9 +15,7 @@ interface MaxDeliveriesAdvisory {
   readonly deliveries?: number;
 }
 
-/** A failed copy is tried again after this long, doubling up to RETRY_MAX_MS, while the copier runs. */
-const RETRY_FIRST_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
+const decoder = new TextDecoder();
 
 /**
  * The crash-loop safety net (R6) behind `MaxDeliver`. The core dead-letters a job itself once its
@@ -24,62 +26,90 @@ const RETRY_MAX_MS = 30_000;
  * confirmed, deduplicated with the core's own dead-letter id, cut or split to fit max_payload)
  * and then deletes it from the work stream.
  *
- * The advisory comes once: a copy that fails is reported (action `copy-exhausted`) and tried
- * again, with a growing pause, until it succeeds or the copier stops. Advisories are core NATS,
- * not stored: the net works while a receiver of the queue is open somewhere, which is when
- * deliveries happen at all.
+ * The advisory comes once, so it is kept until its copy succeeds: a background loop copies the
+ * advisories in arrival order, and one whose copy fails is reported (action `copy-exhausted`) and
+ * goes to the back, behind the kit's error backoff. Advisories are core NATS, not stored: the net
+ * works while a receiver of the queue is open somewhere, which is when deliveries happen at all.
  */
-export class MaxDeliveriesCopier {
+export class MaxDeliveriesCopier implements QueueService {
   readonly #queue: QueueContext;
-  readonly #stop = new AbortController();
+  readonly #loop: BackgroundLoop;
+  readonly #advisories: MaxDeliveriesAdvisory[] = [];
   #unsubscribe: (() => void) | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
+  #arrived: (() => void) | undefined;
 
   constructor(queue: QueueContext) {
     this.#queue = queue;
+    this.#loop = new BackgroundLoop({
+      clock: queue.clock,
+      errors: queue.errors,
+      action: 'copy-exhausted',
+      queue: queue.topology.name,
+      step: (signal) => this.#step(signal),
+    });
   }
 
   start(): void {
     const { client, names } = this.#queue;
     this.#unsubscribe ??= client.subscribe(
       maxDeliveriesAdvisory(names.stream, WORKER_CONSUMER),
-      (data) => {
-        const copy = this.#copyUntilDone(data);
-        this.#inFlight.add(copy);
-        void copy.finally(() => this.#inFlight.delete(copy));
-      },
+      (data) => this.#received(data),
       (error) => this.#queue.report('advisory-subscription', error),
     );
+    this.#loop.start();
   }
 
-  /** Stops listening and retrying; resolves when no copy is under way. */
-  async stop(): Promise<void> {
-    this.#stop.abort();
+  /**
+   * Stops listening and copying; resolves when no copy is under way. Never rejects. Graceful: an
+   * advisory not copied yet gets one more try first, since the server never sends it again.
+   */
+  async stop(mode: 'graceful' | 'abandon' = 'graceful'): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    await Promise.allSettled([...this.#inFlight]);
+    this.#arrived?.();
+    await this.#loop.stop();
+    if (mode === 'abandon') return;
+    for (const advisory of this.#advisories.splice(0))
+      await this.#copy(advisory).catch((error: unknown) => this.#queue.report('copy-exhausted', error));
   }
 
-  /** Never rejects: every failure goes to the broker's error event. */
-  async #copyUntilDone(data: Uint8Array): Promise<void> {
-    let advisory: MaxDeliveriesAdvisory;
+  #received(data: Uint8Array): void {
     try {
-      advisory = JSON.parse(new TextDecoder().decode(data)) as MaxDeliveriesAdvisory;
+      this.#advisories.push(JSON.parse(decoder.decode(data)) as MaxDeliveriesAdvisory);
     } catch (error) {
       this.#queue.report('copy-exhausted', error);
       return;
     }
-    let wait = RETRY_FIRST_MS;
-    for (;;) {
-      try {
-        await this.#copy(advisory);
-        return;
-      } catch (error) {
-        this.#queue.report('copy-exhausted', error);
-      }
-      if (!(await pause(wait, this.#stop.signal))) return;
-      wait = Math.min(wait * 2, RETRY_MAX_MS);
+    this.#arrived?.();
+  }
+
+  async #step(signal: AbortSignal): Promise<'idle' | 'busy'> {
+    const advisory = this.#advisories.shift();
+    if (advisory === undefined) {
+      await this.#nextArrival(signal);
+      return 'idle';
     }
+    try {
+      await this.#copy(advisory);
+    } catch (error) {
+      // Behind the others: one message that cannot be copied must not hold back the rest.
+      this.#advisories.push(advisory);
+      throw error;
+    }
+    return 'busy';
+  }
+
+  #nextArrival(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#arrived = undefined;
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#arrived = done;
+      signal.addEventListener('abort', done, { once: true });
+      if (signal.aborted) done();
+    });
   }
 
   async #copy(advisory: MaxDeliveriesAdvisory): Promise<void> {
@@ -89,8 +119,9 @@ export class MaxDeliveriesCopier {
     const stored = await client.getMessage(names.stream, seq);
     if (stored === undefined) return; // another process copied it already
     const decoded = decodeMessage(stored.headers);
-    const now = this.#queue.now();
-    const meta = completeMeta(decoded.meta, nativeId(this.#queue, stored), now);
+    const now = this.#queue.clock.now();
+    const id = decoded.meta.id ?? nativeId(this.#queue, stored);
+    const meta = completeMeta({ ...decoded.meta, id }, stored.storedAt ?? now);
     const deliveries = advisory.deliveries ?? 0;
     const record: DeadLetterRecord = {
       reason: 'exhausted',

@@ -30,6 +30,8 @@ export interface StoredMessage {
   readonly data: Uint8Array;
   readonly headers: HeaderMap;
   readonly streamSequence: number;
+  /** When the stream stored it, epoch ms (absent where unknown). */
+  readonly storedAt?: number;
   /** The SDK's StoredMsg. */
   readonly native: unknown;
 }

@@ -1,9 +1,16 @@
-import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
+import {
+  type DeadLetterStore,
+  type RedriveSource,
+  redrive,
+  redrivenMeta,
+  type SendOutcome,
+  type StoredDeadLetter,
+} from '@polyqueue/core/driver';
 import { BODY_REF_HEADER, bodySubjectOf, headerBytes } from './dead-letter-copy.js';
 import type { HeaderMap, StoredMessage } from './nats-client.js';
 import { natsErrorCode } from './nats-errors.js';
 import { queueNames } from './nats-names.js';
-import { completeMeta, decodeMessage, jobHeaders } from './nats-wire.js';
+import { decodeMessage, jobHeaders } from './nats-wire.js';
 import type { QueueContext } from './queue-context.js';
 
 /** A dead letter with its body and attributes, read back from the body stream when it was split. */
@@ -14,6 +21,9 @@ interface Letter {
   /** Sequence of its body in the body stream, when it was moved there (dead-letter-copy.ts). */
   readonly bodySeq?: number;
 }
+
+/** Dead letters moved per round of a redrive: their publishes go out together. */
+const REDRIVE_BATCH = 100;
 
 /**
  * The dead-letter queue is a stream like any queue's (`<prefix>_Q_<name>.dlq`), read by sequence
@@ -30,28 +40,21 @@ export class NatsDeadLetterStore implements DeadLetterStore {
 
   async peek(limit: number): Promise<readonly StoredDeadLetter[]> {
     const letters: StoredDeadLetter[] = [];
-    for await (const letter of this.#scan(limit)) letters.push(this.#toDeadLetter(letter));
+    for await (const letter of this.scan(limit)) letters.push(this.toDeadLetter(letter));
     return letters;
   }
 
   /**
-   * Publish to the source queue (confirmed, with a `Nats-Msg-Id` naming the dead letter, so that a
-   * redrive interrupted after the publish and run again within the duplicate window does not
-   * duplicate it), then delete from the dead-letter stream. A second dead letter of a job this
-   * call already moved (a duplicate copy made under a server failure) is deleted, not moved again.
+   * The kit's redrive loop over the stream, read in sequence order: publish to the source queue
+   * (confirmed, with a `Nats-Msg-Id` naming the dead letter, so that a redrive interrupted after
+   * the publish and run again within the duplicate window does not duplicate it), then delete
+   * from the dead-letter stream.
    */
-  async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    const { client, deadLetterNames } = this.#queue;
-    const moved = new Set<string>();
-    for await (const letter of this.#scan(limit)) {
-      const id = this.#toDeadLetter(letter).meta.id;
-      if (!moved.has(id)) await this.#republish(letter);
-      await client.deleteMessage(deadLetterNames.stream, letter.stored.streamSequence);
-      if (letter.bodySeq !== undefined)
-        await client.deleteMessage(deadLetterNames.bodyStream, letter.bodySeq);
-      moved.add(id);
-    }
-    return moved.size;
+  redrive(limit?: number): Promise<number> {
+    return redrive(new RedriveScan(this, this.#queue), {
+      ...(limit !== undefined ? { limit } : {}),
+      batchSize: REDRIVE_BATCH,
+    });
   }
 
   /** Deletes every dead letter (and the bodies stored apart for some); resolves with how many. */
@@ -64,15 +67,16 @@ export class NatsDeadLetterStore implements DeadLetterStore {
     return purged;
   }
 
-  async #republish(letter: Letter): Promise<void> {
+  /** A fresh job of its source queue again (kit `redrivenMeta`), published confirmed. */
+  async republish(letter: Letter): Promise<void> {
     const { client, deadLetterNames, settings, topology } = this.#queue;
     const { stored } = letter;
     const decoded = decodeMessage(letter.headers);
     const source = decoded.deadLetter?.sourceQueue || topology.name;
-    const { notBefore: _, ...meta } = {
-      ...completeMeta(decoded.meta, `${deadLetterNames.stream}:${stored.streamSequence}`, this.#queue.now()),
-      attemptOffset: 0,
-    };
+    const meta = redrivenMeta(
+      { ...decoded.meta, id: decoded.meta.id ?? `${deadLetterNames.stream}:${stored.streamSequence}` },
+      stored.storedAt ?? this.#queue.clock.now(),
+    );
     const msgId = `pq-redrive:${deadLetterNames.stream}:${stored.streamSequence}`;
     const headers = jobHeaders(decoded.attributes, meta);
     // A body that left no room for polyqueue's headers goes back as it came: attributes only, and
@@ -85,12 +89,13 @@ export class NatsDeadLetterStore implements DeadLetterStore {
     );
   }
 
-  /** Stored dead letters in sequence order, at most `limit`, skipping deleted sequences. */
-  async *#scan(limit: number): AsyncGenerator<Letter> {
+  /** Stored dead letters in sequence order from `fromSeq`, at most `limit`, skipping deleted sequences. */
+  async *scan(limit: number, fromSeq = 0): AsyncGenerator<Letter> {
     const { client, deadLetterNames } = this.#queue;
     const state = await client.streamState(deadLetterNames.stream);
     let found = 0;
-    for (let seq = state.firstSeq; seq <= state.lastSeq && found < limit && state.messages > 0; seq++) {
+    const first = Math.max(state.firstSeq, fromSeq);
+    for (let seq = first; seq <= state.lastSeq && found < limit && state.messages > 0; seq++) {
       const stored = await client.getMessage(deadLetterNames.stream, seq);
       if (stored === undefined) continue;
       found++;
@@ -115,7 +120,7 @@ export class NatsDeadLetterStore implements DeadLetterStore {
     };
   }
 
-  #toDeadLetter(letter: Letter): StoredDeadLetter {
+  toDeadLetter(letter: Letter): StoredDeadLetter {
     const decoded = decodeMessage(letter.headers);
     return {
       body: letter.body,
@@ -128,4 +133,55 @@ export class NatsDeadLetterStore implements DeadLetterStore {
       native: letter.stored.native,
     };
   }
+}
+
+/**
+ * The dead-letter stream as the kit's redrive sees it. Reading by sequence holds nothing, so
+ * `handBack` has nothing to do; the scan moves on past every letter it took, whether it was
+ * moved or kept, so no call sees one twice.
+ */
+class RedriveScan implements RedriveSource<Letter> {
+  readonly #store: NatsDeadLetterStore;
+  readonly #queue: QueueContext;
+  #nextSeq = 0;
+
+  constructor(store: NatsDeadLetterStore, queue: QueueContext) {
+    this.#store = store;
+    this.#queue = queue;
+  }
+
+  async take(max: number): Promise<readonly Letter[]> {
+    const letters: Letter[] = [];
+    for await (const letter of this.#store.scan(max, this.#nextSeq)) {
+      letters.push(letter);
+      this.#nextSeq = letter.stored.streamSequence + 1;
+    }
+    return letters;
+  }
+
+  jobId(letter: Letter): string {
+    return this.#store.toDeadLetter(letter).meta.id;
+  }
+
+  publish(letters: readonly Letter[]): Promise<readonly SendOutcome[]> {
+    return Promise.all(
+      letters.map((letter) =>
+        this.#store.republish(letter).then(
+          (): SendOutcome => ({ ok: true }),
+          (error: unknown): SendOutcome => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+
+  async remove(letters: readonly Letter[]): Promise<void> {
+    const { client, deadLetterNames } = this.#queue;
+    for (const letter of letters) {
+      await client.deleteMessage(deadLetterNames.stream, letter.stored.streamSequence);
+      if (letter.bodySeq !== undefined)
+        await client.deleteMessage(deadLetterNames.bodyStream, letter.bodySeq);
+    }
+  }
+
+  async handBack(): Promise<void> {}
 }

@@ -1,7 +1,7 @@
-import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
 import { publishDeadLetter } from './dead-letter-copy.js';
 import type { ReceivedMessage } from './nats-client.js';
-import { completeMeta, decodeMessage, jobHeaders } from './nats-wire.js';
+import { decodeMessage, jobHeaders } from './nats-wire.js';
 import type { QueueContext } from './queue-context.js';
 
 /**
@@ -55,7 +55,11 @@ export class NatsDelivery implements Delivery {
       return;
     }
     const { names } = this.#queue;
-    const meta = { ...this.#fullMeta(), attemptOffset: attempt, notBefore: this.#queue.now() + delayMs };
+    const meta = {
+      ...this.#fullMeta(),
+      attemptOffset: attempt,
+      notBefore: this.#queue.clock.now() + delayMs,
+    };
     await this.#republish(names.delaySubject, jobHeaders(this.attributes, meta));
   }
 
@@ -93,7 +97,8 @@ export class NatsDelivery implements Delivery {
   }
 
   #fullMeta(): JobMeta {
-    return completeMeta(this.meta, this.meta.id, this.#queue.now());
+    // A foreign message's enqueuedAt is when the stream stored it.
+    return completeMeta(this.meta, this.#message.storedAt ?? this.#queue.clock.now());
   }
 
   /** True the first time, on a live connection: a second settlement is a no-op. */

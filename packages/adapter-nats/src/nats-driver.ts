@@ -1,18 +1,23 @@
-import type {
-  BackgroundError,
-  BackgroundErrorSink,
-  Capabilities,
-  DeadLetterStore,
-  Driver,
-  ErrorCode,
-  OutgoingMessage,
-  QueueStats,
-  QueueTopology,
-  Receiver,
-  ReceiverOptions,
-  SendOutcome,
+import {
+  type BackgroundErrorSink,
+  BackgroundErrors,
+  type Capabilities,
+  type Clock,
+  type DeadLetterStore,
+  type Driver,
+  type ErrorCode,
+  type OutgoingMessage,
+  QueueServices,
+  type QueueStats,
+  type QueueTopology,
+  type Receiver,
+  type ReceiverOptions,
+  type SendOutcome,
+  systemClock,
 } from '@polyqueue/core/driver';
 import { claimDedupId, isNoResponders } from './dedup-ledger.js';
+import { delayForwarder } from './delay-forwarder.js';
+import { MaxDeliveriesCopier } from './max-deliveries-copier.js';
 import type { NatsClient, PubAck } from './nats-client.js';
 import { NatsDeadLetterStore } from './nats-dead-letters.js';
 import { NatsStreamMissingError, natsErrorCode } from './nats-errors.js';
@@ -21,7 +26,6 @@ import type { NatsSettings } from './nats-options.js';
 import { NatsReceiver } from './nats-receiver.js';
 import { jobHeaders } from './nats-wire.js';
 import { type QueueContext, queueContext } from './queue-context.js';
-import { QueueServices } from './queue-services.js';
 
 /**
  * MaxDeliver = maxAttempts + this. The core dead-letters on delivery maxAttempts + 1 (attempts
@@ -38,7 +42,7 @@ export interface NatsDriverOptions {
   readonly client: NatsClient;
   readonly settings: NatsSettings;
   /** Wall clock; tests may pass their own. */
-  readonly now?: () => number;
+  readonly clock?: Clock;
 }
 
 /** The NATS JetStream driver. See README.md for the native entities it creates. */
@@ -47,29 +51,32 @@ export class NatsDriver implements Driver {
   readonly capabilities: Capabilities;
   readonly #client: NatsClient;
   readonly #settings: NatsSettings;
-  readonly #now: () => number;
-  readonly #services = new QueueServices();
+  readonly #clock: Clock;
+  readonly #errors = new BackgroundErrors();
+  /** A queue's forwarder and MAX_DELIVERIES copier run while one of its receivers is open here. */
+  readonly #services = new QueueServices((topology) => {
+    const queue = this.#context(topology);
+    return [delayForwarder(queue), new MaxDeliveriesCopier(queue)];
+  });
   readonly #contexts = new Map<string, QueueContext>();
   #state: 'open' | 'closed' | 'dead' = 'open';
-  /** Where background errors go; until core sets it (a driver used alone), nowhere. */
-  #sink: BackgroundErrorSink | undefined;
-  readonly #report = (report: BackgroundError) => this.#sink?.(report);
 
   constructor(options: NatsDriverOptions) {
     this.#client = options.client;
     this.#settings = options.settings;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.capabilities = natsCapabilities(options.client, options.settings);
-    this.#client.onError((error) => this.#report({ action: 'connection', error }));
+    this.#client.onError((error) => this.#errors.report('connection', error));
   }
 
   /**
-   * Errors no caller awaits: the delay forwarder's (`forward`), the MAX_DELIVERIES copier's
-   * (`copy-exhausted`) and its advisory subscription's (`advisory-subscription`), a closing
-   * receiver's hand-back (`release`), and the connection's own (`connection`).
+   * Errors no caller awaits: the delay forwarder's (`forward-pull`, `forward`, `forward-ack`...:
+   * the kit's Forwarder), the MAX_DELIVERIES copier's (`copy-exhausted`) and its advisory
+   * subscription's (`advisory-subscription`), a closing receiver's hand-back (`release`), and the
+   * connection's own (`connection`).
    */
   reportErrorsTo(sink: BackgroundErrorSink): void {
-    this.#sink = sink;
+    this.#errors.attach(sink);
   }
 
   async provision(topology: QueueTopology): Promise<void> {
@@ -116,7 +123,7 @@ export class NatsDriver implements Driver {
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
     const queue = this.#context(topology);
     const { client, names } = queue;
-    const now = this.#now();
+    const now = this.#clock.now();
     const subjects = messages.map((m) =>
       (m.meta.notBefore ?? 0) > now ? names.delaySubject : names.subject,
     );
@@ -164,9 +171,8 @@ export class NatsDriver implements Driver {
 
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
     // The lease is the consumer's AckWait, set from topology.leaseMs at provision. The worker's
-    // bound (maxUnsettled) caps its pulls through receive()'s `max`; it also sets how much room
-    // is worth another overlapping pull.
-    return new NatsReceiver(this.#context(topology), this.#services, options.maxUnsettled);
+    // bound (maxUnsettled) caps its pulls through receive()'s `max`.
+    return new NatsReceiver(this.#context(topology), () => this.#services.acquire(topology), options);
   }
 
   deadLetters(topology: QueueTopology): DeadLetterStore {
@@ -211,10 +217,10 @@ export class NatsDriver implements Driver {
     if (mode === 'abandon') {
       // As if the process died: drop the socket first, so nothing is handed back or settled.
       await this.#client.close('abandon');
-      await this.#services.stopAll();
+      await this.#services.stopAll('abandon');
       return;
     }
-    await this.#services.stopAll();
+    await this.#services.stopAll('graceful');
     await this.#client.close('graceful');
   }
 
@@ -225,9 +231,9 @@ export class NatsDriver implements Driver {
         {
           client: this.#client,
           settings: this.#settings,
-          now: this.#now,
+          clock: this.#clock,
           alive: () => this.#state === 'open',
-          report: this.#report,
+          errors: this.#errors,
         },
         topology,
       );

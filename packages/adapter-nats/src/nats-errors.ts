@@ -1,4 +1,4 @@
-import { ErrorCode } from '@polyqueue/core/driver';
+import { ErrorCode, networkErrorCode } from '@polyqueue/core/driver';
 
 /** A publish found no stream for its subject: the queue was never provisioned. */
 export class NatsStreamMissingError extends Error {
@@ -16,7 +16,7 @@ export class NatsInvalidHeaderError extends Error {
   override readonly name = 'NatsInvalidHeaderError';
 }
 
-/** SDK error names (nats-core, jetstream, Node sockets) → the closed code set. One table. */
+/** SDK error names (nats-core, jetstream) → the closed code set; socket errors are the kit's table. */
 const BY_NAME: Readonly<Record<string, ErrorCode>> = {
   NatsStreamMissingError: ErrorCode.NotFound,
   StreamNotFoundError: ErrorCode.NotFound,
@@ -49,14 +49,6 @@ const BY_API_CODE: Readonly<Record<number, ErrorCode>> = {
   10054: ErrorCode.ResourceExhausted, // maximum message size exceeded
 };
 
-const BY_SYSTEM_CODE: Readonly<Record<string, ErrorCode>> = {
-  ECONNREFUSED: ErrorCode.Unavailable,
-  ECONNRESET: ErrorCode.Unavailable,
-  EPIPE: ErrorCode.Unavailable,
-  ETIMEDOUT: ErrorCode.DeadlineExceeded,
-  ENOTFOUND: ErrorCode.Unavailable,
-};
-
 const BY_HTTP_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: ErrorCode.InvalidArgument,
   404: ErrorCode.NotFound,
@@ -69,7 +61,8 @@ export function natsErrorCode(error: unknown): ErrorCode {
   if (typeof error !== 'object' || error === null) return ErrorCode.Unknown;
   const native = error as { name?: string; code?: unknown; status?: unknown; message?: string };
   if (typeof native.code === 'number' && BY_API_CODE[native.code]) return BY_API_CODE[native.code]!;
-  if (typeof native.code === 'string' && BY_SYSTEM_CODE[native.code]) return BY_SYSTEM_CODE[native.code]!;
+  const network = networkErrorCode(error);
+  if (network !== undefined) return network;
   const byName = BY_NAME[native.name ?? ''];
   if (byName) return byName;
   // JetStreamError "heartbeats missed": the pull lost the server.

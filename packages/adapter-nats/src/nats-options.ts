@@ -1,4 +1,5 @@
 import { ConfigError } from '@polyqueue/core';
+import { UrlParams } from '@polyqueue/core/driver';
 import { isValidPrefix } from './nats-names.js';
 
 /** Every URL query parameter the adapter accepts (README "URL" lists them with their defaults). */
@@ -43,40 +44,37 @@ export interface ConnectionSettings {
   readonly name: string;
 }
 
+/** The driver's settings from the URL, read with the kit's one set of spellings (README, "URL"). */
 export function settingsFromUrl(
   url: URL,
-  params: ReadonlyMap<string, string>,
+  query: ReadonlyMap<string, string>,
+  redacted: string,
 ): {
   settings: NatsSettings;
   connection: ConnectionSettings;
 } {
-  const streamPrefix = params.get('stream_prefix') ?? DEFAULT_SETTINGS.streamPrefix;
+  const params = new UrlParams(query, redacted);
+  const d = DEFAULT_SETTINGS;
+  const streamPrefix = params.string('stream_prefix') ?? d.streamPrefix;
   if (!isValidPrefix(streamPrefix))
-    throw new ConfigError(`stream_prefix must use only letters, digits and "-", got "${streamPrefix}"`);
+    throw new ConfigError(
+      `Parameter stream_prefix must use only letters, digits and "-", got "${streamPrefix}" in ${redacted}`,
+    );
   const settings: NatsSettings = {
     streamPrefix,
-    apiTimeoutMs: positiveInt(params, 'api_timeout_ms', DEFAULT_SETTINGS.apiTimeoutMs),
-    dedupWindowMs: positiveInt(params, 'dedup_window_ms', DEFAULT_SETTINGS.dedupWindowMs),
-    maxNakDelayMs: positiveInt(params, 'max_nak_delay_ms', DEFAULT_SETTINGS.maxNakDelayMs),
+    apiTimeoutMs: params.int('api_timeout_ms', { min: 1, max: 3_600_000, default: d.apiTimeoutMs }),
+    dedupWindowMs: params.int('dedup_window_ms', { min: 1, default: d.dedupWindowMs }),
+    maxNakDelayMs: params.int('max_nak_delay_ms', { min: 1, default: d.maxNakDelayMs }),
   };
   if (!url.hostname) throw new ConfigError('A nats:// URL needs a host, e.g. nats://127.0.0.1:4222');
   const user = url.username ? decodeURIComponent(url.username) : undefined;
   const pass = url.password ? decodeURIComponent(url.password) : undefined;
   const connection: ConnectionSettings = {
     servers: `${url.hostname}:${url.port || '4222'}`,
-    name: params.get('name') ?? 'polyqueue',
+    name: params.string('name') ?? 'polyqueue',
     // nats://token@host is NATS's own convention for token auth.
     ...(user !== undefined && pass === undefined ? { token: user } : {}),
     ...(user !== undefined && pass !== undefined ? { user, pass } : {}),
   };
   return { settings, connection };
-}
-
-function positiveInt(params: ReadonlyMap<string, string>, name: string, fallback: number): number {
-  const raw = params.get(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new ConfigError(`${name} must be a positive integer (ms), got "${raw}"`);
-  return value;
 }

@@ -1,5 +1,4 @@
-import type { Delivery, Receiver } from '@polyqueue/core/driver';
-import { ABORTED, untilAborted } from './abortable.js';
+import type { Delivery, Receiver, ReceiverOptions } from '@polyqueue/core/driver';
 import type { PullBatch, ReceivedMessage } from './nats-client.js';
 import { NatsDelivery } from './nats-delivery.js';
 import { WORKER_CONSUMER } from './nats-names.js';
@@ -9,12 +8,6 @@ import type { QueueContext } from './queue-context.js';
 export const PULL_EXPIRES_MS = 5_000;
 /** Open pull requests per receiver at most: each costs a subscription on the client and the server. */
 export const MAX_OPEN_PULLS = 8;
-
-/** Lets the driver run a queue's forwarder and safety net while a receiver of it is open. */
-export interface ReceiverHooks {
-  opened(queue: QueueContext): void;
-  closed(queue: QueueContext): void;
-}
 
 /** An open pull and the `next()` a receive left waiting on it (its message is a later receive's). */
 interface OpenPull {
@@ -31,9 +24,10 @@ interface Taken {
  * A worker's receiver on the queue's shared durable pull consumer.
  *
  * Pull requests overlap, so that handlers never wait a round trip between batches: when the
- * worker's free room (`max`) exceeds what the open pulls may still bring by at least
- * `refillAt`, another pull is made for exactly that difference, while earlier ones are still
- * being filled. The server spreads messages over the open pulls (it cycles its waiting requests),
+ * worker's free room (`max`) exceeds what the open pulls may still bring, another pull is made
+ * for exactly that difference, while earlier ones are still being filled. When to ask is the
+ * worker's decision (its refill point, driver SPI `ReceiveBatching`): a pull costs one small
+ * request and brings any number of messages, so the receiver states no preference of its own. The server spreads messages over the open pulls (it cycles its waiting requests),
  * so a receive takes from whichever pull has something, not only from the oldest: waiting on
  * the oldest alone would leave the others' messages idle, and near the end of a backlog leave
  * them stranded until the oldest expired.
@@ -47,21 +41,17 @@ interface Taken {
  */
 export class NatsReceiver implements Receiver {
   readonly #queue: QueueContext;
-  readonly #hooks: ReceiverHooks;
-  /**
-   * A new pull is made when it would ask for at least this many messages: a quarter of the
-   * worker's bound. Pulls are cheap (see SdkPull), so the worker's room is kept requested.
-   */
-  readonly #refillAt: number;
+  /** Starts the queue's background services (forwarder, copier); returns their release. */
+  readonly #acquire: () => () => void;
+  #release: (() => void) | undefined;
   /** Open pulls, oldest first. */
   #pulls: OpenPull[] = [];
   #state: 'new' | 'open' | 'closed' = 'new';
   #stopWatching: (() => void) | undefined;
 
-  constructor(queue: QueueContext, hooks: ReceiverHooks, maxUnsettled: number) {
+  constructor(queue: QueueContext, acquire: () => () => void, _options?: ReceiverOptions) {
     this.#queue = queue;
-    this.#hooks = hooks;
-    this.#refillAt = Math.max(1, Math.floor(maxUnsettled / 4));
+    this.#acquire = acquire;
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
@@ -72,14 +62,14 @@ export class NatsReceiver implements Receiver {
       if (signal.aborted || this.#state !== 'open') return out;
       await this.#topUp(max);
       if (this.#pulls.length === 0) continue;
-      let taken: Taken | typeof ABORTED;
+      let taken: Taken | undefined;
       try {
-        taken = await untilAborted(Promise.race(this.#pulls.map(waitOn)), signal);
+        taken = await firstOrAbort(this.#pulls.map(waitOn), signal);
       } catch (error) {
         this.#dropPulls();
         throw error;
       }
-      if (taken === ABORTED) return out;
+      if (taken === undefined) return out;
       const { pull, message } = taken;
       pull.waiting = undefined;
       if (message === undefined) {
@@ -108,7 +98,7 @@ export class NatsReceiver implements Receiver {
     this.#state = 'closed';
     this.#stopWatching?.();
     const leftovers = await this.#stopPulls();
-    this.#hooks.closed(this.#queue);
+    this.#release?.();
     // Arrived after the worker's last receive: unstarted, so handed back without costing an attempt.
     // One that fails stays unacked and comes back after AckWait (an attempt lost, never a job).
     const released = await Promise.allSettled(
@@ -120,21 +110,17 @@ export class NatsReceiver implements Receiver {
 
   #open(): void {
     this.#state = 'open';
-    this.#hooks.opened(this.#queue);
+    this.#release = this.#acquire();
     this.#stopWatching = this.#queue.client.onReconnect(() => this.#dropPulls());
   }
 
-  /**
-   * Makes a pull for the worker's room that no open pull covers, when that is worth a request
-   * (at least `refillAt`, or anything at all when no pull is open).
-   */
+  /** Makes a pull for the worker's room that no open pull covers. */
   async #topUp(max: number): Promise<void> {
     let covered = 0;
     for (const pull of this.#pulls)
       covered += pull.batch.buffered() + pull.batch.pending() + (pull.waiting === undefined ? 0 : 1);
     const room = max - covered;
     if (room <= 0 || this.#pulls.length >= MAX_OPEN_PULLS) return;
-    if (this.#pulls.length > 0 && room < this.#refillAt) return;
     const batch = await this.#queue.client.pull(this.#queue.names.stream, WORKER_CONSUMER, {
       maxMessages: room,
       expiresMs: PULL_EXPIRES_MS,
@@ -175,4 +161,18 @@ export class NatsReceiver implements Receiver {
 function waitOn(pull: OpenPull): Promise<Taken> {
   pull.waiting ??= pull.batch.next().then((message) => ({ pull, message }));
   return pull.waiting;
+}
+
+/**
+ * The first of `waits` to settle, or undefined as soon as `signal` aborts; the waits run on (a
+ * message a pull brings meanwhile is the next receive's). The listener is removed either way.
+ */
+function firstOrAbort<T>(waits: readonly Promise<T>[], signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  let onAbort!: () => void;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([...waits, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }

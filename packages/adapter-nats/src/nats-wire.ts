@@ -72,18 +72,6 @@ export function decodeMessage(headers: Readonly<Record<string, string>>): Decode
   return { meta: decoded.meta, attributes, deadLetter };
 }
 
-/** Complete metadata for a message that may have come from a foreign producer. */
-export function completeMeta(meta: Partial<JobMeta>, fallbackId: string, now: number): JobMeta {
-  return {
-    id: meta.id ?? fallbackId,
-    attemptOffset: meta.attemptOffset ?? 0,
-    enqueuedAt: meta.enqueuedAt ?? now,
-    ...(meta.notBefore !== undefined ? { notBefore: meta.notBefore } : {}),
-    ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
-    ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
-  };
-}
-
 export function escapeLineBreaks(value: string): string {
   return value.replace(/[%\r\n]/g, (char) => (char === '%' ? '%25' : char === '\r' ? '%0D' : '%0A'));
 }

@@ -15,6 +15,7 @@ export function fromStored(stored: StoredMsg): StoredMessage {
     data: stored.data,
     headers: fromMsgHdrs(stored.header),
     streamSequence: stored.seq,
+    storedAt: stored.time.getTime(),
     native: stored,
   };
 }
@@ -30,6 +31,7 @@ export class SdkReceivedMessage implements ReceivedMessage {
   readonly headers: HeaderMap;
   readonly streamSequence: number;
   readonly deliveryCount: number;
+  readonly storedAt: number;
   readonly native: JsMsg;
 
   constructor(msg: JsMsg) {
@@ -38,6 +40,7 @@ export class SdkReceivedMessage implements ReceivedMessage {
     this.headers = fromMsgHdrs(msg.headers);
     this.streamSequence = info.streamSequence;
     this.deliveryCount = info.deliveryCount;
+    this.storedAt = info.timestampNanos / 1_000_000;
     this.native = msg;
   }
 

@@ -1,12 +1,12 @@
 import type { BackgroundError, QueueTopology } from '@polyqueue/core/driver';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DelayForwarder } from '../src/delay-forwarder.js';
+import { delayForwarder } from '../src/delay-forwarder.js';
 import type { PullBatch } from '../src/nats-client.js';
 import { NatsDriver } from '../src/nats-driver.js';
 import { FORWARDER_CONSUMER, queueNames } from '../src/nats-names.js';
 import { DEFAULT_SETTINGS } from '../src/nats-options.js';
 import { queueContext } from '../src/queue-context.js';
-import { FakeClient, received } from './fake-client.js';
+import { clockAt, collecting, FakeClient, received } from './fake-client.js';
 
 const NOW = 1_900_000_000_000;
 const topology: QueueTopology = {
@@ -40,9 +40,9 @@ beforeEach(() => {
 });
 
 describe('the driver reports its background work through reportErrorsTo', () => {
-  it('a failing forwarder pull reaches the sink core gave, with the action and the logical queue', async () => {
+  it('a failing forwarder pull (forward-pull) reaches the sink core gave, with the action and the logical queue', async () => {
     const client = new FailingPulls();
-    const driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, now: () => NOW });
+    const driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, clock: clockAt(NOW) });
     driver.reportErrorsTo((report) => reports.push(report));
     await driver.provision(topology);
     const receiver = driver.receiver(topology, { leaseMs: 30_000, maxUnsettled: 8 });
@@ -53,12 +53,12 @@ describe('the driver reports its background work through reportErrorsTo', () => 
     await receiving;
     await receiver.close();
     await driver.close('graceful');
-    expect(reports[0]).toEqual({ action: 'forward', queue: 'emails', error: client.pullError });
+    expect(reports[0]).toEqual({ action: 'forward-pull', queue: 'emails', error: client.pullError });
   });
 
   it("the connection's asynchronous errors (a server -ERR, a slow consumer) reach the sink as 'connection'", async () => {
     const client = new FakeClient();
-    const driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, now: () => NOW });
+    const driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, clock: clockAt(NOW) });
     driver.reportErrorsTo((report) => reports.push(report));
     const error = new Error('Permissions Violation for Publish to "x"');
     for (const listener of client.errorListeners) listener(error);
@@ -68,7 +68,7 @@ describe('the driver reports its background work through reportErrorsTo', () => 
 
   it('a driver used without a broker (no sink yet) does not crash on a background error', async () => {
     const client = new FakeClient();
-    const driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, now: () => NOW });
+    const driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, clock: clockAt(NOW) });
     expect(() => {
       for (const listener of client.errorListeners) listener(new Error('x'));
     }).not.toThrow();
@@ -83,9 +83,9 @@ describe('delay forwarder', () => {
       {
         client,
         settings: DEFAULT_SETTINGS,
-        now: () => NOW,
+        clock: clockAt(NOW),
         alive: () => true,
-        report: (r) => reports.push(r),
+        errors: collecting(reports),
       },
       topology,
     );
@@ -96,10 +96,10 @@ describe('delay forwarder', () => {
       FORWARDER_CONSUMER,
       received(client, { seq: 3, headers: { 'pq-not-before': String(NOW - 1) } }),
     );
-    const forwarder = new DelayForwarder(queue);
+    const forwarder = delayForwarder(queue);
     forwarder.start();
     await until(() => client.log.some((line) => line.startsWith('nak #3')));
-    await forwarder.stop();
+    await forwarder.stop('graceful');
     expect(reports).toContainEqual({ action: 'forward', queue: 'emails', error: down });
     expect(client.log).not.toContain('ack #3');
   });

@@ -7,7 +7,7 @@ import { NatsDelivery } from '../src/nats-delivery.js';
 import { maxDeliveriesAdvisory, queueNames, WORKER_CONSUMER } from '../src/nats-names.js';
 import { DEFAULT_SETTINGS } from '../src/nats-options.js';
 import { type QueueContext, queueContext } from '../src/queue-context.js';
-import { FakeClient, received } from './fake-client.js';
+import { clockAt, collecting, FakeClient, received } from './fake-client.js';
 
 const NOW = 1_900_000_000_000;
 const MAX_PAYLOAD = 64 * 1024;
@@ -29,7 +29,13 @@ beforeEach(async () => {
   client.maxPayload = MAX_PAYLOAD;
   reports = [];
   queue = queueContext(
-    { client, settings: DEFAULT_SETTINGS, now: () => NOW, alive: () => true, report: (r) => reports.push(r) },
+    {
+      client,
+      settings: DEFAULT_SETTINGS,
+      clock: clockAt(NOW),
+      alive: () => true,
+      errors: collecting(reports),
+    },
     topology,
   );
   for (const n of [names, dlq])
@@ -171,7 +177,7 @@ describe('background errors go to the driver sink, never nowhere', () => {
 describe('dead-letter store', () => {
   it('peek, redrive and purge of a dead-letter stream that does not exist fail NotFound (not an empty answer)', async () => {
     const missing = queueContext(
-      { client, settings: DEFAULT_SETTINGS, now: () => NOW, alive: () => true },
+      { client, settings: DEFAULT_SETTINGS, clock: clockAt(NOW), alive: () => true, errors: collecting([]) },
       { ...topology, name: 'nowhere', deadLetterName: 'nowhere.dlq' },
     );
     const store = new NatsDeadLetterStore(missing);

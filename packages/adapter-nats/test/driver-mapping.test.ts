@@ -1,6 +1,6 @@
 import { ErrorCode, type JobMeta, type QueueTopology } from '@polyqueue/core/driver';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DelayForwarder } from '../src/delay-forwarder.js';
+import { delayForwarder } from '../src/delay-forwarder.js';
 import { MaxDeliveriesCopier } from '../src/max-deliveries-copier.js';
 import { NatsDeadLetterStore } from '../src/nats-dead-letters.js';
 import { NatsDelivery } from '../src/nats-delivery.js';
@@ -8,7 +8,7 @@ import { NatsDriver } from '../src/nats-driver.js';
 import { FORWARDER_CONSUMER, maxDeliveriesAdvisory, queueNames, WORKER_CONSUMER } from '../src/nats-names.js';
 import { DEFAULT_SETTINGS } from '../src/nats-options.js';
 import { type QueueContext, queueContext } from '../src/queue-context.js';
-import { FakeClient, received } from './fake-client.js';
+import { clockAt, collecting, FakeClient, received } from './fake-client.js';
 
 const NOW = 1_900_000_000_000;
 const topology: QueueTopology = {
@@ -28,8 +28,11 @@ let queue: QueueContext;
 
 beforeEach(async () => {
   client = new FakeClient();
-  driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, now: () => NOW });
-  queue = queueContext({ client, settings: DEFAULT_SETTINGS, now: () => NOW, alive: () => true }, topology);
+  driver = new NatsDriver({ client, settings: DEFAULT_SETTINGS, clock: clockAt(NOW) });
+  queue = queueContext(
+    { client, settings: DEFAULT_SETTINGS, clock: clockAt(NOW), alive: () => true, errors: collecting([]) },
+    topology,
+  );
   await driver.provision(topology);
   client.log.length = 0;
 });
@@ -250,10 +253,10 @@ describe('delay forwarder', () => {
     });
     client.deliver(names.delayStream, FORWARDER_CONSUMER, notDue);
     client.deliver(names.delayStream, FORWARDER_CONSUMER, due);
-    const forwarder = new DelayForwarder(queue);
+    const forwarder = delayForwarder(queue);
     forwarder.start();
     await until(() => client.log.includes('ack #2'));
-    await forwarder.stop();
+    await forwarder.stop('graceful');
     expect(client.log).toContain('nak #1 700');
     expect(client.log.indexOf('publish pq.q.emails')).toBeLessThan(client.log.indexOf('ack #2'));
     expect(client.published[0]).toMatchObject({
@@ -272,10 +275,10 @@ describe('delay forwarder', () => {
       FORWARDER_CONSUMER,
       received(client, { seq: 3, headers: { 'pq-not-before': String(NOW - 1) } }),
     );
-    const forwarder = new DelayForwarder(queue);
+    const forwarder = delayForwarder(queue);
     forwarder.start();
     await until(() => client.log.some((line) => line.startsWith('nak #3')));
-    await forwarder.stop();
+    await forwarder.stop('graceful');
     expect(client.log).not.toContain('ack #3');
   });
 });

@@ -1,4 +1,5 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { type BackgroundError, BackgroundErrors, type Clock, systemClock } from '@polyqueue/core/driver';
 import type {
   ConsumerSpec,
   ConsumerState,
@@ -245,4 +246,16 @@ function matches(filter: string, subject: string): boolean {
   if (!filter.endsWith('.*')) return false;
   const base = filter.slice(0, -1);
   return subject.startsWith(base) && !subject.slice(base.length).includes('.');
+}
+
+/** The wall clock's timers with a fixed `now`: due times are decided by the test. */
+export function clockAt(now: number): Clock {
+  return { now: () => now, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
+}
+
+/** Background errors that land in `reports` (what core's sink would receive). */
+export function collecting(reports: BackgroundError[]): BackgroundErrors {
+  const errors = new BackgroundErrors();
+  errors.attach((report) => reports.push(report));
+  return errors;
 }

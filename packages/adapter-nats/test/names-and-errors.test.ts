@@ -88,6 +88,9 @@ describe('errorCode', () => {
     [named('JetStreamNotEnabled'), ErrorCode.Unavailable],
     [named('JetStreamError', { message: 'heartbeats missed' }), ErrorCode.Unavailable],
     [named('Error', { code: 'ECONNREFUSED' }), ErrorCode.Unavailable],
+    // The kit's one network table: a socket timeout is an unreachable peer, not our own deadline.
+    [named('Error', { code: 'ETIMEDOUT' }), ErrorCode.Unavailable],
+    [named('Error', { cause: named('Error', { code: 'ECONNRESET' }) }), ErrorCode.Unavailable],
     [named('AuthorizationError'), ErrorCode.PermissionDenied],
     [named('InvalidArgumentError'), ErrorCode.InvalidArgument],
     [named('JetStreamStatusError', { code: 408 }), ErrorCode.DeadlineExceeded],
@@ -101,7 +104,7 @@ describe('errorCode', () => {
 describe('URL', () => {
   const parse = (url: string) => {
     const parsed = new URL(url);
-    return settingsFromUrl(parsed, new Map(parsed.searchParams));
+    return settingsFromUrl(parsed, new Map(parsed.searchParams), 'nats://h/redacted');
   };
 
   it('reads host, credentials, token and parameters with their defaults', () => {
@@ -112,9 +115,12 @@ describe('URL', () => {
     expect(parse('nats://tok@h').connection).toEqual({ servers: 'h:4222', name: 'polyqueue', token: 'tok' });
   });
 
-  it('rejects bad values by parameter name', () => {
-    expect(() => parse('nats://h?stream_prefix=a.b')).toThrow(/stream_prefix/);
-    expect(() => parse('nats://h?api_timeout_ms=0')).toThrow(/api_timeout_ms/);
+  it('rejects bad values by parameter name, with the value and the redacted URL', () => {
+    expect(() => parse('nats://h?stream_prefix=a.b')).toThrow(/stream_prefix.*"a\.b".*nats:\/\/h\/redacted/);
+    expect(() => parse('nats://h?api_timeout_ms=0')).toThrow(/api_timeout_ms.*"0"/);
+    // The kit's spellings: decimal integers only.
+    for (const value of ['1e3', '0x10', '1.5', ' 1', ''])
+      expect(() => parse(`nats://h?dedup_window_ms=${encodeURIComponent(value)}`)).toThrow(/dedup_window_ms/);
   });
 });
 

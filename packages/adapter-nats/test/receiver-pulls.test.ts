@@ -1,11 +1,11 @@
-import type { BackgroundError, QueueTopology } from '@polyqueue/core/driver';
+import type { BackgroundError, QueueTopology, Receiver } from '@polyqueue/core/driver';
 import { describe, expect, it } from 'vitest';
 import type { PullBatch, ReceivedMessage } from '../src/nats-client.js';
 import { queueNames } from '../src/nats-names.js';
 import { DEFAULT_SETTINGS } from '../src/nats-options.js';
 import { NatsReceiver } from '../src/nats-receiver.js';
 import { queueContext } from '../src/queue-context.js';
-import { FakeClient, received } from './fake-client.js';
+import { clockAt, collecting, FakeClient, received } from './fake-client.js';
 
 const topology: QueueTopology = {
   name: 'emails',
@@ -13,7 +13,6 @@ const topology: QueueTopology = {
   leaseMs: 30_000,
   maxAttempts: 5,
 };
-const hooks = { opened: () => undefined, closed: () => undefined };
 
 /** A pull the test fills message by message, as the server would; it ends once filled or stopped. */
 class ScriptedPull implements PullBatch {
@@ -73,18 +72,18 @@ class PullingClient extends FakeClient {
   }
 }
 
-function setup(maxUnsettled: number) {
+function setup() {
   const client = new PullingClient();
   const reports: BackgroundError[] = [];
   const queue = queueContext(
-    { client, settings: DEFAULT_SETTINGS, now: () => 0, alive: () => true, report: (r) => reports.push(r) },
+    { client, settings: DEFAULT_SETTINGS, clock: clockAt(0), alive: () => true, errors: collecting(reports) },
     topology,
   );
   let seq = 0;
   const feed = (pull: ScriptedPull, n: number) => {
     for (let i = 0; i < n; i++) pull.feed(received(client, { seq: ++seq }));
   };
-  return { client, reports, receiver: new NatsReceiver(queue, hooks, maxUnsettled), feed };
+  return { client, reports, receiver: new NatsReceiver(queue, () => () => undefined), feed };
 }
 
 const never = new AbortController().signal;
@@ -107,7 +106,7 @@ const covered = (pulls: readonly ScriptedPull[]) =>
 
 describe('NatsReceiver pulls', () => {
   it('makes a second pull for the room the open one does not cover, before the first is filled', async () => {
-    const { client, receiver, feed } = setup(8);
+    const { client, receiver, feed } = setup();
     const first = receiver.receive(8, never);
     await listening(client);
     feed(client.pulls[0]!, 4);
@@ -124,7 +123,7 @@ describe('NatsReceiver pulls', () => {
 
   it('never asks for more than the room the worker has left, so held + covered stays within maxUnsettled', async () => {
     const maxUnsettled = 8;
-    const { client, receiver, feed } = setup(maxUnsettled);
+    const { client, receiver, feed } = setup();
     let held = 0;
     const take = async (max: number, fill: (pulls: ScriptedPull[]) => void) => {
       const pending = receiver.receive(max, never);
@@ -144,24 +143,26 @@ describe('NatsReceiver pulls', () => {
     await receiver.close();
   });
 
-  it('does not pull for a sliver of room while a pull is open', async () => {
-    const { client, receiver, feed } = setup(8);
+  it('keeps no refill threshold of its own: any room the open pulls leave uncovered is pulled for', async () => {
+    const { client, receiver, feed } = setup();
+    // When to call receive is the worker's refill point (ReceiveBatching); NATS states no preference.
+    expect((receiver as Receiver).batching).toBeUndefined();
     const first = receiver.receive(8, never);
     await listening(client);
     feed(client.pulls[0]!, 7);
     expect(await first).toHaveLength(7);
-    // 7 settled: room 8, the open pull covers 1; 7 more is worth a pull. Settling 1 is not.
+    // The worker asks with room 2; the open pull covers 1: a pull for the other 1.
     const aborted = new AbortController();
     const next = receiver.receive(2, aborted.signal);
     await listening(client);
-    expect(client.pulls).toHaveLength(1);
+    expect(client.pulls.map((pull) => pull.size)).toEqual([8, 1]);
     aborted.abort();
     expect(await next).toEqual([]);
     await receiver.close();
   });
 
   it('hands back what arrived in every open pull on close, unstarted (republished, then acked)', async () => {
-    const { client, receiver, feed } = setup(8);
+    const { client, receiver, feed } = setup();
     const first = receiver.receive(8, never);
     await listening(client);
     feed(client.pulls[0]!, 4);
@@ -181,7 +182,7 @@ describe('NatsReceiver pulls', () => {
   });
 
   it('reports a hand-back that failed (release) and leaves that job unacked, to come back after AckWait', async () => {
-    const { client, reports, receiver, feed } = setup(8);
+    const { client, reports, receiver, feed } = setup();
     const first = receiver.receive(8, never);
     await listening(client);
     feed(client.pulls[0]!, 8);

@@ -49,7 +49,9 @@ describe('SdkPublisher (confirmed publishes made by hand)', () => {
     const sub = nc.subscribe(silent, { callback: () => undefined });
     await nc.flush();
     const started = Date.now();
-    const error = await new SdkPublisher(nc, 200).publish(silent, body, toMsgHdrs({})).catch((e: unknown) => e);
+    const error = await new SdkPublisher(nc, 200)
+      .publish(silent, body, toMsgHdrs({}))
+      .catch((e: unknown) => e);
     sub.unsubscribe();
     expect(natsErrorCode(error)).toBe('DeadlineExceeded');
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
