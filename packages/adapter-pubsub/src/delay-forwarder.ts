@@ -4,6 +4,7 @@ import {
   Forwarder,
   type ForwarderSource,
   Header,
+  type QueueService,
   type SendOutcome,
 } from '@polyqueue/core/driver';
 import type { PubSubApi, PulledMessage } from './pubsub-client.js';
@@ -17,6 +18,11 @@ const HOLD_SLACK_S = 10;
 /** Pub/Sub's longest ack deadline. */
 const MAX_DEADLINE_S = 600;
 const PULL_BATCH = 100;
+/**
+ * A message whose forward failed comes back after this long, not at once: a ready topic that stays
+ * broken (deleted, no permission) is then retried every few seconds, not at the speed of a pull.
+ */
+const RETRY_FAILED_FORWARD_S = 5;
 
 export interface DelayForwarderOptions {
   readonly api: PubSubApi;
@@ -49,8 +55,9 @@ export interface DelayForwarderOptions {
  * Several forwarders (one per consuming process) share the delay subscription safely: Pub/Sub hands
  * each message to one of them at a time.
  */
-export function delayForwarder(options: DelayForwarderOptions): Forwarder<PulledMessage> {
-  return new Forwarder(new DelayPath(options), {
+export function delayForwarder(options: DelayForwarderOptions): QueueService {
+  const path = new DelayPath(options);
+  const forwarder = new Forwarder(path, {
     clock: options.clock,
     errors: options.errors,
     queue: options.queue,
@@ -59,12 +66,21 @@ export function delayForwarder(options: DelayForwarderOptions): Forwarder<Pulled
     // A long poll waits by itself; an emulator answers at once and is polled.
     idleMs: options.wait ? 0 : options.pollIntervalMs,
   });
+  return {
+    start: () => forwarder.start(),
+    stop: (mode) => {
+      path.stopping = true;
+      return forwarder.stop(mode);
+    },
+  };
 }
 
 /** Pub/Sub's side of a delay path: what the kit's forwarder cannot know. */
 export class DelayPath implements ForwarderSource<PulledMessage> {
   readonly #options: DelayForwarderOptions;
   readonly #settle: SubscriptionSettler;
+  /** Set when the forwarder stops: what it hands back from then on is for another forwarder, at once. */
+  stopping = false;
 
   constructor(options: DelayForwarderOptions) {
     this.#options = options;
@@ -112,11 +128,14 @@ export class DelayPath implements ForwarderSource<PulledMessage> {
     return this.#settle.ackAll(messages.map((message) => message.ackId));
   }
 
-  /** modifyAckDeadline 0: another forwarder may take it at once. */
+  /**
+   * On stop, modifyAckDeadline 0: another forwarder may take it at once. Otherwise its publish
+   * failed: it comes back after a short wait rather than being pulled and failed again at once.
+   */
   handBack(messages: readonly PulledMessage[]): Promise<void> {
     return this.#settle.modifyAllAckDeadlines(
       messages.map((message) => message.ackId),
-      0,
+      this.stopping ? 0 : RETRY_FAILED_FORWARD_S,
     );
   }
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { PubSub } from '@google-cloud/pubsub';
+import { PubSub } from '@google-cloud/pubsub';
 import { type ConformanceHarness, runConformance } from '@polyqueue/conformance';
 import { connect } from '@polyqueue/core';
 import { afterAll, describe, it } from 'vitest';
+import type { PulledMessage } from '../src/index.js';
 import { deleteProject, PSTEST_HOST, pullOne, requirePstest } from './pstest.js';
 
 await requirePstest();
@@ -34,6 +35,29 @@ const harness: ConformanceHarness = {
       .native<PubSub>()
       .topic(queue)
       .publishMessage({ data: Buffer.from(message.body), attributes: { ...message.headers } });
+  },
+  // E1: the delay forwarder cannot publish to the queue's ready topic (deleted under it), so the
+  // delayed job the rule sends fails to forward, reported as 'forward' with the queue.
+  backgroundFault: {
+    action: 'forward',
+    inject: async (broker, queue) => {
+      await broker.native(PubSub).topic(`${queue}.ready`).delete();
+    },
+  },
+  // X1: as the README documents them: the PubSub client, and a PulledMessage as job.raw.
+  nativeTypes: {
+    client: PubSub,
+    message: {
+      name: 'PulledMessage',
+      is: (value): value is PulledMessage =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as PulledMessage).ackId === 'string' &&
+        typeof (value as PulledMessage).messageId === 'string' &&
+        (value as PulledMessage).data instanceof Uint8Array &&
+        typeof (value as PulledMessage).publishTime === 'number' &&
+        typeof (value as PulledMessage).deliveryAttempt === 'number',
+    },
   },
   consumeNative: async (broker, queue) => {
     const message = await pullOne(broker.native<PubSub>(), queue);
