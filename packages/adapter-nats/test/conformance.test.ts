@@ -1,9 +1,9 @@
-import { jetstream } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { runConformance } from '@polyqueue/conformance';
 import { connect } from '@polyqueue/core';
 import { afterAll, describe, it } from 'vitest';
-import { queueNames, WORKER_CONSUMER } from '../src/index.js';
+import { FORWARDER_CONSUMER, queueNames, WORKER_CONSUMER } from '../src/index.js';
 import { deleteStreams, NATS_URL, rawConnection, runPrefix } from './nats-server.js';
 
 // Every stream of this run lives under one prefix, deleted at the end.
@@ -12,6 +12,13 @@ const url = `${NATS_URL}?stream_prefix=${prefix}`;
 
 const raw = await rawConnection(); // an unreachable server fails here, loudly
 const js = jetstream(raw);
+const jsm = await jetstreamManager(raw);
+
+/** The SDK's types are interfaces: recognised by the members the README documents. */
+const hasMethods = (value: unknown, names: readonly string[]) =>
+  typeof value === 'object' &&
+  value !== null &&
+  names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 const probe = await connect(url);
 const { capabilities } = probe;
 await probe.close();
@@ -26,6 +33,26 @@ runConformance(
     // at max_payload, whose dead-letter copy then cannot carry its record in the same message.
     maxNativeBodyBytes: raw.info!.max_payload,
     timeScale: 1,
+    // E1: the delay forwarder's pulls fail once its durable consumer is deleted under it.
+    backgroundFault: {
+      action: 'forward-pull',
+      inject: async (_broker, queue) => {
+        await jsm.consumers.delete(queueNames(prefix, queue).delayStream, FORWARDER_CONSUMER);
+      },
+    },
+    // X1: README "Native access".
+    nativeTypes: {
+      client: {
+        name: 'NatsConnection',
+        is: (value): value is NatsConnection =>
+          hasMethods(value, ['publish', 'subscribe', 'request', 'drain', 'status', 'closed']),
+      },
+      message: {
+        name: 'JsMsg',
+        is: (value): value is JsMsg =>
+          hasMethods(value, ['ack', 'nak', 'working', 'term']) && typeof (value as JsMsg).seq === 'number',
+      },
+    },
     connect: (options = {}) => connect(url, options),
     publishNative: async (_broker, queue, message) => {
       const hdrs = natsHeaders();
