@@ -18,4 +18,6 @@ export interface QueueContext {
   /** Forgets a receiver closed before the driver (a session given up). */
   closed(receiver: BusReceiver | BusSessionReceiver): void;
   alive(): boolean;
+  /** Failures of work no caller awaits (lock renewals, parked retries, session closes); never throws. */
+  report(action: string, error: unknown): void;
 }

@@ -1,5 +1,6 @@
 import { ConfigError, UnsupportedFeatureError } from '@polyqueue/core';
 import type {
+  BackgroundErrorSink,
   Capabilities,
   Clock,
   DeadLetterStore,
@@ -12,7 +13,7 @@ import type {
   ReceiverOptions,
   SendOutcome,
 } from '@polyqueue/core/driver';
-import { systemClock } from '@polyqueue/core/driver';
+import { BackgroundErrors, systemClock } from '@polyqueue/core/driver';
 import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-client.js';
 import { firstSendIdentity, toServiceBusMessage } from './message-codec.js';
 import { MAX_LOCK_MS, MIN_LOCK_MS, provisionQueue } from './provisioning.js';
@@ -39,6 +40,8 @@ export class ServiceBusDriver implements Driver {
   readonly #receivers = new Set<BusReceiver | BusSessionReceiver>();
   readonly #sessionReceivers = new Set<ServiceBusSessionQueueReceiver>();
   #state: 'open' | 'closed' = 'open';
+  /** Where errors of work nobody awaits go: core's sink once handed over, stderr before that. */
+  readonly #errors = new BackgroundErrors();
   /** With duplicate detection: the dedupIds this connection sent, to answer a repeat with the kept id. */
   readonly #sentDedupIds: SentDedupIds | undefined;
 
@@ -78,6 +81,10 @@ export class ServiceBusDriver implements Driver {
       );
     }
     return `${this.#settings.queuePrefix}${queue}`;
+  }
+
+  reportErrorsTo(sink: BackgroundErrorSink): void {
+    this.#errors.attach(sink);
   }
 
   async provision(queue: QueueTopology): Promise<void> {
@@ -193,6 +200,7 @@ export class ServiceBusDriver implements Driver {
         return receiver;
       },
       closed: (receiver) => void this.#receivers.delete(receiver),
+      report: (action, error) => this.#errors.report(action, error, queue.name),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { BrokerError, ErrorCode } from '@polyqueue/core';
+import { networkErrorCode } from '@polyqueue/core/driver';
 
 /** `ServiceBusError.code` (AMQP operations) to the closed code set. */
 const SERVICE_BUS_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -17,12 +18,6 @@ const SERVICE_BUS_CODES: Readonly<Record<string, ErrorCode>> = {
   SessionLockLost: ErrorCode.DeadlineExceeded,
   MessageNotFound: ErrorCode.Unknown,
   GeneralError: ErrorCode.Unknown,
-  // Node's socket errors, for a namespace that cannot be reached at all.
-  ECONNREFUSED: ErrorCode.Unavailable,
-  ECONNRESET: ErrorCode.Unavailable,
-  ENOTFOUND: ErrorCode.Unavailable,
-  EAI_AGAIN: ErrorCode.Unavailable,
-  ETIMEDOUT: ErrorCode.DeadlineExceeded,
 };
 
 /** `RestError.statusCode` (administration API) to the closed code set. */
@@ -38,10 +33,16 @@ const HTTP_STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
   504: ErrorCode.DeadlineExceeded,
 };
 
+/**
+ * Service Bus's own codes first, then the kit's one table of socket errors (a namespace that cannot
+ * be reached at all; the SDK may wrap them), then the administration API's HTTP status.
+ */
 export function serviceBusErrorCode(error: unknown): ErrorCode {
   const native = error as { code?: unknown; statusCode?: unknown } | null | undefined;
   if (typeof native?.code === 'string' && native.code in SERVICE_BUS_CODES)
     return SERVICE_BUS_CODES[native.code]!;
+  const network = networkErrorCode(error);
+  if (network !== undefined) return network;
   if (typeof native?.statusCode === 'number')
     return HTTP_STATUS_CODES[native.statusCode] ?? ErrorCode.Unknown;
   return ErrorCode.Unknown;

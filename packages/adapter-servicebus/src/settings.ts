@@ -1,5 +1,5 @@
 import { ConfigError } from '@polyqueue/core';
-import type { DriverContext } from '@polyqueue/core/driver';
+import { type DriverContext, UrlParams } from '@polyqueue/core/driver';
 
 /** Every URL query parameter the adapter accepts (README, "URL"). */
 export const URL_PARAMETERS = ['queue_prefix', 'sessions', 'dedup_window_ms', 'max_message_bytes'] as const;
@@ -68,43 +68,30 @@ export function targetFromUrl(context: DriverContext): ServiceBusTarget {
   };
 }
 
+/** The driver's settings from the URL, read with the kit's one set of spellings (README, "URL"). */
 export function settingsFromParams(context: DriverContext): ServiceBusSettings {
-  const { params } = context;
-  const window = intParam(context, 'dedup_window_ms');
-  if (window !== undefined) checkDedupWindow(window);
+  const params = new UrlParams(context.params, context.redacted);
+  const window =
+    params.string('dedup_window_ms') === undefined
+      ? undefined
+      : params.int('dedup_window_ms', { min: MIN_DEDUP_WINDOW_MS, max: MAX_DEDUP_WINDOW_MS, default: 0 });
   return {
-    queuePrefix: params.get('queue_prefix') ?? '',
-    sessions: boolParam(context, 'sessions') ?? false,
+    queuePrefix: params.string('queue_prefix') ?? '',
+    sessions: params.bool('sessions', false),
     dedupWindowMs: window,
-    maxMessageBytes: intParam(context, 'max_message_bytes') ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxMessageBytes: params.int('max_message_bytes', { min: 1, default: DEFAULT_MAX_MESSAGE_BYTES }),
   };
 }
 
 /** Service Bus accepts duplicate detection windows from 20 seconds to 7 days. */
+const MIN_DEDUP_WINDOW_MS = 20_000;
+const MAX_DEDUP_WINDOW_MS = 7 * 86_400_000;
+
+/** The same bounds for a window given in code (`createServiceBusDriver`). */
 export function checkDedupWindow(windowMs: number): void {
-  if (windowMs < 20_000 || windowMs > 7 * 86_400_000) {
+  if (!Number.isSafeInteger(windowMs) || windowMs < MIN_DEDUP_WINDOW_MS || windowMs > MAX_DEDUP_WINDOW_MS) {
     throw new ConfigError(
       `dedup_window_ms must be between 20000 (20 s) and 604800000 (7 days), got ${windowMs}`,
     );
   }
-}
-
-function intParam(context: DriverContext, name: string): number | undefined {
-  const text = context.params.get(name);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(
-      `Parameter ${name} must be a whole number > 0, got "${text}" in ${context.redacted}`,
-    );
-  }
-  return value;
-}
-
-function boolParam(context: DriverContext, name: string): boolean | undefined {
-  const text = context.params.get(name);
-  if (text === undefined) return undefined;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new ConfigError(`Parameter ${name} must be true or false, got "${text}" in ${context.redacted}`);
 }

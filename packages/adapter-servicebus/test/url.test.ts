@@ -77,6 +77,11 @@ describe('servicebus URLs', () => {
       /dedup_window_ms/,
     );
     expect(() => settingsFromParams(context('servicebus://ns?max_message_bytes=-1'))).toThrow(ConfigError);
+    // The kit's one set of spellings: booleans as true/false/1/0, whole numbers in decimal digits only.
+    expect(settingsFromParams(context('servicebus://ns?sessions=1')).sessions).toBe(true);
+    expect(() => settingsFromParams(context('servicebus://ns?max_message_bytes=1e3'))).toThrow(
+      /max_message_bytes.*"1e3"/,
+    );
   });
 
   it('connect() rejects a URL without a namespace, or with a path, as a ConfigError without the key', async () => {

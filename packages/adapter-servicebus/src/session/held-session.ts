@@ -19,6 +19,8 @@ export interface SessionEvents {
   ready(session: HeldSession): void;
   /** Runs once, when the session is given up or lost. */
   gone(session: HeldSession): void;
+  /** A failure of work no caller awaits (a lock renewal, a parked retry, a close); never throws. */
+  report(action: string, error: unknown): void;
 }
 
 /** Never wait longer than this between two looks at a held session's lock. */
@@ -98,6 +100,9 @@ export class HeldSession {
         await abandon();
         this.settled();
       } catch (error) {
+        // The session is lost: the service redelivers the message after the lock expiry, and its
+        // next holder still waits out the backoff recorded in the session state.
+        this.#events.report('session-retry', error);
         this.settled(error);
       }
     };
@@ -145,7 +150,7 @@ export class HeldSession {
     this.#retryNow = undefined;
     this.#pending = undefined;
     this.#events.gone(this);
-    await this.receiver.close().catch(() => undefined);
+    await this.receiver.close().catch((error: unknown) => this.#events.report('close-session', error));
   }
 
   /** Looks at the lock halfway to its expiry. */
@@ -166,8 +171,10 @@ export class HeldSession {
       case 'parked':
         try {
           await this.receiver.renewSessionLock();
-        } catch {
-          // Lost: the service redelivers the parked message after the lock expiry.
+        } catch (error) {
+          // Lost: the service redelivers the parked message after the lock expiry (its backoff is
+          // in the session state, so the next holder still waits it out).
+          this.#events.report('renew-session-lock', error);
           await this.giveUp();
           return;
         }

@@ -117,6 +117,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
         this.#queue.closed(gone.receiver);
         this.#wake?.();
       },
+      report: (action, error) => this.#queue.report(action, error),
     });
     this.#sessions.add(session);
     return session;
@@ -160,9 +161,11 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
       session.handedOut();
       const context = { ...this.#queue.context(receiver), session: this.#hooks(session) };
       return this.#queue.track(new ServiceBusDelivery(message, decodeReceived(message), context, uncounted));
-    } catch {
+    } catch (error) {
       // The session lock is lost (expired, link dropped): its messages go back to the service,
       // which hands the session to the next receiver to accept it.
+      // Not when it was given up meanwhile (a close): its receiver refuses calls then, as it should.
+      if (session.state !== 'gone' && this.#queue.alive()) this.#queue.report('session-lost', error);
       await session.giveUp();
       return undefined;
     }
