@@ -4,14 +4,10 @@
  *   const broker = await connect('servicebus://my-ns.servicebus.windows.net');
  */
 import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
+import { connectionStringSecrets, recognizeConnectionString } from './connection-string.js';
 import { connectionFor, createServiceBusDriver, type ServiceBusConnection } from './create-driver.js';
 import { settingsFromParams, targetFromUrl, URL_PARAMETERS } from './settings.js';
 
-/**
- * A SAS key connection string as the equivalent `servicebus://` URL (to add URL parameters to it).
- * `connect()` takes the connection string itself too; core holds the one conversion.
- */
-export { serviceBusConnectionStringToUrl as connectionStringToUrl } from '@polyqueue/core/driver';
 export type {
   BusAdmin,
   BusClient,
@@ -22,6 +18,11 @@ export type {
   DeadLetterProperties,
   PropertyValues,
 } from './bus/bus-client.js';
+/**
+ * A SAS key connection string as the equivalent `servicebus://` URL (to add URL parameters to it).
+ * `connect()` takes the connection string itself too, through `adapter.recognize`.
+ */
+export { serviceBusConnectionStringToUrl as connectionStringToUrl } from './connection-string.js';
 export {
   createServiceBusDriver,
   type ServiceBusConnection,
@@ -42,6 +43,8 @@ export function createServiceBusAdapter(
   return {
     schemes: ['servicebus'],
     parameters: URL_PARAMETERS,
+    recognize: recognizeConnectionString,
+    secrets: connectionStringSecrets,
     async createDriver(context) {
       const settings = settingsFromParams(context);
       targetFromUrl(context); // URL mistakes are ConfigErrors whatever the connection

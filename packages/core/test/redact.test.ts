@@ -15,7 +15,8 @@ describe('credential redaction', () => {
     ],
     [
       'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=S3cr3t=',
-      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=***;SharedAccessKey=***',
+      // Not a URL: core knows no connection-string format, so every value is masked.
+      'Endpoint=***;SharedAccessKeyName=***;SharedAccessKey=***',
     ],
     ['amqp//guest:pw123@host', 'amqp//***@host'],
     ['sqs://?region=eu&endpoint=http://127.0.0.1:9324', 'sqs://?region=eu&endpoint=http://127.0.0.1:9324'],
@@ -30,12 +31,9 @@ describe('credential redaction', () => {
     );
   });
 
-  it('collects the secret values a URL or connection string carries', () => {
+  it("collects the secret values a URL carries; a connection string is its adapter's to read", () => {
     expect(secretsOf('amqp://guest:p%40ss@h')).toEqual(['p%40ss', 'p@ss']);
-    expect(secretsOf('Endpoint=sb://x/;SharedAccessKeyName=Root;SharedAccessKey=S3cr3t=')).toEqual([
-      'Root',
-      'S3cr3t=',
-    ]);
+    expect(secretsOf('sqs://?region=eu&secret_access_key=S3cr3t')).toEqual(['S3cr3t']);
     expect(secretsOf('memory://')).toEqual([]);
   });
 });

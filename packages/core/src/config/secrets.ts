@@ -6,18 +6,19 @@ import { SECRET_PARAM } from './redact.js';
 const MASK = '***';
 
 /**
- * The credentials a URL or connection string carries. Redaction by value, not only by position,
- * is what keeps them out of native errors and log lines that quote them in ways no URL parser
- * would recognise.
+ * The credentials a URL carries: its password (or lone user name) and its secret-looking query
+ * parameters. Redaction by value, not only by position, is what keeps them out of native errors
+ * and log lines that quote them in ways no URL parser would recognise. An adapter adds what only
+ * it knows through `AdapterModule.secrets`.
  */
 export function secretsOf(target: string): string[] {
   const secrets: string[] = [];
-  const userinfo = /\/\/([^/@?#;]*)@/.exec(target)?.[1];
+  const userinfo = /\/\/([^/@?#\s]*)@/.exec(target)?.[1];
   if (userinfo) {
     const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo;
     secrets.push(password, safeDecode(password));
   }
-  for (const [, name, value] of target.matchAll(/(?:^|[?&;])\s*([^=&;?/]+)=([^&;#]*)/g)) {
+  for (const [, name, value] of target.matchAll(/(?:^|[?&])\s*([^=&?/]+)=([^&#]*)/g)) {
     if (SECRET_PARAM.test(name!)) secrets.push(value!, safeDecode(value!));
   }
   return [...new Set(secrets.filter((s) => s.length >= 3))];

@@ -4,7 +4,6 @@
  */
 export type { Clock, TimerHandle } from '../clock/clock.js';
 export { systemClock } from '../clock/system-clock.js';
-export { serviceBusConnectionStringToUrl } from '../config/connection-string.js';
 export { ErrorCode } from '../errors/error-code.js';
 export { asNative, isNative, type NativeType, NativeTypeError } from '../runtime/native-type.js';
 export { platformOf } from '../runtime/platform.js';

@@ -1,7 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
-import { redactUrl } from '../config/redact.js';
-import { type AdapterSource, queueUrlSecrets, resolveDriver } from '../config/resolve-driver.js';
+import { type AdapterSource, resolveDriver } from '../config/resolve-driver.js';
 import { redactingLogger } from '../config/secrets.js';
 import type { Driver } from '../driver/driver.js';
 import { ConfigError } from '../errors/config-error.js';
@@ -42,16 +41,18 @@ export async function connect(
   if (settings.driver && settings.url) throw new ConfigError('Give either a url or a driver, not both');
   let driver = settings.driver;
   let redactedUrl = `${driver?.name ?? ''}://`;
+  let secrets: readonly string[] = [];
   if (!driver) {
     if (typeof settings.url !== 'string')
       throw new ConfigError('connect() needs a URL, e.g. connect("memory://")');
-    driver = await resolveDriver(settings.url, {
+    const resolved = await resolveDriver(settings.url, {
       ...(settings.adapters ? { adapters: settings.adapters } : {}),
       ...(settings.clock ? { clock: settings.clock } : {}),
     });
-    redactedUrl = redactUrl(settings.url);
+    driver = resolved.driver;
+    redactedUrl = resolved.redacted;
+    secrets = resolved.secrets;
   }
-  const secrets = settings.url ? queueUrlSecrets(settings.url) : [];
   return new Broker({
     driver,
     clock: driver.clock ?? settings.clock ?? systemClock,

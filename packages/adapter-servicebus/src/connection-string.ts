@@ -1,10 +1,11 @@
-import { ConfigError } from '../errors/config-error.js';
+import { ConfigError } from '@polyqueue/core';
 
 /**
  * Azure Service Bus connection strings (`Endpoint=sb://<ns>.servicebus.windows.net/;
  * SharedAccessKeyName=…;SharedAccessKey=…`, as the Azure portal shows them) are not URLs, yet
- * users paste them where a URL goes. `connect()` accepts them by turning them into the equivalent
- * `servicebus://<keyName>:<key>@<ns>` URL here, once; the adapter re-exports this conversion.
+ * users paste them where a URL goes. The adapter owns them: `adapter.recognize` turns one into the
+ * equivalent `servicebus://<keyName>:<key>@<ns>` URL for `connect()`, and `adapter.secrets` tells
+ * core which values to mask (core itself knows no broker's connection strings).
  *
  * Every error names fields, never values: the string holds the key.
  */
@@ -61,4 +62,29 @@ export function serviceBusConnectionStringToUrl(connectionString: string): strin
     );
   }
   return `servicebus://${encodeURIComponent(keyName)}:${encodeURIComponent(key)}@${host}`;
+}
+
+/** `AdapterModule.recognize`: a connection string's URL; undefined for any other text. */
+export function recognizeConnectionString(text: string): string | undefined {
+  return isServiceBusConnectionString(text) ? serviceBusConnectionStringToUrl(text) : undefined;
+}
+
+/**
+ * `AdapterModule.secrets`: the credentials of a connection string, in every spelling they may be
+ * quoted in (as written, and percent-encoded as in its URL form): the key, the key name (some
+ * deployments treat it as secret too), and a SAS token with its `sig`. Nothing for other text: a
+ * `servicebus://` URL's key is its password, which core masks itself.
+ */
+export function connectionStringSecrets(text: string): readonly string[] {
+  if (!isServiceBusConnectionString(text)) return [];
+  const parts = parseParts(text)!;
+  const values = ['SharedAccessKey', 'SharedAccessKeyName', 'SharedAccessSignature'].flatMap((name) => {
+    const value = parts.get(name);
+    return value ? [value] : [];
+  });
+  const sig = /[?&\s]sig=([^&\s]+)/.exec(parts.get('SharedAccessSignature') ?? '')?.[1];
+  if (sig) values.push(sig);
+  const spellings = values.flatMap((value) => [value, encodeURIComponent(value)]);
+  // Short values (a key name like "Root") would mask ordinary words: keep those of 3+ characters.
+  return [...new Set(spellings.filter((value) => value.length >= 3))];
 }
