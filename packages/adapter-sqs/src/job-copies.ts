@@ -6,7 +6,13 @@ import { bodyText, buildOutgoing, fifoPlacement, type Routed, sendOne, sendRoute
 import type { QueueDirectory } from './queue-directory.js';
 import type { SqsApi } from './sqs-api.js';
 import { fifoToken } from './sqs-names.js';
-import type { DecodedMessage } from './sqs-wire.js';
+
+/** A message of a delay queue, decoded: what the forwarder places. */
+export interface DelayedMessage {
+  readonly message: Message;
+  readonly meta: JobMeta;
+  readonly attributes: Readonly<Record<string, string>>;
+}
 
 /**
  * Every copy the adapter makes of a job: a retry republished through the delay path, a dead
@@ -62,33 +68,24 @@ export class JobCopies {
   }
 
   /**
-   * The forwarder's step: each delay-queue message goes to the work queue when due (within the
-   * native maximum on standard queues), else back into the delay queue. Returns which were placed.
+   * The forwarder's placement of delay-queue messages: each goes to the work queue when due
+   * (within the native maximum on standard queues, with the remaining `DelaySeconds`), else back
+   * into the delay queue for another stretch. One outcome per message, in order.
    */
-  async placeDelayed(
-    topology: QueueTopology,
-    items: readonly { message: Message; decoded: DecodedMessage }[],
-  ): Promise<boolean[]> {
+  async placeDelayed(topology: QueueTopology, items: readonly DelayedMessage[]): Promise<SendOutcome[]> {
     const now = Date.now();
     const routed = await Promise.all(
-      items.map(({ message, decoded }) => {
-        const meta: JobMeta = {
-          ...decoded.meta,
-          id: decoded.meta.id ?? message.MessageId ?? '',
-          attemptOffset: decoded.meta.attemptOffset ?? 0,
-          enqueuedAt: decoded.meta.enqueuedAt ?? now,
-        };
+      items.map(({ message, meta, attributes }) => {
         const dedup =
           meta.attemptOffset === 0 && meta.dedupId !== undefined
             ? meta.dedupId
             : `${meta.id}.a${meta.attemptOffset}`;
-        return this.route(topology, message.Body ?? '', decoded.attributes, meta, now, { dedup }).catch(
+        return this.route(topology, message.Body ?? '', attributes, meta, now, { dedup }).catch(
           (error: Error) => error,
         );
       }),
     );
-    const outcomes = await sendRouted(this.#api, routed);
-    return outcomes.map((outcome) => outcome.ok);
+    return sendRouted(this.#api, routed);
   }
 
   /** Sends messages of the dead-letter store's redrive. */

@@ -1,5 +1,5 @@
 import type { Message, ReceiveMessageRequest } from '@aws-sdk/client-sqs';
-import { Batcher } from './batcher.js';
+import { Batcher } from '@polyqueue/core/driver';
 import type { QueueRef } from './queue-ref.js';
 import type { SqsApi } from './sqs-api.js';
 import { SqsBatchEntryError } from './sqs-errors.js';
@@ -12,6 +12,7 @@ export class MessageCalls {
   readonly #api: SqsApi;
   readonly #deleters = new Map<string, Batcher<string>>();
   readonly #polls = new Set<AbortController>();
+  #closed = false;
 
   constructor(api: SqsApi) {
     this.#api = api;
@@ -23,6 +24,7 @@ export class MessageCalls {
     input: Omit<ReceiveMessageRequest, 'QueueUrl'>,
     signal?: AbortSignal,
   ): Promise<Message[]> {
+    if (this.#closed) throw new Error('The SQS driver is closed');
     const poll = new AbortController();
     const onAbort = () => poll.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -43,14 +45,18 @@ export class MessageCalls {
   delete(queue: QueueRef, receiptHandle: string): Promise<void> {
     let deleter = this.#deleters.get(queue.url);
     if (deleter === undefined) {
-      deleter = new Batcher<string>(10, async (handles) => {
-        const result = await this.#api.deleteMessageBatch({
-          QueueUrl: queue.url,
-          Entries: handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
-        });
-        const errors: (Error | undefined)[] = new Array(handles.length);
-        for (const failed of result.Failed ?? []) errors[Number(failed.Id)] = new SqsBatchEntryError(failed);
-        return errors;
+      deleter = new Batcher<string>({
+        maxSize: 10,
+        flush: async (handles) => {
+          const result = await this.#api.deleteMessageBatch({
+            QueueUrl: queue.url,
+            Entries: handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+          });
+          const errors: (Error | undefined)[] = new Array(handles.length).fill(undefined);
+          for (const failed of result.Failed ?? [])
+            errors[Number(failed.Id)] = new SqsBatchEntryError(failed);
+          return errors;
+        },
       });
       this.#deleters.set(queue.url, deleter);
     }
@@ -62,8 +68,9 @@ export class MessageCalls {
     await Promise.all([...this.#deleters.values()].map((deleter) => deleter.drain()));
   }
 
-  /** Cuts every running receive short (close). */
+  /** Cuts every running receive short, and refuses new ones (close). */
   abortAll(): void {
+    this.#closed = true;
     for (const poll of this.#polls) poll.abort();
   }
 }

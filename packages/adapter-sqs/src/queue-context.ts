@@ -1,4 +1,4 @@
-import type { QueueTopology } from '@polyqueue/core/driver';
+import type { BackgroundErrors, Clock, QueueTopology } from '@polyqueue/core/driver';
 import type { JobCopies } from './job-copies.js';
 import type { MessageCalls } from './message-calls.js';
 import type { QueueDirectory } from './queue-directory.js';
@@ -6,12 +6,24 @@ import type { QueueRef } from './queue-ref.js';
 import type { SqsApi } from './sqs-api.js';
 import type { UnstartedReceives } from './unstarted-receives.js';
 
+/**
+ * Pause after an empty short poll (`waitTimeSeconds` 0), so that an idle loop does not hammer SQS;
+ * a long poll already waited.
+ */
+export const SHORT_POLL_IDLE_MS = 50;
+
 /** What every queue of one driver shares. */
 export interface DriverBase {
   readonly api: SqsApi;
   readonly fifo: boolean;
   /** Long-poll wait per receive, 0-20 s. */
   readonly waitTimeSeconds: number;
+  /** Longest per-message `DelaySeconds` used, 1-900. */
+  readonly maxNativeDelaySeconds: number;
+  /** The wall clock (SQS keeps time by it: visibility and delays). */
+  readonly clock: Clock;
+  /** Where errors of work no caller awaits go: the broker's error event (`reportErrorsTo`). */
+  readonly errors: BackgroundErrors;
   readonly directory: QueueDirectory;
   /** Retries republished, dead letters, forwarded and redriven jobs. */
   readonly copies: JobCopies;

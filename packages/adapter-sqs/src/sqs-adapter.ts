@@ -1,8 +1,11 @@
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { ConfigError } from '@polyqueue/core';
-import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
+import { type AdapterModule, type DriverContext, UrlParams } from '@polyqueue/core/driver';
 import { type SqsApi, sdkApi } from './sqs-api.js';
 import { SqsDriver } from './sqs-driver.js';
+
+const DEFAULT_WAIT_TIME_SECONDS = 20;
+const DEFAULT_MAX_NATIVE_DELAY_SECONDS = 900;
 
 /** Programmatic options, equivalent to the URL parameters. */
 export interface SqsDriverOptions {
@@ -41,34 +44,33 @@ export const adapter: AdapterModule = {
   schemes: ['sqs'],
   parameters: PARAMETERS,
   async createDriver(context: DriverContext) {
-    const { params, redacted } = context;
-    const region = params.get('region');
-    const endpoint = params.get('endpoint');
-    const queuePrefix = params.get('queue_prefix');
-    const waitTimeSeconds = intParam(params.get('wait_time_seconds'), 'wait_time_seconds', 0, 20, redacted);
-    const maxNativeDelaySeconds = intParam(
-      params.get('max_native_delay_seconds'),
-      'max_native_delay_seconds',
-      1,
-      900,
-      redacted,
-    );
-    const fifo = boolParam(params.get('fifo'), redacted);
+    const params = new UrlParams(context.params, context.redacted);
+    const region = params.string('region');
+    const endpoint = params.string('endpoint');
+    const queuePrefix = params.string('queue_prefix');
     return createSqsDriver({
       ...(region ? { region } : {}),
       ...(endpoint ? { endpoint } : {}),
       ...(queuePrefix ? { queuePrefix } : {}),
-      ...(waitTimeSeconds !== undefined ? { waitTimeSeconds } : {}),
-      ...(maxNativeDelaySeconds !== undefined ? { maxNativeDelaySeconds } : {}),
-      ...(fifo !== undefined ? { fifo } : {}),
+      fifo: params.bool('fifo', false),
+      waitTimeSeconds: params.int('wait_time_seconds', {
+        min: 0,
+        max: 20,
+        default: DEFAULT_WAIT_TIME_SECONDS,
+      }),
+      maxNativeDelaySeconds: params.int('max_native_delay_seconds', {
+        min: 1,
+        max: 900,
+        default: DEFAULT_MAX_NATIVE_DELAY_SECONDS,
+      }),
     });
   },
 };
 
 /** A driver from options: pass it to `connect({ driver })`, e.g. to share your own `SQSClient`. */
 export function createSqsDriver(options: SqsDriverOptions = {}): SqsDriver {
-  const waitTimeSeconds = options.waitTimeSeconds ?? 20;
-  const maxNativeDelaySeconds = options.maxNativeDelaySeconds ?? 900;
+  const waitTimeSeconds = options.waitTimeSeconds ?? DEFAULT_WAIT_TIME_SECONDS;
+  const maxNativeDelaySeconds = options.maxNativeDelaySeconds ?? DEFAULT_MAX_NATIVE_DELAY_SECONDS;
   if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20) {
     throw new ConfigError(
       `waitTimeSeconds must be a whole number of seconds from 0 to 20, got ${waitTimeSeconds}`,
@@ -102,22 +104,4 @@ export function createSqsDriver(options: SqsDriverOptions = {}): SqsDriver {
     maxNativeDelaySeconds,
     ownsClient,
   });
-}
-
-function intParam(text: string | undefined, name: string, min: number, max: number, redacted: string) {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `Parameter ${name} must be a whole number from ${min} to ${max}, got "${text}" in ${redacted}`,
-    );
-  }
-  return value;
-}
-
-function boolParam(text: string | undefined, redacted: string): boolean | undefined {
-  if (text === undefined) return undefined;
-  if (text === 'true' || text === '1') return true;
-  if (text === 'false' || text === '0') return false;
-  throw new ConfigError(`Parameter fifo must be true or false, got "${text}" in ${redacted}`);
 }

@@ -1,5 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { DeadLetterStore, JobMeta, StoredDeadLetter } from '@polyqueue/core/driver';
+import { type DeadLetterStore, redrive, redrivenMeta, type StoredDeadLetter } from '@polyqueue/core/driver';
+import { moveAll } from './move-task.js';
 import type { Routed } from './outgoing.js';
 import type { QueueContext } from './queue-context.js';
 import type { QueueRef } from './queue-ref.js';
@@ -7,8 +8,6 @@ import { decodeAttributes } from './sqs-wire.js';
 
 /** How long peek, redrive and purge hide the dead letters they are looking at. */
 const WORK_LEASE_SECONDS = 30;
-const MOVE_TASK_POLL_MS = 250;
-const MOVE_TASK_RATE = 500;
 
 const encoder = new TextEncoder();
 
@@ -46,45 +45,24 @@ export class SqsDeadLetterStore implements DeadLetterStore {
 
   async redrive(limit?: number): Promise<number> {
     const dlq = await this.#dlq();
-    if (limit === undefined && (await this.#moveTaskFits(dlq))) return this.#moveAll(dlq);
-    let moved = 0;
-    const max = limit ?? Number.POSITIVE_INFINITY;
-    // A job can have two letters (dead-lettered twice under at-least-once): one goes back, the
-    // other is deleted as its duplicate, within one call.
-    const redriven = new Set<string>();
-    while (moved < max) {
-      const batch = await this.#take(dlq, Math.min(10, max - moved));
-      if (batch.length === 0) break;
-      const fresh: Message[] = [];
-      const repeats: Message[] = [];
-      const inBatch = new Set<string>();
-      for (const message of batch) {
-        const id = jobIdOf(message);
-        if (redriven.has(id) || inBatch.has(id)) repeats.push(message);
-        else {
-          inBatch.add(id);
-          fresh.push(message);
-        }
-      }
-      const routed = await Promise.all(
-        fresh.map((message) => this.#backToSource(message).catch((e: Error) => e)),
-      );
-      const outcomes = await this.#context.copies.sendMessages(routed);
-      const sent = fresh.filter((_, i) => outcomes[i]!.ok);
-      for (const message of sent) redriven.add(jobIdOf(message));
-      const gone = [...sent, ...repeats.filter((message) => redriven.has(jobIdOf(message)))];
-      await Promise.all(gone.map((message) => this.#context.calls.delete(dlq, message.ReceiptHandle ?? '')));
-      moved += sent.length;
-      const failed = outcomes.find((outcome) => !outcome.ok);
-      if (failed && !failed.ok) {
-        await this.#makeVisible(
-          dlq,
-          batch.filter((message) => !gone.includes(message)),
-        );
-        throw failed.error;
-      }
-    }
-    return moved;
+    if (limit === undefined && (await this.#moveTaskFits(dlq))) return moveAll(this.#context, dlq);
+    return redrive<Message>(
+      {
+        take: (max) => this.#take(dlq, max),
+        jobId: (message) => jobIdOf(message),
+        publish: async (letters) =>
+          this.#context.copies.sendMessages(
+            await Promise.all(letters.map((message) => this.#backToSource(message).catch((e: Error) => e))),
+          ),
+        remove: async (letters) => {
+          await Promise.all(
+            letters.map((message) => this.#context.calls.delete(dlq, message.ReceiptHandle ?? '')),
+          );
+        },
+        handBack: (letters) => this.#makeVisible(dlq, letters),
+      },
+      { batchSize: 10, ...(limit !== undefined ? { limit } : {}) },
+    );
   }
 
   async purge(): Promise<number> {
@@ -127,17 +105,14 @@ export class SqsDeadLetterStore implements DeadLetterStore {
     }
   }
 
-  /** The letter as a fresh job of its source queue: attempt offset 0, no record, no delay. */
+  /** The letter as a fresh job of its source queue (the kit's `redrivenMeta`), no record. */
   #backToSource(message: Message): Promise<Routed> {
     const { meta, deadLetter, attributes } = decodeAttributes(message.MessageAttributes);
     const sent = Number(message.Attributes?.SentTimestamp);
-    const fresh: JobMeta = {
-      id: meta.id ?? message.MessageId ?? '',
-      attemptOffset: 0,
-      enqueuedAt: meta.enqueuedAt ?? (Number.isSafeInteger(sent) ? sent : Date.now()),
-      ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
-      ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
-    };
+    const fresh = redrivenMeta(
+      { ...meta, id: meta.id ?? message.MessageId ?? '' },
+      Number.isSafeInteger(sent) ? sent : Date.now(),
+    );
     const own = this.#context.topology;
     const source = deadLetter?.sourceQueue || own.name;
     const topology = source === own.name ? own : { ...own, name: source };
@@ -151,33 +126,12 @@ export class SqsDeadLetterStore implements DeadLetterStore {
     );
   }
 
+  /** The move task fits a dead-letter queue that only this (standard) work queue feeds. */
   async #moveTaskFits(dlq: QueueRef): Promise<boolean> {
     if (this.#context.fifo) return false;
     const work = await this.#context.work();
     const { queueUrls = [] } = await this.#context.api.listDeadLetterSourceQueues({ QueueUrl: dlq.url });
     return queueUrls.length === 1 && queueUrls[0] === work.url;
-  }
-
-  /** SQS moves the letters itself; resolves with how many it moved once the task is over. */
-  async #moveAll(dlq: QueueRef): Promise<number> {
-    const work = await this.#context.work();
-    await this.#context.api.startMessageMoveTask({
-      SourceArn: dlq.arn,
-      DestinationArn: work.arn,
-      MaxNumberOfMessagesPerSecond: MOVE_TASK_RATE,
-    });
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, MOVE_TASK_POLL_MS));
-      const { Results = [] } = await this.#context.api.listMessageMoveTasks({
-        SourceArn: dlq.arn,
-        MaxResults: 1,
-      });
-      const task = Results[0];
-      if (task === undefined || task.Status === 'RUNNING' || task.Status === 'CANCELLING') continue;
-      if (task.Status === 'FAILED')
-        throw new Error(`SQS message move task failed: ${task.FailureReason ?? 'unknown reason'}`);
-      return task.ApproximateNumberOfMessagesMoved ?? 0;
-    }
   }
 }
 

@@ -29,14 +29,12 @@ export class SqsDelivery implements Delivery {
   /** FIFO message group (absent on standard queues). */
   readonly group: string | undefined;
   readonly receivedAt: number;
-  /** Wall-clock time the current visibility ends (for the FIFO gate's own lease keeping). */
-  visibleAt: number;
   onSettled: ((kind: SettleKind) => void) | undefined;
   readonly #context: QueueContext;
   readonly #queue: QueueRef;
   #settled = false;
 
-  constructor(context: QueueContext, queue: QueueRef, message: Message, leaseMs: number) {
+  constructor(context: QueueContext, queue: QueueRef, message: Message) {
     const decoded = decodeAttributes(message.MessageAttributes);
     this.native = message;
     this.body = encoder.encode(message.Body ?? '');
@@ -47,7 +45,6 @@ export class SqsDelivery implements Delivery {
     this.deliveryCount = Math.max(1, received - context.unstarted.of(message.MessageId));
     this.group = message.Attributes?.MessageGroupId;
     this.receivedAt = Date.now();
-    this.visibleAt = this.receivedAt + leaseMs;
     this.#context = context;
     this.#queue = queue;
   }
@@ -101,7 +98,6 @@ export class SqsDelivery implements Delivery {
     const seconds = Math.min(toSeconds(leaseMs), remainingBudgetSeconds(this.receivedAt, now));
     if (seconds < 1) throw new Error(`Job ${this.meta.id} has used up the 12 h SQS visibility budget`);
     await this.#changeVisibility(seconds);
-    this.visibleAt = now + seconds * 1_000;
   }
 
   /**

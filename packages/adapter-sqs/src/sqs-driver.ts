@@ -1,20 +1,22 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type {
-  BackgroundErrorSink,
-  Capabilities,
-  DeadLetterStore,
-  Driver,
-  ErrorCode,
-  OutgoingMessage,
-  QueueStats,
-  QueueTopology,
-  Receiver,
-  ReceiverOptions,
-  SendOutcome,
+import {
+  type BackgroundErrorSink,
+  BackgroundErrors,
+  type Capabilities,
+  type DeadLetterStore,
+  type Driver,
+  type ErrorCode,
+  type OutgoingMessage,
+  QueueServices,
+  type QueueStats,
+  type QueueTopology,
+  type Receiver,
+  type ReceiverOptions,
+  type SendOutcome,
+  systemClock,
 } from '@polyqueue/core/driver';
 import { RECORD_ROOM_BYTES } from './dead-letter-copy.js';
-import { DelayForwarder } from './delay-forwarder.js';
-import { registerDriver } from './driver-registry.js';
+import { delayForwarder } from './delay-forwarder.js';
 import { JobCopies } from './job-copies.js';
 import { MessageCalls } from './message-calls.js';
 import { sendRouted } from './outgoing.js';
@@ -54,13 +56,12 @@ export class SqsDriver implements Driver {
   readonly #settings: SqsDriverSettings;
   readonly #base: DriverBase;
   readonly #calls: MessageCalls;
-  readonly #forwarders = new Map<string, { forwarder: DelayForwarder; receivers: number }>();
-  readonly #recentSends = new RecentSends();
-  /** Every queue topology the core has shown this driver (the Lambda handler reads it back). */
-  readonly #topologies = new Map<string, QueueTopology>();
-  #state: 'open' | 'closed' | 'dead' = 'open';
   /** Where errors of work no caller awaits go (the forwarder, give-backs): the broker's sink. */
-  #sink: BackgroundErrorSink | undefined;
+  readonly #errors = new BackgroundErrors();
+  /** Each queue's delay forwarder, running while a receiver of the queue is open here. */
+  readonly #services = new QueueServices((topology) => [delayForwarder(this.context(topology))]);
+  readonly #recentSends = new RecentSends();
+  #state: 'open' | 'closed' | 'dead' = 'open';
 
   constructor(settings: SqsDriverSettings) {
     this.#settings = settings;
@@ -70,17 +71,19 @@ export class SqsDriver implements Driver {
       api: settings.api,
       fifo: settings.fifo,
       waitTimeSeconds: settings.waitTimeSeconds,
+      maxNativeDelaySeconds: settings.maxNativeDelaySeconds,
+      clock: systemClock,
+      errors: this.#errors,
       directory,
       copies: new JobCopies(settings.api, directory, settings.fifo, settings.maxNativeDelaySeconds),
       calls: this.#calls,
       unstarted: new UnstartedReceives(),
       alive: () => this.#state === 'open',
-      report: (action, error, queue) => {
-        if (this.#state === 'open') this.#sink?.({ action, queue, error });
-      },
-      openServices: (topology) => this.#openServices(topology),
+      report: (action, error, queue) => this.#errors.report(action, error, queue),
+      // A receiver that opens after close starts nothing: there is no driver left to stop it.
+      openServices: (topology) =>
+        this.#state === 'open' ? this.#services.acquire(topology) : () => undefined,
     };
-    registerDriver(settings.client ?? settings.api, this);
     this.capabilities = {
       // SQS's 1 MiB ceiling less the room a dead letter's record needs (work queues are
       // provisioned that much smaller); each queue's own MaximumMessageSize is enforced per send.
@@ -100,12 +103,11 @@ export class SqsDriver implements Driver {
   }
 
   reportErrorsTo(sink: BackgroundErrorSink): void {
-    this.#sink = sink;
+    this.#errors.attach(sink);
   }
 
   /** The operations of one queue, for its receiver, dead-letter store and the Lambda handler. */
   context(topology: QueueTopology): QueueContext {
-    this.#topologies.set(topology.name, topology);
     return queueContext(this.#base, topology);
   }
 
@@ -139,7 +141,7 @@ export class SqsDriver implements Driver {
   }
 
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
-    return new SqsReceiver(this.context(topology), options.leaseMs, options.maxUnsettled);
+    return new SqsReceiver(this.context(topology), options);
   }
 
   deadLetters(topology: QueueTopology): DeadLetterStore {
@@ -161,40 +163,14 @@ export class SqsDriver implements Driver {
 
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
     if (this.#state !== 'open') return;
+    if (mode === 'abandon') this.#state = 'dead';
+    // Graceful: the forwarders hand back what they hold, then every delete (theirs included) is
+    // sent before the client goes. Abandon: settle nothing, as if the process died.
+    await this.#services.stopAll(mode);
     if (mode === 'graceful') await this.#calls.drain();
     this.#state = mode === 'graceful' ? 'closed' : 'dead';
     this.#calls.abortAll();
-    await Promise.all([...this.#forwarders.values()].map(({ forwarder }) => forwarder.stop()));
-    this.#forwarders.clear();
     if (this.#settings.ownsClient) this.#settings.client?.destroy();
-  }
-
-  /**
-   * The topology the core last passed for queue `name` (its real dead-letter queue, attempts and
-   * lease), or undefined if the core has not shown it yet. Never guessed from defaults: a guessed
-   * dead-letter name would send letters where `deadLetters` never looks.
-   */
-  knownTopology(name: string): QueueTopology | undefined {
-    return this.#topologies.get(name);
-  }
-
-  #openServices(topology: QueueTopology): () => void {
-    let entry = this.#forwarders.get(topology.name);
-    if (entry === undefined) {
-      entry = { forwarder: new DelayForwarder(this.context(topology)), receivers: 0 };
-      this.#forwarders.set(topology.name, entry);
-      if (this.#state === 'open') entry.forwarder.start();
-    }
-    entry.receivers++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const current = this.#forwarders.get(topology.name);
-      if (current === undefined || --current.receivers > 0) return;
-      this.#forwarders.delete(topology.name);
-      void current.forwarder.stop();
-    };
   }
 
   #assertOpen(): void {

@@ -1,9 +1,10 @@
 import { PolyqueueError } from '@polyqueue/core';
-import { ErrorCode } from '@polyqueue/core/driver';
+import { ErrorCode, networkErrorCode } from '@polyqueue/core/driver';
 
 /**
- * SQS error codes (the SDK puts them in `error.name`; the query protocol's long forms are listed
- * too) and Node network codes, mapped to the closed set. One table: anything else is Unknown.
+ * SQS's own error codes (the SDK puts them in `error.name`; the query protocol's long forms are
+ * listed too), mapped to the closed set. Socket errors are the kit's `networkErrorCode`; anything
+ * else is Unknown. `TimeoutError` is the SDK's own request timeout, hence DeadlineExceeded.
  */
 const CODES: Readonly<Record<string, ErrorCode>> = {
   QueueDoesNotExist: ErrorCode.NotFound,
@@ -46,16 +47,9 @@ const CODES: Readonly<Record<string, ErrorCode>> = {
   ServiceUnavailable: ErrorCode.Unavailable,
   InternalError: ErrorCode.Unavailable,
   InternalFailure: ErrorCode.Unavailable,
-  ECONNREFUSED: ErrorCode.Unavailable,
-  ECONNRESET: ErrorCode.Unavailable,
-  EPIPE: ErrorCode.Unavailable,
-  ENOTFOUND: ErrorCode.Unavailable,
-  EAI_AGAIN: ErrorCode.Unavailable,
-  EHOSTUNREACH: ErrorCode.Unavailable,
   TimeoutError: ErrorCode.DeadlineExceeded,
   RequestTimeout: ErrorCode.DeadlineExceeded,
   RequestTimeoutException: ErrorCode.DeadlineExceeded,
-  ETIMEDOUT: ErrorCode.DeadlineExceeded,
 };
 
 /** Maps a native SQS or network error to the closed code set. */
@@ -63,6 +57,8 @@ export function sqsErrorCode(error: unknown): ErrorCode {
   // The adapter's own typed errors (e.g. QueueNotFoundError naming a dead-letter queue) keep theirs.
   if (error instanceof PolyqueueError) return error.code;
   if (typeof error !== 'object' || error === null) return ErrorCode.Unknown;
+  const network = networkErrorCode(error);
+  if (network !== undefined) return network;
   const native = error as {
     name?: unknown;
     Code?: unknown;

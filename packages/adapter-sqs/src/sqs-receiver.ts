@@ -1,8 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { Delivery, Receiver } from '@polyqueue/core/driver';
+import { type Delivery, pause, type Receiver, type ReceiverOptions } from '@polyqueue/core/driver';
 import { FifoGate } from './fifo-gate.js';
-import { idlePause } from './idle-pause.js';
-import type { QueueContext } from './queue-context.js';
+import { type QueueContext, SHORT_POLL_IDLE_MS } from './queue-context.js';
 import type { QueueRef } from './queue-ref.js';
 import { SqsDelivery } from './sqs-delivery.js';
 import { toSeconds } from './visibility.js';
@@ -15,19 +14,24 @@ const MAX_RECEIVE = 10;
  * `MessageSystemAttributeNames`, older emulators only the deprecated `AttributeNames`.
  */
 export class SqsReceiver implements Receiver {
+  /** One ReceiveMessage brings up to 10: the worker refills once that much room is free. */
+  readonly batching = { preferred: MAX_RECEIVE };
   readonly #context: QueueContext;
   readonly #leaseMs: number;
   readonly #maxUnsettled: number;
+  readonly #keepLease: ReceiverOptions['keepLease'];
   readonly #gate: FifoGate | undefined;
+  /** FIFO followers held back by the gate, and how to stop the core keeping their lease. */
+  readonly #leases = new Map<SqsDelivery, () => void>();
   #queue: QueueRef | undefined;
-  #keeper: NodeJS.Timeout | undefined;
   #release: (() => void) | undefined;
   #closed = false;
 
-  constructor(context: QueueContext, leaseMs: number, maxUnsettled: number) {
+  constructor(context: QueueContext, options: ReceiverOptions) {
     this.#context = context;
-    this.#leaseMs = leaseMs;
-    this.#maxUnsettled = maxUnsettled;
+    this.#leaseMs = options.leaseMs;
+    this.#maxUnsettled = options.maxUnsettled;
+    this.#keepLease = options.keepLease;
     this.#gate = context.fifo ? new FifoGate((deliveries) => this.#giveBack(deliveries)) : undefined;
   }
 
@@ -47,9 +51,7 @@ export class SqsReceiver implements Receiver {
         return this.#handOut(gate.takeReady(max));
       }
       const received = await this.#poll(this.#queue, Math.min(room, MAX_RECEIVE), signal);
-      const out = received.filter((delivery) => gate.admit(delivery));
-      if (out.length < received.length) this.#keepHeldLeases();
-      return out;
+      return received.filter((delivery) => gate.admit(delivery) || this.#holdBack(delivery));
     }
     return this.#poll(this.#queue, Math.min(max, MAX_RECEIVE), signal);
   }
@@ -57,7 +59,6 @@ export class SqsReceiver implements Receiver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#keeper !== undefined) clearInterval(this.#keeper);
     this.#release?.();
     if (this.#gate !== undefined) await this.#giveBack(this.#gate.drain());
   }
@@ -76,7 +77,7 @@ export class SqsReceiver implements Receiver {
       AttributeNames: ['All'],
     });
     const toDeliveries = (messages: readonly Message[]) =>
-      messages.map((message) => new SqsDelivery(this.#context, queue, message, this.#leaseMs));
+      messages.map((message) => new SqsDelivery(this.#context, queue, message));
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<'aborted'>((resolve) => {
       onAbort = () => resolve('aborted');
@@ -85,12 +86,16 @@ export class SqsReceiver implements Receiver {
     try {
       const outcome = await Promise.race([request, aborted]);
       if (outcome !== 'aborted') {
-        if (outcome.length === 0) await idlePause(this.#context.waitTimeSeconds, signal);
+        if (outcome.length === 0 && this.#context.waitTimeSeconds === 0)
+          await pause(this.#context.clock, SHORT_POLL_IDLE_MS, signal);
         return toDeliveries(outcome);
       }
       request.then(
         (late) => this.#giveBack(toDeliveries(late)),
-        (error: unknown) => this.#background('receive', error),
+        // Cut short by the driver's close: the close working, not a fault.
+        (error: unknown) => {
+          if (this.#context.alive()) this.#background('receive', error);
+        },
       );
       return [];
     } finally {
@@ -98,13 +103,26 @@ export class SqsReceiver implements Receiver {
     }
   }
 
-  /** Hands out deliveries that waited behind their group, with a fresh lease for the worker. */
-  async #handOut(deliveries: SqsDelivery[]): Promise<SqsDelivery[]> {
-    await Promise.all(deliveries.map((delivery) => delivery.extendLease(this.#leaseMs)));
+  /**
+   * A follower the gate holds back: the core keeps its lease (on the worker's schedule and clock)
+   * until it is handed out or given back. Returns false: it is not handed out now.
+   */
+  #holdBack(delivery: SqsDelivery): false {
+    this.#leases.set(delivery, this.#keepLease?.(delivery) ?? (() => undefined));
+    return false;
+  }
+
+  /** Followers whose turn came: the worker keeps their lease on from where the core left it. */
+  #handOut(deliveries: SqsDelivery[]): SqsDelivery[] {
+    for (const delivery of deliveries) this.#leases.delete(delivery);
     return deliveries;
   }
 
   async #giveBack(deliveries: readonly SqsDelivery[]): Promise<void> {
+    for (const delivery of deliveries) {
+      this.#leases.get(delivery)?.();
+      this.#leases.delete(delivery);
+    }
     // A failed give-back loses nothing (the message returns when its lease ends), but is reported.
     await Promise.all(
       deliveries.map((delivery) =>
@@ -119,24 +137,5 @@ export class SqsReceiver implements Receiver {
    */
   #background(action: string, error: unknown): void {
     this.#context.report(action, error);
-  }
-
-  /** Keeps the leases of held-back FIFO messages, as the core does for the ones it holds. */
-  #keepHeldLeases(): void {
-    if (this.#keeper !== undefined || this.#gate === undefined) return;
-    const gate = this.#gate;
-    this.#keeper = setInterval(
-      () => {
-        const threshold = Date.now() + this.#leaseMs / 2;
-        for (const delivery of gate.held()) {
-          if (delivery.visibleAt <= threshold)
-            delivery
-              .extendLease(this.#leaseMs)
-              .catch((error) => this.#background('extend-held-lease', error));
-        }
-      },
-      Math.max(250, Math.floor(this.#leaseMs / 3)),
-    );
-    this.#keeper.unref();
   }
 }

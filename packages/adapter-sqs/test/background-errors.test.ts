@@ -27,7 +27,7 @@ it("a failing delay queue is reported on the broker's 'error' event while the wo
   worker.on('error', (error) => workerErrors.push(error));
   try {
     await until('the forwarder error', () => reports.length > 0);
-    expect(reports[0]!.info).toEqual({ action: 'forward', queue: 'work' });
+    expect(reports[0]!.info).toEqual({ action: 'forward-pull', queue: 'work' });
     expect(reports[0]!.error.code).toBe(ErrorCode.Unavailable);
     // The delay queue is still failing: jobs on the work queue are handled all the same.
     for (let n = 0; n < 3; n++) await queue.send({ n });

@@ -62,7 +62,7 @@ describe("FIFO Lambda handler: skipped records lose no attempt (fifoFailureScope
       return { Records: Messages.map((m) => toLambdaRecord(m, arn)) };
     };
     const ran: string[] = [];
-    const handler = createSqsLambdaHandler(broker, queue, (job: Job<{ key: string; fail?: boolean }>) => {
+    const handler = createSqsLambdaHandler(queue, (job: Job<{ key: string; fail?: boolean }>) => {
       ran.push(`${job.payload.key}@${job.attempt}`);
       if (job.payload.fail && job.attempt < 3) throw new Error('a fails');
     });

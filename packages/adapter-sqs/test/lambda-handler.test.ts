@@ -4,7 +4,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type Broker, connect, type Job, QueueNotFoundError } from '@polyqueue/core';
+import { type Broker, ConfigError, connect, type Job, QueueNotFoundError } from '@polyqueue/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsDriver, nativeQueueName } from '../src/index.js';
 import { createSqsLambdaHandler } from '../src/lambda/index.js';
@@ -26,7 +26,7 @@ let counter = 0;
 /** What the handler asked of SQS through the setUp client, in order. */
 const visibilityChanges: ChangeMessageVisibilityRequest[] = [];
 const deletes: unknown[] = [];
-/** A broker of its own (one SQS client per driver, as the Lambda handler finds its driver by client). */
+/** A broker of its own, with a client that records what the handler asks of SQS. */
 async function setUp(fifo: boolean, maxAttempts = 3) {
   const client = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1' });
   visibilityChanges.length = 0;
@@ -59,12 +59,31 @@ const failing = (job: Job<{ fail?: boolean }>) => {
   if (job.payload.fail) throw new Error(`job ${job.id} fails`);
 };
 
+describe('Lambda handler: the queue alone', () => {
+  it('refuses a queue of a broker that is not on SQS, naming both', async () => {
+    const broker = await connect('memory://');
+    brokers.push(broker);
+    const queue = broker.queue('not-sqs');
+    expect(() => createSqsLambdaHandler(queue, () => undefined)).toThrow(ConfigError);
+    expect(() => createSqsLambdaHandler(queue, () => undefined)).toThrow(/memory.*SqsDriver/);
+  });
+
+  it('still takes the broker first (the deprecated form), and runs the same', async () => {
+    const { broker, queue, url, client } = await setUp(false);
+    await queue.send({ n: 1 });
+    const seen: number[] = [];
+    const handler = createSqsLambdaHandler(broker, queue, (job) => void seen.push(job.payload.n));
+    await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
+    expect(seen).toEqual([1]);
+  });
+});
+
 describe('Lambda handler on a standard queue', () => {
   it('reports no failures when every record succeeds', async () => {
-    const { broker, queue, url, client } = await setUp(false);
+    const { queue, url, client } = await setUp(false);
     for (let n = 0; n < 3; n++) await queue.send({ n }, { attributes: { tenant: 't1' } });
     const seen: Job<{ n: number }>[] = [];
-    const handler = createSqsLambdaHandler(broker, queue, (job) => void seen.push(job));
+    const handler = createSqsLambdaHandler(queue, (job) => void seen.push(job));
     const event = await lambdaEvent(client, url, 3);
     expect(event.Records).toHaveLength(3);
     await expect(handler(event)).resolves.toEqual({ batchItemFailures: [] });
@@ -73,9 +92,9 @@ describe('Lambda handler on a standard queue', () => {
   });
 
   it('reports every record when all fail, each hidden for its backoff', async () => {
-    const { broker, queue, url, client } = await setUp(false);
+    const { queue, url, client } = await setUp(false);
     for (let n = 0; n < 3; n++) await queue.send({ n, fail: true });
-    const handler = createSqsLambdaHandler(broker, queue, failing);
+    const handler = createSqsLambdaHandler(queue, failing);
     const event = await lambdaEvent(client, url, 3);
     const result = await handler(event);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
@@ -92,9 +111,9 @@ describe('Lambda handler on a standard queue', () => {
   });
 
   it('reports exactly the failed records of a mixed batch', async () => {
-    const { broker, queue, url, client } = await setUp(false);
+    const { queue, url, client } = await setUp(false);
     for (let n = 0; n < 6; n++) await queue.send({ n, fail: n % 2 === 1 });
-    const handler = createSqsLambdaHandler(broker, queue, failing);
+    const handler = createSqsLambdaHandler(queue, failing);
     const event = await lambdaEvent(client, url, 6);
     const result = await handler(event);
     const failedIds = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
@@ -104,9 +123,9 @@ describe('Lambda handler on a standard queue', () => {
   });
 
   it('dead-letters at maxAttempts with error metadata and reports it as a success', async () => {
-    const { broker, queue, url, client } = await setUp(false, 1);
+    const { queue, url, client } = await setUp(false, 1);
     const id = await queue.send({ n: 1, fail: true }, { attributes: { tenant: 't9' } });
-    const handler = createSqsLambdaHandler(broker, queue, failing);
+    const handler = createSqsLambdaHandler(queue, failing);
     await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
     const [letter] = await queue.deadLetters.peek();
     expect(letter?.id).toBe(id);
@@ -115,9 +134,9 @@ describe('Lambda handler on a standard queue', () => {
   });
 
   it('dead-letters an undecodable record (R5) and reports it as a success', async () => {
-    const { broker, queue, url, client } = await setUp(false);
+    const { queue, url, client } = await setUp(false);
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'not json at all' }));
-    const handler = createSqsLambdaHandler(broker, queue, () => undefined);
+    const handler = createSqsLambdaHandler(queue, () => undefined);
     await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
     const [letter] = await queue.deadLetters.peek();
     expect(letter?.record?.reason).toBe('decode');
@@ -125,12 +144,11 @@ describe('Lambda handler on a standard queue', () => {
   });
 
   it('runs records concurrently, up to the limit', async () => {
-    const { broker, queue, url, client } = await setUp(false);
+    const { queue, url, client } = await setUp(false);
     for (let n = 0; n < 8; n++) await queue.send({ n });
     let active = 0;
     let peak = 0;
     const handler = createSqsLambdaHandler(
-      broker,
       queue,
       async () => {
         peak = Math.max(peak, ++active);
@@ -167,12 +185,12 @@ describe('Lambda handler with provision: false', () => {
 
   it("dead-letters to the queue's own deadLetterQueue, where deadLetters finds it", async () => {
     const name = `lambda-np-${++counter}`;
-    const { queue, producer, client, url, broker } = await infraAndFunction(name, {
+    const { queue, producer, client, url } = await infraAndFunction(name, {
       maxAttempts: 1,
       deadLetterQueue: `${name}.failed`,
     });
     const id = await producer.send({ n: 1, fail: true });
-    const handler = createSqsLambdaHandler(broker, queue, failing);
+    const handler = createSqsLambdaHandler(queue, failing);
     await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
     const [letter] = await queue.deadLetters.peek();
     expect(letter?.id).toBe(id);
@@ -181,7 +199,7 @@ describe('Lambda handler with provision: false', () => {
 
   it('never writes to <name>_dlq when such a queue happens to exist', async () => {
     const name = `lambda-np-${++counter}`;
-    const { infra, queue, producer, client, url, broker } = await infraAndFunction(name, {
+    const { infra, queue, producer, client, url } = await infraAndFunction(name, {
       maxAttempts: 1,
       deadLetterQueue: `${name}.failed`,
     });
@@ -189,7 +207,7 @@ describe('Lambda handler with provision: false', () => {
     await infra.queue(`${name}.dlq`).provision();
     const decoy = await emulator.queueUrl(nativeQueueName(emulator.prefix, `${name}.dlq`, false));
     const id = await producer.send({ n: 1, fail: true });
-    const handler = createSqsLambdaHandler(broker, queue, failing);
+    const handler = createSqsLambdaHandler(queue, failing);
     await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
     expect((await queue.deadLetters.peek()).map((letter) => letter.id)).toEqual([id]);
     const { Messages = [] } = await client.send(
@@ -214,7 +232,7 @@ describe('Lambda handler with provision: false', () => {
       deadLetterQueue: `${name}.missing`,
     });
     await producer.send({ n: 1, fail: true });
-    const handler = createSqsLambdaHandler(broker, queue, failing);
+    const handler = createSqsLambdaHandler(queue, failing);
     const error = await handler(await lambdaEvent(client, url, 1)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueNotFoundError);
     expect((error as QueueNotFoundError).queue).toBe(`${name}.missing`);
@@ -223,11 +241,11 @@ describe('Lambda handler with provision: false', () => {
 
 describe('Lambda handler on a FIFO queue', () => {
   it('after a failure, reports it and every later record as failed without running them', async () => {
-    const { broker, queue, url, client } = await setUp(true);
+    const { queue, url, client } = await setUp(true);
     for (let n = 0; n < 5; n++)
       await queue.send({ n, fail: n === 2 }, { orderingKey: n % 2 === 0 ? 'a' : 'b' });
     const ran: number[] = [];
-    const handler = createSqsLambdaHandler(broker, queue, (job) => {
+    const handler = createSqsLambdaHandler(queue, (job) => {
       ran.push(job.payload.n);
       failing(job);
     });
@@ -241,12 +259,11 @@ describe('Lambda handler on a FIFO queue', () => {
   });
 
   it("with fifoFailureScope 'group', skips only the failed record's group", async () => {
-    const { broker, queue, url, client } = await setUp(true);
+    const { queue, url, client } = await setUp(true);
     for (let n = 0; n < 5; n++)
       await queue.send({ n, fail: n === 2 }, { orderingKey: n % 2 === 0 ? 'a' : 'b' });
     const ran: number[] = [];
     const handler = createSqsLambdaHandler(
-      broker,
       queue,
       (job) => {
         ran.push(job.payload.n);
@@ -262,13 +279,13 @@ describe('Lambda handler on a FIFO queue', () => {
   });
 
   it('reports no failures when every record succeeds, and all when all fail', async () => {
-    const { broker, queue, url, client } = await setUp(true);
+    const { queue, url, client } = await setUp(true);
     for (let n = 0; n < 3; n++) await queue.send({ n }, { orderingKey: 'k' });
-    const ok = createSqsLambdaHandler(broker, queue, () => undefined);
+    const ok = createSqsLambdaHandler(queue, () => undefined);
     await expect(ok(await lambdaEvent(client, url, 3))).resolves.toEqual({ batchItemFailures: [] });
     const second = await setUp(true);
     for (let n = 0; n < 3; n++) await second.queue.send({ n, fail: true }, { orderingKey: 'k' });
-    const bad = createSqsLambdaHandler(second.broker, second.queue, failing);
+    const bad = createSqsLambdaHandler(second.queue, failing);
     const event = await lambdaEvent(second.client, second.url, 3);
     const result = await bad(event);
     expect(result.batchItemFailures).toHaveLength(3);

@@ -1,11 +1,10 @@
 import type { Broker, DeliveryHandler, Handler, Middleware, Queue } from '@polyqueue/core';
 import { ConfigError } from '@polyqueue/core';
-import type { QueueTopology } from '@polyqueue/core/driver';
+import { platformOf } from '@polyqueue/core/driver';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { driverOf } from '../driver-registry.js';
 import type { QueueContext } from '../queue-context.js';
 import type { QueueRef } from '../queue-ref.js';
-import type { SqsDriver } from '../sqs-driver.js';
+import { SqsDriver } from '../sqs-driver.js';
 import { LambdaDelivery } from './lambda-delivery.js';
 
 export interface SqsLambdaOptions {
@@ -34,31 +33,49 @@ export interface SqsLambdaHandler<T> {
  *
  *   const broker = await connect(process.env.QUEUE_URL!);
  *   const emails = broker.queue('emails', { maxAttempts: 5, backoff });
- *   export const handler = createSqsLambdaHandler(broker, emails, sendEmail);
+ *   export const handler = createSqsLambdaHandler(emails, sendEmail);
  *
  * The event source mapping must have `FunctionResponseTypes: ["ReportBatchItemFailures"]`: the
  * handler returns `{ batchItemFailures }` and lets Lambda delete the successes. Attempts, backoff
  * (the failed record's visibility set to `backoff(attempt)`), dead-lettering with error metadata
  * (then reported as a success, so that Lambda deletes it) and undecodable records (R5) follow the
- * queue's policy exactly as in a worker.
+ * queue's policy exactly as in a worker: the queue hands over its driver and topology itself
+ * (`platformOf`), so the handler needs nothing else and guesses nothing.
  */
+export function createSqsLambdaHandler<T>(
+  queue: Queue<T>,
+  handler: Handler<T>,
+  options?: SqsLambdaOptions,
+): SqsLambdaHandler<T>;
+/** @deprecated The broker is not needed: `createSqsLambdaHandler(queue, handler, options)`. */
 export function createSqsLambdaHandler<T>(
   broker: Broker,
   queue: Queue<T>,
   handler: Handler<T>,
-  options: SqsLambdaOptions = {},
+  options?: SqsLambdaOptions,
+): SqsLambdaHandler<T>;
+export function createSqsLambdaHandler<T>(
+  first: Queue<T> | Broker,
+  second: Handler<T> | Queue<T>,
+  third?: SqsLambdaOptions | Handler<T>,
+  fourth?: SqsLambdaOptions,
 ): SqsLambdaHandler<T> {
-  const driver = driverOf(broker);
+  // The deprecated form passes the broker first: the handler is then the third argument.
+  const [queue, handler, options = {}] = (
+    typeof second === 'function' ? [first, second, third] : [second, third, fourth]
+  ) as [Queue<T>, Handler<T>, SqsLambdaOptions | undefined];
+  const platform = platformOf(queue, SqsDriver);
   const concurrency = options.concurrency ?? 10;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ConfigError('concurrency must be an integer >= 1');
-  const deliveryHandler = queue.createDeliveryHandler(handler, {
+  const deliveryHandler = platform.createDeliveryHandler(handler, {
     ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
     ...(options.middleware ? { middleware: options.middleware } : {}),
   });
-  let ready: Promise<QueueContext> | undefined;
+  const context = platform.driver.context(platform.topology);
+  let ready: Promise<QueueRef> | undefined;
 
-  const run = async (context: QueueContext, source: QueueRef, record: SQSRecord): Promise<boolean> => {
+  const run = async (source: QueueRef, record: SQSRecord): Promise<boolean> => {
     if (source.arn && record.eventSourceARN !== source.arn) {
       throw new ConfigError(
         `Record from ${record.eventSourceARN} handed to the handler of queue "${queue.name}" (${source.arn})`,
@@ -72,16 +89,12 @@ export function createSqsLambdaHandler<T>(
   };
 
   const lambdaHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    ready ??= topologyOf(driver, queue).then(
-      (topology) => driver.context(topology),
-      (error: unknown) => {
-        ready = undefined;
-        throw error;
-      },
-    );
-    const context = await ready;
-    const source = await context.work();
-    const runRecord = (record: SQSRecord) => run(context, source, record);
+    ready ??= coldStart(platform.ensureProvisioned(), context).catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    const source = await ready;
+    const runRecord = (record: SQSRecord) => run(source, record);
     const records = event.Records;
     let failed: SQSRecord[];
     if (context.fifo) {
@@ -97,17 +110,14 @@ export function createSqsLambdaHandler<T>(
 }
 
 /**
- * Once per cold start: the queue's topology as the core defined it (its own dead-letter queue,
- * attempts, lease), the same the worker path uses. The core shows a topology to the driver only
- * through its calls; `stats()` is the read-only one, and it also provisions first when
- * provisioning is on and fails at once, naming the queue, if the work or dead-letter queue is
- * missing. (A core seam for this is planned; until then the adapter asks this way.)
+ * Once per cold start: provision when the broker does (as a worker's first receive would), then
+ * resolve the work and dead-letter queues, so that a missing one fails the invocation at once,
+ * with `QueueNotFoundError` naming it, rather than after a job ran.
  */
-async function topologyOf<T>(driver: SqsDriver, queue: Queue<T>): Promise<QueueTopology> {
-  await queue.stats();
-  const topology = driver.knownTopology(queue.name);
-  if (topology === undefined) throw new Error(`The SQS driver was not shown queue "${queue.name}"`);
-  return topology;
+async function coldStart(provisioned: Promise<void>, context: QueueContext): Promise<QueueRef> {
+  await provisioned;
+  const [work] = await Promise.all([context.work(), context.deadLetter()]);
+  return work;
 }
 
 async function runConcurrently(
@@ -179,5 +189,3 @@ async function handBack(
     }),
   );
 }
-
-export type { SqsDriver };
