@@ -31,7 +31,7 @@ export class IoredisClient implements RedisClient {
   }
 
   call(command: string, args: readonly RedisArg[]): Promise<unknown> {
-    return this.#client.callBuffer(command, [...args]);
+    return this.#client.callBuffer(command, [...args]).catch(withoutArguments);
   }
 
   blocking(): BlockingConnection {
@@ -39,7 +39,7 @@ export class IoredisClient implements RedisClient {
     connection.on('error', this.#onError);
     this.#blockers.add(connection);
     return {
-      call: (command, args) => connection.callBuffer(command, [...args]),
+      call: (command, args) => connection.callBuffer(command, [...args]).catch(withoutArguments),
       close: () => {
         this.#blockers.delete(connection);
         connection.disconnect();
@@ -67,4 +67,17 @@ export class IoredisClient implements RedisClient {
     // QUIT waits for the replies still due; a dead connection has none to wait for.
     await this.#client.quit().catch(() => this.#client.disconnect());
   }
+}
+
+/**
+ * ioredis hangs the failed command on its ReplyError (`error.command.args`): job bodies,
+ * attributes and a script's source, megabytes of them for a batch, which would then be logged
+ * and inspected wherever the error goes. Only the command's name is kept.
+ */
+function withoutArguments(error: unknown): never {
+  if (typeof error === 'object' && error !== null && 'command' in error) {
+    const command = (error as { command?: { name?: unknown } }).command;
+    (error as { command?: unknown }).command = { name: command?.name };
+  }
+  throw error;
 }
