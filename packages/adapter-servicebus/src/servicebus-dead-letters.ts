@@ -1,5 +1,13 @@
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
-import type { DeadLetterStore, JobMeta, QueueTopology, StoredDeadLetter } from '@polyqueue/core/driver';
+import {
+  type DeadLetterStore,
+  type QueueTopology,
+  type RedriveSource,
+  redrive,
+  redrivenMeta,
+  type SendOutcome,
+  type StoredDeadLetter,
+} from '@polyqueue/core/driver';
 import type { BusReceiver } from './bus/bus-client.js';
 import { copyMessageId } from './copy-id.js';
 import { decodeReceived, toServiceBusMessage } from './message-codec.js';
@@ -39,70 +47,71 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
   }
 
   /**
-   * Resend to the source queue, confirmed, then complete the dead letter: a crash in between
-   * leaves a duplicate, never a loss. The attempt count starts again (attemptOffset 0, and a new
-   * message has a delivery count of 0); the dead-letter properties are not copied. The copy's
-   * messageId comes from the job id and the dead letter's sequence number, so that with duplicate
-   * detection a second resend of the same dead letter (after such a crash) is dropped.
+   * The kit's redrive loop: resend to the source queue, confirmed, then complete the dead letter:
+   * a crash in between leaves a duplicate, never a loss. The attempt count starts again
+   * (`redrivenMeta`, and a new message has a delivery count of 0); the dead-letter properties are
+   * not copied. The copy's messageId comes from the job id and the dead letter's sequence number,
+   * so that with duplicate detection a second resend of the same dead letter (after such a crash)
+   * is dropped.
    *
    * One job can be in the sub-queue twice (two copies of it each dead-lettered, after a crash
    * between a retry's schedule and its complete): within one call a job id is resent once, and its
-   * later copies are completed without a resend, and not counted.
+   * later copies are completed without a resend (once the first is confirmed), and not counted.
+   * Letters not moved are abandoned: given back at once.
    */
   async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    const redriven = new Set<string>();
-    return this.#drain(limit, async (message) => {
-      const decoded = decodeReceived(message);
-      if (redriven.has(decoded.meta.id)) return false;
-      const source = decoded.deadLetter?.sourceQueue || this.#topology.name;
-      const meta: JobMeta = {
-        enqueuedAt: message.enqueuedTimeUtc?.getTime() ?? Date.now(),
-        ...decoded.meta,
-        attemptOffset: 0,
-      };
-      const { notBefore: _dropped, ...due } = meta;
-      const copy = toServiceBusMessage(
-        { body: decoded.body, attributes: decoded.attributes, meta: due },
-        {
-          messageId: copyMessageId(decoded.meta.id, 'redrive', message.sequenceNumber),
-          ...(message.sessionId !== undefined ? { sessionId: message.sessionId } : {}),
+    return this.#withReceiver((receiver) => {
+      const source: RedriveSource<ServiceBusReceivedMessage> = {
+        take: async (max) => ((await this.#anyLeft()) ? this.#receive(receiver, max) : []),
+        jobId: (message) => decodeReceived(message).meta.id,
+        publish: (messages) =>
+          Promise.all(messages.map((message) => this.#sendBack(message).then(ok, failed))),
+        remove: async (messages) => {
+          for (const message of messages) await receiver.completeMessage(message);
         },
-      );
-      await this.#queue.bus.sender(this.#nativeName(source)).sendMessages([copy]);
-      redriven.add(decoded.meta.id);
-      return true;
+        handBack: async (messages) => {
+          for (const message of messages) await receiver.abandonMessage(message);
+        },
+      };
+      return redrive(source, { limit, batchSize: PAGE });
     });
+  }
+
+  /** A copy of the dead letter on its source queue, as a fresh job of it. */
+  async #sendBack(message: ServiceBusReceivedMessage): Promise<void> {
+    const decoded = decodeReceived(message);
+    const source = decoded.deadLetter?.sourceQueue || this.#topology.name;
+    const meta = redrivenMeta(decoded.meta, message.enqueuedTimeUtc?.getTime() ?? Date.now());
+    const copy = toServiceBusMessage(
+      { body: decoded.body, attributes: decoded.attributes, meta },
+      {
+        messageId: copyMessageId(decoded.meta.id, 'redrive', message.sequenceNumber),
+        ...(message.sessionId !== undefined ? { sessionId: message.sessionId } : {}),
+      },
+    );
+    await this.#queue.bus.sender(this.#nativeName(source)).sendMessages([copy]);
   }
 
   async purge(): Promise<number> {
-    return this.#drain(Number.POSITIVE_INFINITY, async () => true);
+    return this.#withReceiver(async (receiver) => {
+      let done = 0;
+      for (;;) {
+        const page = (await this.#anyLeft()) ? await this.#receive(receiver, PAGE) : [];
+        if (page.length === 0) return done;
+        for (const message of page) await receiver.completeMessage(message);
+        done += page.length;
+      }
+    });
   }
 
   /**
-   * Receives up to `limit` dead letters that `before` counts, runs `before` on each, then completes
-   * it. A receive can return fewer messages than are there, so an empty or short page does not
-   * prove the sub-queue drained; a fresh peek does, without waiting.
+   * Up to `max` dead letters, locked. A receive can return fewer messages than are there, so an
+   * empty or short page does not prove the sub-queue drained: callers ask `#anyLeft` (a fresh
+   * peek, which does, without waiting) first. An empty page after it means what is left is locked
+   * by another receiver.
    */
-  async #drain(
-    limit: number,
-    before: (message: ServiceBusReceivedMessage) => Promise<boolean>,
-  ): Promise<number> {
-    return this.#withReceiver(async (receiver) => {
-      let done = 0;
-      while (done < limit && (await this.#anyLeft())) {
-        const page = await receiver.receiveMessages(Math.min(PAGE, limit - done), {
-          maxWaitTimeInMs: DRAIN_WAIT_MS,
-        });
-        // What is left is locked by another receiver: this one is done.
-        if (page.length === 0) break;
-        for (const message of page) {
-          const counted = await before(message);
-          await receiver.completeMessage(message);
-          if (counted) done++;
-        }
-      }
-      return done;
-    });
+  #receive(receiver: BusReceiver, max: number): Promise<ServiceBusReceivedMessage[]> {
+    return receiver.receiveMessages(max, { maxWaitTimeInMs: DRAIN_WAIT_MS });
   }
 
   async #anyLeft(): Promise<boolean> {
@@ -130,3 +139,7 @@ function toStoredDeadLetter(message: ServiceBusReceivedMessage): StoredDeadLette
     native: message,
   };
 }
+
+const OK: SendOutcome = Object.freeze({ ok: true });
+const ok = (): SendOutcome => OK;
+const failed = (error: unknown): SendOutcome => ({ ok: false, error });
