@@ -1,6 +1,6 @@
 import type { ConformanceHarness } from '@polyqueue/conformance';
 import { connect } from '@polyqueue/core';
-import type { ChannelModel } from 'amqplib';
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { QueueType } from '../src/amqp-options.js';
 import { RABBITMQ_URL } from './rabbitmq.js';
 
@@ -27,6 +27,46 @@ export async function amqpHarness(
     invalidParameter: { name: 'publish_timeout_ms', value: '0' },
     timeScale: 1,
     connect: (options = {}) => connect(url, options),
+    // E1: the queue deleted under its consumer (then declared again). RabbitMQ cancels the
+    // consumer (basic.cancel), which the receiver used to absorb silently; it now reports
+    // 'consumer-cancelled' with the queue, and consumes again.
+    backgroundFault: {
+      action: 'consumer-cancelled',
+      inject: async (_broker, queue) => {
+        const channel = await raw.createChannel();
+        try {
+          // The worker consumes asynchronously: delete only once its consumer is there to cancel.
+          for (let tries = 0; (await channel.checkQueue(prefix + queue)).consumerCount === 0; tries++) {
+            if (tries === 200) throw new Error(`no consumer on ${prefix + queue} after 10 s`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          await channel.deleteQueue(prefix + queue);
+        } finally {
+          await channel.close();
+        }
+        // Declared again from another connection, so that sends to it go on working.
+        const other = await connect(url);
+        try {
+          await other.queue(queue).provision();
+        } finally {
+          await other.close();
+        }
+      },
+    },
+    // X1: amqplib's ChannelModel and ConsumeMessage are not exported as classes: known by shape.
+    nativeTypes: {
+      client: {
+        name: 'ChannelModel',
+        is: (value: unknown): value is ChannelModel =>
+          typeof (value as Partial<ChannelModel> | undefined)?.createConfirmChannel === 'function',
+      },
+      message: {
+        name: 'ConsumeMessage',
+        is: (value: unknown): value is ConsumeMessage =>
+          Buffer.isBuffer((value as Partial<ConsumeMessage> | undefined)?.content) &&
+          typeof (value as Partial<ConsumeMessage>).fields?.deliveryTag === 'number',
+      },
+    },
     publishNative: async (_broker, queue, message) => {
       const channel = await raw.createConfirmChannel();
       try {

@@ -1,3 +1,4 @@
+import { ServiceBusError, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import type { ConformanceHarness } from '@polyqueue/conformance';
 import { connect, VirtualClock } from '@polyqueue/core';
 import {
@@ -37,6 +38,34 @@ export function fakeHarness(
     // Not a whole number of bytes: refused by the adapter's own parameter check, not by core.
     invalidParameter: { name: 'max_message_bytes', value: 'lots' },
     timeScale: 10,
+    // E1: plain queues have no background work (receives and settlements are all awaited by the
+    // worker). Session queues hold sessions between calls: a session whose record cannot be
+    // written is given up and reported as 'session-lost' with its queue.
+    backgroundFault: sessions
+      ? {
+          action: 'session-lost',
+          inject: async (_broker, queue) => {
+            bus.entityOrThrow(queue).sessionStateFault = new ServiceBusError(
+              'The service was unable to process the request; please retry the operation.',
+              'ServiceCommunicationProblem',
+            );
+          },
+        }
+      : 'none',
+    // X1. `broker.native()` is what the BusClient exposes: the SDK's ServiceBusClient for real
+    // (live.test.ts), the namespace model here. `job.raw` is a ServiceBusReceivedMessage (an interface).
+    nativeTypes: {
+      client: FakeServiceBus,
+      message: {
+        name: 'ServiceBusReceivedMessage',
+        is: (value: unknown): value is ServiceBusReceivedMessage =>
+          typeof value === 'object' &&
+          value !== null &&
+          'body' in value &&
+          'sequenceNumber' in value &&
+          'deliveryCount' in value,
+      },
+    },
     time: { now: () => clock.now(), sleep: wait },
     publishNative: async (_broker, queue, message) => {
       bus.send(queue, [
