@@ -1,6 +1,7 @@
-import type { ConformanceHarness } from '@polyqueue/conformance';
-import { connect } from '@polyqueue/core';
-import { createSqsDriver } from '../src/index.js';
+import { type Message, type ReceiveMessageRequest, SQSClient } from '@aws-sdk/client-sqs';
+import type { BackgroundFault, ConformanceHarness, NativeTypes } from '@polyqueue/conformance';
+import { connect, type NativeType } from '@polyqueue/core';
+import { createSqsDriver, nativeDelayQueueName } from '../src/index.js';
 import type { Emulator, EmulatorBehaviour } from './emulator.js';
 
 /** Deviations of local-aws-sqs from SQS (README "Known deviations", numbered as there). */
@@ -64,7 +65,68 @@ export function sqsHarness(
       connect({ driver: createSqsDriver(options), ...connectOptions }),
     publishNative: (_broker, queue, message) => emulator.publishNative(queue, message, fifo),
     consumeNative: (_broker, queue) => emulator.consumeNative(queue, fifo),
+    backgroundFault: delayQueueFault(emulator, fifo),
+    nativeTypes: SQS_NATIVE_TYPES,
   } satisfies Omit<ConformanceHarness, 'deviations'>;
+}
+
+/** What the README's "Escape hatches" documents: the SDK client, and the SDK `Message`. */
+/**
+ * The `is` form, not the class: NativeType's `new (...args: never[])` does not accept the SDK
+ * client's tuple-typed constructor parameters (reported to the core's owner).
+ */
+const SQS_CLIENT: NativeType<SQSClient> = {
+  name: 'SQSClient',
+  is: (value): value is SQSClient => value instanceof SQSClient,
+};
+
+export const SQS_NATIVE_TYPES: NativeTypes = {
+  client: SQS_CLIENT,
+  message: {
+    name: 'Message (@aws-sdk/client-sqs)',
+    is: (value): value is Message =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Message).ReceiptHandle === 'string' &&
+      typeof (value as Message).MessageId === 'string',
+  },
+};
+
+/**
+ * E1: the delay queue vanishes under the forwarder. The broker gets an SQS client of its own (so
+ * that no other test's client is touched), and the fault sends the forwarder's receives on the
+ * queue's delay queue to a queue that does not exist: SQS answers QueueDoesNotExist, as it would
+ * to a deleted delay queue, while the work queue and sends (a FIFO delay goes into the delay
+ * queue) are untouched. SQS URLs carry no credentials: the SDK takes them from its chain.
+ */
+function delayQueueFault(emulator: Emulator, fifo: boolean): BackgroundFault {
+  return {
+    action: 'forward-pull',
+    connect: async () => ({
+      broker: await connect({
+        driver: createSqsDriver({
+          region: 'us-east-1',
+          endpoint: emulator.endpoint,
+          queuePrefix: emulator.prefix,
+          fifo,
+          waitTimeSeconds: 0,
+          maxNativeDelaySeconds: 1,
+        }),
+      }),
+    }),
+    inject: async (broker, queue) => {
+      const delayQueue = nativeDelayQueueName(emulator.prefix, queue);
+      broker.native(SQS_CLIENT).middlewareStack.add(
+        (next, context) => (args) => {
+          const input = args.input as ReceiveMessageRequest;
+          if (context.commandName === 'ReceiveMessageCommand' && input.QueueUrl?.endsWith(`/${delayQueue}`))
+            input.QueueUrl = `${input.QueueUrl}-deleted`;
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+    },
+  };
 }
 
 export function capabilitiesOf(fifo: boolean) {
