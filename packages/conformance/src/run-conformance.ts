@@ -1,5 +1,6 @@
 import { SuiteContext } from './context.js';
 import type { ConformanceHarness, TestApi } from './harness.js';
+import { backgroundErrorRules } from './rules/background-errors.js';
 import { configRules } from './rules/config.js';
 import { deadLetterRules } from './rules/dead-letter.js';
 import { deadLetterOpsRules } from './rules/dead-letter-ops.js';
@@ -9,6 +10,7 @@ import { flowRules } from './rules/flow.js';
 import { interopRules } from './rules/interop.js';
 import { leaseRules } from './rules/lease.js';
 import { nameRules } from './rules/names.js';
+import { nativeTypeRules } from './rules/native-types.js';
 import { orderingRules } from './rules/ordering.js';
 import { retryRules } from './rules/retry.js';
 import { sendRules } from './rules/send.js';
@@ -41,5 +43,7 @@ export function runConformance(harness: ConformanceHarness, test: TestApi): void
     configRules(suite);
     interopRules(suite);
     nameRules(suite);
+    backgroundErrorRules(suite);
+    nativeTypeRules(suite);
   });
 }

@@ -39,6 +39,12 @@ export class TestScope {
     return broker;
   }
 
+  /** A connection the harness opened itself (e.g. `backgroundFault.connect`): closed like the others. */
+  adopt(broker: Broker): Broker {
+    this.#brokers.push(broker);
+    return broker;
+  }
+
   /**
    * `broker.queue(name, options)` with a lease of a nominal 30 s unless the test sets its own. The
    * core's default lease does not scale with `timeScale`: on a virtual clock where a nominal

@@ -1,5 +1,5 @@
 import type { ConformanceHarness, SuiteTime } from '@polyqueue/conformance';
-import { connect, type MemoryServer } from '@polyqueue/core';
+import { connect, MemoryNativeMessage, MemoryServer } from '@polyqueue/core';
 
 /**
  * The harness for the memory adapter: one in-process broker shared by every connection, as one
@@ -18,6 +18,9 @@ export function memoryHarness(
     // A native delay maximum of 0 would make every delay a hop of no length.
     invalidParameter: { name: 'max_native_delay_ms', value: '0' },
     capabilities: server.connect().capabilities,
+    // The memory driver runs no background work: its delays and leases are timers of its server.
+    backgroundFault: 'none',
+    nativeTypes: { client: MemoryServer, message: MemoryNativeMessage },
     connect: (options = {}) => connect({ driver: server.connect(), ...options }),
     publishNative: async (_broker, queue, message) => server.publishRaw(queue, message),
     consumeNative: async (_broker, queue) => {
