@@ -77,6 +77,17 @@ describe('AdapterModule.recognize: a text that is not a URL becomes the URL of t
     await broker.close();
   });
 
+  it('is not asked for a malformed URL written as scheme://: that is refused as a URL at once', async () => {
+    const calls = newCalls();
+    const error = await connect('kv://user:pw123@[::bad', { adapters: { kv: kvAdapter(calls) } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^Not a valid queue URL: /);
+    expect(everything(error)).not.toContain('pw123');
+    expect(calls.recognize).toEqual([]);
+  });
+
   it("masks what only the adapter knows is secret, raw and URL-encoded, in a connect error's message, stack and cause", async () => {
     const calls = newCalls();
     const fail = (context: DriverContext) =>

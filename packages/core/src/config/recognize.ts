@@ -18,7 +18,7 @@ export function isUrl(text: string): boolean {
 
 /**
  * A text that is not a URL (an Azure portal connection string...) as the URL of the adapter that
- * recognizes it (`AdapterModule.recognize`): asked in order, the adapters given in options, then
+ * recognizes it (`AdapterModule.recognize`), for text not written as a URL: asked in order, the adapters given in options, then
  * the installed known adapter packages; the first URL wins. An adapter that claims the text but
  * refuses it throws a ConfigError, passed on with that adapter's secrets masked. None: a
  * ConfigError that shows the text with every value masked (it may hold a key nobody recognized).

@@ -14,6 +14,9 @@ import { redactText, sanitizeError, secretsOf } from './secrets.js';
 
 export type { AdapterSource };
 
+/** How a URL starts: `scheme://`. */
+const SCHEME = /^\s*[a-z][a-z0-9+.-]*:\/\//i;
+
 export interface ResolveOptions {
   /** Extra or overriding schemes, e.g. a third-party adapter: `{ kafka: kafkaAdapter }`. */
   readonly adapters?: AdapterSources;
@@ -36,12 +39,19 @@ export interface ResolvedDriver {
  */
 export async function resolveDriver(given: string, options: ResolveOptions = {}): Promise<ResolvedDriver> {
   const extra = options.adapters ?? {};
-  const recognized = isUrl(given) ? undefined : await recognize(given, extra);
+  // A text written as a URL (`scheme://…`) that does not parse is a malformed URL, not another
+  // format: it is refused at once rather than shown to every installed adapter.
+  const recognized = isUrl(given) || SCHEME.test(given) ? undefined : await recognize(given, extra);
   const text = recognized?.url ?? given;
   if (!isUrl(text)) {
-    // Only an adapter's recognize can get here, with a URL that does not parse: show neither.
+    if (recognized === undefined) {
+      throw new ConfigError(
+        `Not a valid queue URL: "${redactUrl(given)}" (expected e.g. memory:// or amqp://host)`,
+      );
+    }
+    // An adapter's recognize returned a URL that does not parse: show neither text.
     throw new ConfigError(
-      `The ${recognized?.adapter.schemes[0]} adapter turned a connection text into no valid URL`,
+      `The ${recognized.adapter.schemes[0]} adapter turned a connection text into no valid URL`,
     );
   }
   const url = new URL(text);
