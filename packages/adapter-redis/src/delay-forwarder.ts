@@ -14,6 +14,12 @@ export const HOLD_IN_MEMORY_BELOW_MS = 2_000;
 /** Pause after a pull that found nothing due soon: how late a short new delay may be noticed. */
 export const FORWARD_IDLE_MS = 100;
 export const FORWARD_PULL_SIZE = 200;
+/**
+ * An entry handed back (its move failed) is skipped by pulls for this long: the kit's Forwarder
+ * backs off failed pulls, not failed publishes, and a move that keeps failing (a key of the wrong
+ * type, out of memory) would otherwise be retried, and reported, in a tight loop.
+ */
+export const HANDED_BACK_PAUSE_MS = 1_000;
 
 /** A member of the delayed sorted set: a whole entry (cmsgpack), scored by its due time. */
 interface DelayedMember {
@@ -38,6 +44,8 @@ const OK: SendOutcome = Object.freeze({ ok: true });
 class DelayedSet implements ForwarderSource<DelayedMember> {
   readonly #queue: QueueContext;
   readonly #outstanding = new Set<string>();
+  /** Handed-back entries, by key, and when pulls may return them again. */
+  readonly #paused = new Map<string, number>();
 
   constructor(queue: QueueContext) {
     this.#queue = queue;
@@ -45,7 +53,9 @@ class DelayedSet implements ForwarderSource<DelayedMember> {
 
   async pull(max: number): Promise<readonly DelayedMember[]> {
     const { client, clock, keys } = this.#queue;
-    const horizon = clock.now() + HOLD_IN_MEMORY_BELOW_MS;
+    const now = clock.now();
+    const horizon = now + HOLD_IN_MEMORY_BELOW_MS;
+    for (const [key, until] of this.#paused) if (until <= now) this.#paused.delete(key);
     const reply = (await client.call('ZRANGEBYSCORE', [
       keys.delayed,
       '-inf',
@@ -53,13 +63,13 @@ class DelayedSet implements ForwarderSource<DelayedMember> {
       'WITHSCORES',
       'LIMIT',
       0,
-      max + this.#outstanding.size,
+      max + this.#outstanding.size + this.#paused.size,
     ])) as Buffer[];
     const found: DelayedMember[] = [];
     for (let i = 0; i + 1 < reply.length && found.length < max; i += 2) {
       const member = reply[i]!;
       const key = createHash('sha1').update(member).digest('base64');
-      if (this.#outstanding.has(key)) continue;
+      if (this.#outstanding.has(key) || this.#paused.has(key)) continue;
       this.#outstanding.add(key);
       found.push({ member, key, dueAt: Number(reply[i + 1]!.toString()) });
     }
@@ -95,7 +105,11 @@ class DelayedSet implements ForwarderSource<DelayedMember> {
   }
 
   async handBack(messages: readonly DelayedMember[]): Promise<void> {
-    for (const message of messages) this.#outstanding.delete(message.key);
+    const until = this.#queue.clock.now() + HANDED_BACK_PAUSE_MS;
+    for (const message of messages) {
+      this.#outstanding.delete(message.key);
+      this.#paused.set(message.key, until);
+    }
   }
 }
 

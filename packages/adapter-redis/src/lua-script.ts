@@ -8,11 +8,12 @@ import type { RedisArg, RedisClient } from './redis-client.js';
  */
 export class LuaScript {
   readonly #source: string;
-  readonly #sha: string;
+  /** The SHA1 Redis knows the script by. */
+  readonly sha: string;
 
   constructor(source: string) {
     this.#source = source;
-    this.#sha = createHash('sha1').update(source).digest('hex');
+    this.sha = createHash('sha1').update(source).digest('hex');
   }
 
   async run(
@@ -22,7 +23,7 @@ export class LuaScript {
   ): Promise<unknown> {
     const tail = [keys.length, ...keys, ...args];
     try {
-      return await client.call('EVALSHA', [this.#sha, ...tail]);
+      return await client.call('EVALSHA', [this.sha, ...tail]);
     } catch (error) {
       if (!isNoScript(error)) throw error;
       return client.call('EVAL', [this.#source, ...tail]);
