@@ -2,7 +2,8 @@
 # Sourced by scripts/services.sh, which provides probe, reachable, wait_for, ensure_installed,
 # as_root, report and die. Defines `redis up|status`.
 
-# Redis for the BullMQ peer in the benchmarks: 127.0.0.1:6379.
+# Redis at 127.0.0.1:6379: the adapter-redis suites (database 0, a key prefix per run) and the
+# BullMQ peer in the benchmarks. Fault tests start private redis-server instances of their own.
 redis() {
   local action=$1
   probe redis 6379 "$action" && return 0
