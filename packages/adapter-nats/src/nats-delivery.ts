@@ -33,7 +33,9 @@ export class NatsDelivery implements Delivery {
     const decoded = decodeMessage(message.headers);
     this.body = message.data;
     this.attributes = decoded.attributes;
-    this.meta = { ...decoded.meta, id: decoded.meta.id ?? nativeId(queue, message) };
+    const { meta } = decoded;
+    this.meta =
+      meta.id !== undefined ? (meta as typeof this.meta) : { ...meta, id: nativeId(queue, message) };
     this.deliveryCount = message.deliveryCount;
     this.#message = message;
     this.#queue = queue;

@@ -59,9 +59,15 @@ export function deadLetterHeaders(
 
 export function decodeMessage(headers: Readonly<Record<string, string>>): DecodedMessage {
   const decoded = decodeHeaders(headers);
-  const attributes: Headers = {};
-  for (const [name, value] of Object.entries(decoded.attributes))
-    if (!SERVER_HEADER.test(name)) attributes[name] = value;
+  // Copied only when a server header is there to leave out: this runs for every delivery.
+  let attributes = decoded.attributes;
+  for (const name in attributes) {
+    if (!SERVER_HEADER.test(name)) continue;
+    attributes = {};
+    for (const [key, value] of Object.entries(decoded.attributes))
+      if (!SERVER_HEADER.test(key)) attributes[key] = value;
+    break;
+  }
   if (!decoded.deadLetter) return { meta: decoded.meta, attributes };
   const record = decoded.deadLetter;
   const deadLetter: DeadLetterRecord = {

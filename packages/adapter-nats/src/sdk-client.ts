@@ -165,7 +165,7 @@ export class SdkClient implements NatsClient {
       this.#nc,
       `${JS_API_PREFIX}.CONSUMER.MSG.NEXT.${stream}.${consumerName}`,
       { ...options, ackTimeoutMs: this.#apiTimeoutMs },
-      (msg) => new SdkReceivedMessage(msg),
+      (js, msg) => new SdkReceivedMessage(js, msg),
     );
   }
 

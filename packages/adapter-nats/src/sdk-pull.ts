@@ -43,10 +43,10 @@ export class SdkPull implements PullBatch {
     nc: NatsConnection,
     requestSubject: string,
     options: { maxMessages: number; expiresMs: number; ackTimeoutMs: number },
-    wrap: (msg: JsMsg) => ReceivedMessage,
+    wrap: (js: JsMsg, msg: Msg) => ReceivedMessage,
   ) {
     this.#requested = options.maxMessages;
-    this.#wrap = (msg) => wrap(toJsMsg(msg, options.ackTimeoutMs));
+    this.#wrap = (msg) => wrap(toJsMsg(msg, options.ackTimeoutMs), msg);
     const inbox = createInbox();
     this.#subscription = nc.subscribe(inbox, { callback: (error, msg) => this.#onMessage(error, msg) });
     this.#timer = setTimeout(() => this.stop(), options.expiresMs + EXPIRY_GRACE_MS).unref();
