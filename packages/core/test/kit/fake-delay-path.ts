@@ -1,4 +1,4 @@
-import type { Clock, ForwarderSource, SendOutcome } from '../../src/driver/index.js';
+import type { Clock, ForwarderSource, HandBackReason, SendOutcome } from '../../src/driver/index.js';
 
 export interface Msg {
   readonly id: string;
@@ -35,7 +35,7 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
     return message;
   }
 
-  async pull(max: number): Promise<readonly Msg[]> {
+  async pull(max: number, _signal: AbortSignal): Promise<readonly Msg[]> {
     this.pullTimes.push(this.#clock.now());
     if (this.pullFailures > 0) {
       this.pullFailures--;
@@ -74,7 +74,7 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
     for (const message of messages) this.acked.push(message.id);
   }
 
-  async handBack(messages: readonly Msg[]): Promise<void> {
-    for (const message of messages) this.handedBack.push(message.id);
+  async handBack(messages: readonly Msg[], reason: HandBackReason): Promise<void> {
+    for (const message of messages) this.handedBack.push(`${message.id} (${reason})`);
   }
 }

@@ -115,7 +115,7 @@ describe('Forwarder', () => {
     forwarder.start();
     await clock.advance(0);
     expect(path.acked).toEqual(['a']);
-    expect(path.handedBack).toEqual(['b']);
+    expect(path.handedBack).toEqual(['b (publish-failed)']);
     expect(reports).toEqual([{ action: 'forward', queue: 'emails', error: refused }]);
   });
 
@@ -131,7 +131,7 @@ describe('Forwarder', () => {
     forwarder.start();
     await clock.advance(0);
     expect(path.acked).toEqual([]);
-    expect(path.handedBack).toEqual(['a', 'b']);
+    expect(path.handedBack).toEqual(['a (publish-failed)', 'b (publish-failed)']);
     expect(reports).toEqual([{ action: 'forward', queue: 'emails', error: down }]);
   });
 
@@ -148,13 +148,28 @@ describe('Forwarder', () => {
       stopped = true;
     });
     await clock.advance(0);
-    expect(path.handedBack).toEqual(['held']);
+    expect(path.handedBack).toEqual(['held (stop)']);
     expect(stopped).toBe(false); // 'due' is still being published
     open();
     await stopping;
     expect(path.acked).toEqual(['due']);
     await clock.advance(20_000);
     expect(path.published.map((p) => p.id)).toEqual(['due']); // the held one's timer is gone
+  });
+
+  it('hands back (stop) what a pull brings while the forwarder is stopping, and publishes none of it', async () => {
+    const clock = new VirtualClock();
+    const { path, forwarder } = setup({}, clock);
+    const late = path.add('late', 0);
+    path.available.length = 0;
+    // A long poll that answers only when the stop aborts it, with a message it had already taken.
+    path.pull = (_max, signal) =>
+      new Promise((resolve) => signal.addEventListener('abort', () => resolve([late]), { once: true }));
+    forwarder.start();
+    await clock.advance(0);
+    await forwarder.stop('graceful');
+    expect(path.handedBack).toEqual(['late (stop)']);
+    expect(path.published).toEqual([]);
   });
 
   it('abandon settles nothing: no hand-back, and no ack even when a publish in flight succeeds', async () => {

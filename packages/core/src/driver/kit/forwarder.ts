@@ -28,9 +28,16 @@ export interface ForwarderSource<M> {
   publish(messages: readonly M[]): Promise<readonly SendOutcome[]>;
   /** Remove forwarded messages from the delay path (only after their publish was confirmed). */
   ack(messages: readonly M[]): Promise<void>;
-  /** Give back messages not forwarded (stop, failed publish), deliverable again soon. */
-  handBack(messages: readonly M[]): Promise<void>;
+  /**
+   * Give back messages not forwarded, deliverable again soon. `reason` says how soon: 'stop' (the
+   * forwarder is stopping: at once, for another forwarder to take) or 'publish-failed' (after a
+   * short wait, so the same failure is not met again at once while the connection recovers).
+   */
+  handBack(messages: readonly M[], reason: HandBackReason): Promise<void>;
 }
+
+/** Why the forwarder gives messages back (see {@link ForwarderSource.handBack}). */
+export type HandBackReason = 'stop' | 'publish-failed';
 
 export interface ForwarderOptions {
   readonly clock: Clock;
@@ -108,7 +115,12 @@ export class Forwarder<M> {
     for (const entry of held) this.#options.clock.clearTimeout(entry.timer);
     if (this.#mode === 'abandon') return;
     await Promise.all([
-      held.length > 0 ? this.#handBack(held.map((entry) => entry.message)) : undefined,
+      held.length > 0
+        ? this.#handBack(
+            held.map((entry) => entry.message),
+            'stop',
+          )
+        : undefined,
       Promise.allSettled([...this.#publishing]),
     ]);
   }
@@ -123,7 +135,7 @@ export class Forwarder<M> {
     if (messages.length === 0) return 'idle';
     if (signal.aborted) {
       // Pulled while stopping: nobody will forward these, so give them back now (graceful).
-      if (this.#mode !== 'abandon') await this.#handBack(messages);
+      if (this.#mode !== 'abandon') await this.#handBack(messages, 'stop');
       return 'busy';
     }
     const now = this.#options.clock.now();
@@ -215,13 +227,13 @@ export class Forwarder<M> {
       published.length > 0
         ? this.#source.ack(published).catch((error: unknown) => errors.report('forward-ack', error, queue))
         : undefined,
-      failed.length > 0 ? this.#handBack(failed) : undefined,
+      failed.length > 0 ? this.#handBack(failed, 'publish-failed') : undefined,
     ]);
   }
 
-  async #handBack(messages: readonly M[]): Promise<void> {
+  async #handBack(messages: readonly M[], reason: HandBackReason): Promise<void> {
     try {
-      await this.#source.handBack(messages);
+      await this.#source.handBack(messages, reason);
     } catch (error) {
       this.#options.errors.report('forward-hand-back', error, this.#options.queue);
     }

@@ -7,7 +7,7 @@ export { BackgroundErrors } from './background-errors.js';
 export { BackgroundLoop, type BackgroundLoopOptions } from './background-loop.js';
 export { Batcher, type BatcherOptions } from './batcher.js';
 export { ErrorBackoff } from './error-backoff.js';
-export { Forwarder, type ForwarderOptions, type ForwarderSource } from './forwarder.js';
+export { Forwarder, type ForwarderOptions, type ForwarderSource, type HandBackReason } from './forwarder.js';
 export { completeMeta, redrivenMeta } from './job-meta.js';
 export { networkErrorCode } from './network-errors.js';
 export { type QueueService, QueueServices } from './queue-services.js';
