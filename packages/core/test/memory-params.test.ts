@@ -14,6 +14,21 @@ describe('memory:// parameters', () => {
     },
   );
 
+  it.each(['0', '1e3', ' 1', '0x10'])(
+    'rejects dedup_window_ms=%j as the other adapters do (whole numbers >= 1)',
+    async (value) => {
+      const error = await connect(`${fresh()}?dedup_window_ms=${value}`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain('dedup_window_ms');
+    },
+  );
+
+  it('accepts dedup_window_ms=1', async () => {
+    const broker = await connect(`${fresh()}?dedup_window_ms=1`);
+    expect(broker.capabilities.dedup).toEqual({ windowMs: 1 });
+    await broker.close();
+  });
+
   it('accepts a positive max_native_delay_ms', async () => {
     const broker = await connect(`${fresh()}?max_native_delay_ms=1`);
     expect(broker.capabilities.maxNativeDelayMs).toBe(1);

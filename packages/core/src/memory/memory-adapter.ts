@@ -1,6 +1,12 @@
 import type { AdapterModule, DriverContext } from '../driver/adapter-module.js';
+import { UrlParams } from '../driver/kit/url-params.js';
 import { ConfigError } from '../errors/config-error.js';
-import { MemoryServer, type MemoryServerOptions } from './memory-server.js';
+import {
+  DEFAULT_DEDUP_WINDOW_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MemoryServer,
+  type MemoryServerOptions,
+} from './memory-server.js';
 
 /**
  * `memory://[namespace]`: every connect() with the same namespace in one process shares one
@@ -8,6 +14,7 @@ import { MemoryServer, type MemoryServerOptions } from './memory-server.js';
  * - `max_message_bytes` (default 1048576)
  * - `max_native_delay_ms` (default unlimited; longer delays hop)
  * - `dedup_window_ms` (default 300000)
+ * Each is a whole number >= 1, as the same parameters are on the other adapters (kit UrlParams).
  */
 const PARAMETERS = ['max_message_bytes', 'max_native_delay_ms', 'dedup_window_ms'] as const;
 
@@ -18,16 +25,7 @@ export const memoryAdapter: AdapterModule = {
   parameters: PARAMETERS,
   async createDriver(context: DriverContext) {
     const namespace = context.url.hostname || 'default';
-    const options: { -readonly [K in keyof MemoryServerOptions]: MemoryServerOptions[K] } = {};
-    if (context.clock) options.clock = context.clock;
-    const maxBytes = intParam(context, 'max_message_bytes', 1);
-    if (maxBytes !== undefined) options.maxMessageBytes = maxBytes;
-    // Zero would make every delay a hop of no length: a busy loop on the wall clock, and one
-    // that never ends on the virtual clock.
-    const maxDelay = intParam(context, 'max_native_delay_ms', 1);
-    if (maxDelay !== undefined) options.maxNativeDelayMs = maxDelay;
-    const window = intParam(context, 'dedup_window_ms', 0);
-    if (window !== undefined) options.dedupWindowMs = window;
+    const options = serverOptions(context);
     const signature = JSON.stringify([...context.params].sort());
     const existing = servers.get(namespace);
     if (existing) {
@@ -49,14 +47,15 @@ export function resetMemoryServers(): void {
   servers.clear();
 }
 
-function intParam(context: DriverContext, name: string, min: number): number | undefined {
-  const text = context.params.get(name);
-  if (text === undefined) return undefined;
-  const value = text.trim() === '' ? Number.NaN : Number(text);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(
-      `Parameter ${name} must be a whole number >= ${min}, got "${text}" in ${context.redacted}`,
-    );
-  }
-  return value;
+function serverOptions(context: DriverContext): MemoryServerOptions {
+  const params = new UrlParams(context.params, context.redacted);
+  return {
+    ...(context.clock ? { clock: context.clock } : {}),
+    maxMessageBytes: params.int('max_message_bytes', { min: 1, default: DEFAULT_MAX_MESSAGE_BYTES }),
+    // Zero would make every delay a hop of no length: a busy loop on the wall clock, and one
+    // that never ends on the virtual clock.
+    maxNativeDelayMs: params.int('max_native_delay_ms', { min: 1, default: Number.POSITIVE_INFINITY }),
+    // Zero would turn dedup off while the capability still promises it (nats refuses it too).
+    dedupWindowMs: params.int('dedup_window_ms', { min: 1, default: DEFAULT_DEDUP_WINDOW_MS }),
+  };
 }

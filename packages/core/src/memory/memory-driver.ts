@@ -1,27 +1,34 @@
 import type { Capabilities } from '../driver/capabilities.js';
-import type { DeadLetterStore, StoredDeadLetter } from '../driver/dead-letter-store.js';
-import type { Delivery } from '../driver/delivery.js';
+import type { DeadLetterStore } from '../driver/dead-letter-store.js';
 import type { Driver } from '../driver/driver.js';
 import type { OutgoingMessage, SendOutcome } from '../driver/outgoing-message.js';
 import type { QueueStats } from '../driver/queue-stats.js';
 import type { QueueTopology } from '../driver/queue-topology.js';
 import type { Receiver, ReceiverOptions } from '../driver/receiver.js';
 import { ErrorCode } from '../errors/error-code.js';
-import type { DeadLetterRecord } from '../wire/job-meta.js';
 import { MemoryBrokerError } from './memory-broker-error.js';
-import { type MemoryMessage, MemoryNativeMessage } from './memory-message.js';
+import type { MemoryConnection } from './memory-connection.js';
+import { MemoryDeadLetterStore } from './memory-dead-letter-store.js';
+import type { MemoryMessage } from './memory-message.js';
 import { checkWorkQueueName } from './memory-names.js';
-import type { InFlight, MemoryQueue } from './memory-queue.js';
-import { type MemoryServer, toRaw } from './memory-server.js';
+import type { MemoryQueue } from './memory-queue.js';
+import type { MemoryQueues } from './memory-queues.js';
+import { MemoryReceiver } from './memory-receiver.js';
+import { isPlain, MessageRun } from './message-run.js';
 
-/** One connection to a MemoryServer: the memory adapter's driver. */
-export class MemoryDriver implements Driver {
+const OK: SendOutcome = Object.freeze({ ok: true });
+
+/**
+ * One connection to a MemoryServer: the memory adapter's driver. `S` is the server's own type
+ * (MemoryServer), so that `native()` returns it without this file importing the server.
+ */
+export class MemoryDriver<S extends MemoryQueues = MemoryQueues> implements Driver, MemoryConnection {
   readonly name = 'memory';
   readonly capabilities: Capabilities;
-  readonly server: MemoryServer;
+  readonly server: S;
   #state: 'open' | 'closed' | 'dead' = 'open';
 
-  constructor(server: MemoryServer) {
+  constructor(server: S) {
     this.server = server;
     this.capabilities = {
       maxMessageBytes: server.maxMessageBytes,
@@ -56,12 +63,22 @@ export class MemoryDriver implements Driver {
     checkWorkQueueName(topology);
     const queue = this.#queue(topology.name);
     const outcomes: SendOutcome[] = new Array(messages.length);
-    for (let i = 0; i < messages.length; i++) {
+    // The send log keeps message objects, so with it on every message is stored as one.
+    const runs = !this.server.recordsSends;
+    let i = 0;
+    while (i < messages.length) {
+      if (runs && isPlain(messages[i]!)) {
+        let end = i + 1;
+        while (end < messages.length && isPlain(messages[end]!)) end++;
+        queue.enqueueRun(new MessageRun(messages, i, end));
+        for (; i < end; i++) outcomes[i] = OK;
+        continue;
+      }
       const { body, attributes, meta } = messages[i]!;
       const message: MemoryMessage = { body, attributes, meta, deliveryCount: 0, dueAt: 0 };
       const duplicateOf = queue.enqueue(message);
       this.server.recordSend(topology.name, message);
-      outcomes[i] = duplicateOf === undefined ? OK : { ok: true, duplicateOf };
+      outcomes[i++] = duplicateOf === undefined ? OK : { ok: true, duplicateOf };
     }
     return outcomes;
   }
@@ -85,7 +102,7 @@ export class MemoryDriver implements Driver {
   }
 
   /** The escape hatch: the MemoryServer itself. */
-  native(): MemoryServer {
+  native(): S {
     return this.server;
   }
 
@@ -140,155 +157,5 @@ export class MemoryDriver implements Driver {
 
   #assertOpen(): void {
     if (this.#state !== 'open') throw new MemoryBrokerError('connection is closed', ErrorCode.Unavailable);
-  }
-}
-
-const OK: SendOutcome = Object.freeze({ ok: true });
-
-class MemoryReceiver implements Receiver {
-  readonly #driver: MemoryDriver;
-  readonly #topology: QueueTopology;
-  readonly #leaseMs: number;
-  #queue: MemoryQueue | undefined;
-
-  constructor(driver: MemoryDriver, topology: QueueTopology, leaseMs: number) {
-    this.#driver = driver;
-    this.#topology = topology;
-    this.#leaseMs = leaseMs;
-  }
-
-  async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
-    if (this.#queue === undefined) {
-      checkWorkQueueName(this.#topology);
-      this.#queue = this.#driver.queueOrThrow(this.#topology.name);
-      this.#queue.receivers++;
-      this.#driver.receiverOpened();
-    }
-    const queue = this.#queue;
-    let taken = queue.take(max, this.#driver, this.#leaseMs);
-    if (taken.length === 0) taken = await queue.wait(max, this.#driver, this.#leaseMs, signal);
-    return taken.map((held) => new MemoryDelivery(this.#driver, queue, this.#topology, held));
-  }
-
-  async close(): Promise<void> {
-    if (this.#queue === undefined) return;
-    this.#queue.receivers--;
-    this.#driver.receiverClosed();
-    this.#queue = undefined;
-  }
-}
-
-class MemoryDelivery implements Delivery {
-  readonly body: Uint8Array;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly meta: MemoryMessage['meta'];
-  readonly deliveryCount: number;
-  readonly #driver: MemoryDriver;
-  readonly #queue: MemoryQueue;
-  readonly #topology: QueueTopology;
-  readonly #held: InFlight;
-
-  constructor(driver: MemoryDriver, queue: MemoryQueue, topology: QueueTopology, held: InFlight) {
-    const message = held.message;
-    this.body = message.body;
-    this.attributes = message.attributes;
-    this.meta = message.meta;
-    this.deliveryCount = message.deliveryCount;
-    this.#driver = driver;
-    this.#queue = queue;
-    this.#topology = topology;
-    this.#held = held;
-  }
-
-  get native(): MemoryNativeMessage {
-    return new MemoryNativeMessage(this.#queue.name, this.#held.message, this.deliveryCount);
-  }
-
-  async ack(): Promise<void> {
-    if (this.#current()) this.#queue.ack(this.#held.tag);
-  }
-
-  async retry(delayMs: number): Promise<void> {
-    if (this.#current()) this.#queue.retry(this.#held.tag, delayMs);
-  }
-
-  async deadLetter(record: DeadLetterRecord): Promise<void> {
-    if (!this.#current()) return;
-    const dlq = this.#driver.server.create(this.#topology.deadLetterName);
-    const message = this.#queue.remove(this.#held.tag)!;
-    dlq.enqueue({ ...message, deliveryCount: 0, dueAt: 0, deadLetter: record }, { dedup: false });
-  }
-
-  async release(): Promise<void> {
-    if (this.#current()) this.#queue.release(this.#held.tag);
-  }
-
-  async extendLease(leaseMs: number): Promise<void> {
-    if (this.#current()) this.#queue.extend(this.#held.tag, leaseMs);
-  }
-
-  /** Settling twice, after lease expiry, or on a dead connection is a no-op (SPI contract). */
-  #current(): boolean {
-    return this.#driver.alive && this.#queue.holds(this.#held.tag, this.#driver);
-  }
-}
-
-class MemoryDeadLetterStore implements DeadLetterStore {
-  readonly #driver: MemoryDriver;
-  readonly #topology: QueueTopology;
-
-  constructor(driver: MemoryDriver, topology: QueueTopology) {
-    this.#driver = driver;
-    this.#topology = topology;
-  }
-
-  async peek(limit: number): Promise<readonly StoredDeadLetter[]> {
-    const letters: StoredDeadLetter[] = [];
-    for (const message of this.#dlq().readyMessages()) {
-      if (letters.length >= limit) break;
-      letters.push({
-        body: message.body,
-        attributes: message.attributes,
-        meta: message.meta,
-        ...(message.deadLetter ? { record: message.deadLetter } : {}),
-        native: toRaw(message),
-      });
-    }
-    return letters;
-  }
-
-  /**
-   * Moves up to `limit` jobs back. A job id already moved by this call is not moved twice: the
-   * memory broker has no dedup id for dead-letter copies, so a duplicate copy (left by a crash
-   * between copy and ack, or published raw) is dropped instead of running the job again.
-   */
-  async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    const dlq = this.#dlq();
-    const seen = new Set<string>();
-    const moved: MemoryMessage[] = [];
-    while (moved.length < limit) {
-      const [message] = dlq.takeStored(1);
-      if (message === undefined) break;
-      if (seen.has(message.meta.id)) continue;
-      seen.add(message.meta.id);
-      moved.push(message);
-    }
-    for (const message of moved) {
-      const target = this.#driver.server.create(message.deadLetter?.sourceQueue || this.#topology.name);
-      const { deadLetter: _, ...rest } = message;
-      target.enqueue(
-        { ...rest, meta: { ...message.meta, attemptOffset: 0 }, deliveryCount: 0, dueAt: 0 },
-        { dedup: false },
-      );
-    }
-    return moved.length;
-  }
-
-  async purge(): Promise<number> {
-    return this.#dlq().purge();
-  }
-
-  #dlq(): MemoryQueue {
-    return this.#driver.queueOrThrow(this.#topology.deadLetterName);
   }
 }

@@ -42,6 +42,16 @@ export class MemoryNativeMessage {
   }
 }
 
+/** A message as a plain native producer or consumer sees it: bytes and string headers. */
+export interface RawMessage {
+  readonly body: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export function toRaw(message: MemoryMessage): RawMessage {
+  return { body: message.body, headers: toHeaders(message) };
+}
+
 /** A stored message in the header form of the wire format. */
 export function toHeaders(message: MemoryMessage): Record<string, string> {
   const headers: Record<string, string> = { ...message.attributes };

@@ -1,14 +1,12 @@
-import type { Clock, TimerHandle } from '../clock/clock.js';
-import { MinHeap } from '../util/min-heap.js';
+import type { Clock } from '../clock/clock.js';
+import { DedupWindow } from './dedup-window.js';
+import { DelayedMessages } from './delayed-messages.js';
+import { type InFlight, InFlightMessages } from './in-flight.js';
 import type { MemoryMessage } from './memory-message.js';
+import type { MessageRun } from './message-run.js';
 import { ReadyMessages } from './ready-messages.js';
 
-export interface InFlight {
-  readonly tag: number;
-  readonly message: MemoryMessage;
-  readonly owner: object;
-  expiresAt: number;
-}
+export type { InFlight } from './in-flight.js';
 
 interface Waiter {
   readonly max: number;
@@ -24,32 +22,30 @@ export interface MemoryQueueLimits {
 }
 
 /**
- * One queue of the memory broker: ready messages (with per-key lanes for ordering), a delay heap,
- * the in-flight table with lease expiry, dedup ids, and receivers waiting for work.
+ * One queue of the memory broker: where each message is (ready, delayed, in flight) and the
+ * moves between those places, plus the receivers waiting for work. Each place is its own class.
  */
 export class MemoryQueue {
   readonly name: string;
   readonly #clock: Clock;
-  readonly #limits: MemoryQueueLimits;
   readonly #ready = new ReadyMessages();
-  readonly #delayed = new MinHeap<MemoryMessage>();
-  readonly #inFlight = new Map<number, InFlight>();
-  readonly #dedup = new Map<string, { readonly id: string; readonly until: number }>();
+  readonly #delayed: DelayedMessages;
+  readonly #inFlight: InFlightMessages;
+  readonly #dedup: DedupWindow;
   readonly #waiters: Waiter[] = [];
   readonly #onChange: () => void;
-  #nextTag = 1;
-  #delayTimer: TimerHandle | undefined;
-  #delayTimerAt = Number.POSITIVE_INFINITY;
-  #leaseTimer: TimerHandle | undefined;
-  #leaseTimerAt = Number.POSITIVE_INFINITY;
   /** Open receivers; the test helpers' "run until idle" only waits for queues someone consumes. */
   receivers = 0;
 
   constructor(name: string, clock: Clock, limits: MemoryQueueLimits, onChange: () => void) {
     this.name = name;
     this.#clock = clock;
-    this.#limits = limits;
     this.#onChange = onChange;
+    this.#dedup = new DedupWindow(limits.dedupWindowMs);
+    this.#delayed = new DelayedMessages(clock, limits.maxNativeDelayMs, (message) =>
+      this.#makeReady(message, this.#ready.isLaneHead(message)),
+    );
+    this.#inFlight = new InFlightMessages(clock, (message) => this.#makeReady(message, true));
   }
 
   // --- producing ---------------------------------------------------------------------------
@@ -62,16 +58,20 @@ export class MemoryQueue {
   enqueue(message: MemoryMessage, options: { dedup: boolean } = { dedup: true }): string | undefined {
     const dedupId = message.meta.dedupId;
     if (dedupId !== undefined && options.dedup) {
-      const now = this.#clock.now();
-      const original = this.#dedup.get(dedupId);
-      if (original !== undefined && original.until > now) return original.id;
-      this.#dedup.set(dedupId, { id: message.meta.id, until: now + this.#limits.dedupWindowMs });
-      if (this.#dedup.size > 10_000) this.#forgetExpiredDedupIds(now);
+      const original = this.#dedup.check(dedupId, message.meta.id, this.#clock.now());
+      if (original !== undefined) return original;
     }
     const notBefore = message.meta.notBefore ?? 0;
     if (notBefore > this.#clock.now()) this.#delay(message, notBefore);
     else this.#makeReady(message, false);
     return undefined;
+  }
+
+  /** Accepts plain messages (no key, delay or dedup id) stored as one run: see MessageRun. */
+  enqueueRun(run: MessageRun): void {
+    this.#ready.addRun(run);
+    this.#onChange();
+    this.#serveWaiters();
   }
 
   // --- consuming ---------------------------------------------------------------------------
@@ -84,12 +84,10 @@ export class MemoryQueue {
       const message = this.#ready.shift();
       if (message === undefined) break;
       message.deliveryCount++;
-      const held: InFlight = { tag: this.#nextTag++, message, owner, expiresAt };
-      this.#inFlight.set(held.tag, held);
-      taken.push(held);
+      taken.push(this.#inFlight.add(message, owner, expiresAt));
     }
     if (taken.length > 0) {
-      this.#armLeaseTimer(expiresAt);
+      this.#inFlight.watch(expiresAt);
       this.#onChange();
     }
     return taken;
@@ -132,7 +130,7 @@ export class MemoryQueue {
   // --- settling (a stale tag, e.g. after lease expiry, is a no-op) -------------------------
 
   holds(tag: number, owner: object): boolean {
-    return this.#inFlight.get(tag)?.owner === owner;
+    return this.#inFlight.holds(tag, owner);
   }
 
   ack(tag: number): MemoryMessage | undefined {
@@ -149,10 +147,8 @@ export class MemoryQueue {
   retry(tag: number, delayMs: number): void {
     const held = this.#settle(tag);
     if (!held) return;
-    const message = held.message;
-    const dueAt = this.#clock.now() + delayMs;
-    if (delayMs <= 0) this.#makeReady(message, true);
-    else this.#delay(message, dueAt);
+    if (delayMs <= 0) this.#makeReady(held.message, true);
+    else this.#delay(held.message, this.#clock.now() + delayMs);
   }
 
   /** Give back unstarted: deliverable at once, and the delivery does not count as an attempt. */
@@ -164,8 +160,7 @@ export class MemoryQueue {
   }
 
   extend(tag: number, leaseMs: number): void {
-    const held = this.#inFlight.get(tag);
-    if (held) held.expiresAt = this.#clock.now() + leaseMs;
+    this.#inFlight.extend(tag, leaseMs);
   }
 
   /** Removes a message that leaves for another queue (dead-lettering). */
@@ -175,7 +170,7 @@ export class MemoryQueue {
 
   /** Every in-flight delivery of `owner` goes back to the queue (a graceful disconnect). */
   releaseAll(owner: object): void {
-    for (const held of [...this.#inFlight.values()]) if (held.owner === owner) this.release(held.tag);
+    for (const tag of this.#inFlight.tagsOf(owner)) this.release(tag);
   }
 
   // --- inspection and bulk operations ------------------------------------------------------
@@ -189,7 +184,7 @@ export class MemoryQueue {
     return this.#ready[Symbol.iterator]();
   }
 
-  /** Removes up to `limit` ready messages, as a consumer would see them (for redrive and raw reads). */
+  /** Removes up to `limit` ready messages, as a consumer would see them (for raw reads). */
   takeStored(limit: number): MemoryMessage[] {
     const taken = this.#ready.takeStored(limit);
     if (taken.length > 0) this.#onChange();
@@ -198,8 +193,7 @@ export class MemoryQueue {
 
   /** Deletes everything not in flight; returns how many. */
   purge(): number {
-    const count = this.#ready.clear() + this.#delayed.length;
-    this.#delayed.removeWhere(() => true);
+    const count = this.#ready.clear() + this.#delayed.clear();
     this.#onChange();
     return count;
   }
@@ -207,10 +201,8 @@ export class MemoryQueue {
   // --- internals ---------------------------------------------------------------------------
 
   #settle(tag: number): InFlight | undefined {
-    const held = this.#inFlight.get(tag);
-    if (held === undefined) return undefined;
-    this.#inFlight.delete(tag);
-    this.#onChange();
+    const held = this.#inFlight.settle(tag);
+    if (held !== undefined) this.#onChange();
     return held;
   }
 
@@ -225,70 +217,16 @@ export class MemoryQueue {
     this.#serveWaiters();
   }
 
+  #delay(message: MemoryMessage, dueAt: number): void {
+    this.#delayed.add(message, dueAt);
+    this.#onChange();
+  }
+
   #serveWaiters(): void {
     // `#ready` holds only what is deliverable now (a busy lane's queued messages are not).
     while (this.#waiters.length > 0 && this.#ready.deliverable) {
       const waiter = this.#waiters.shift()!;
       waiter.resolve(this.take(waiter.max, waiter.owner, waiter.leaseMs));
     }
-  }
-
-  #delay(message: MemoryMessage, dueAt: number): void {
-    message.dueAt = dueAt;
-    // Like a broker with a native delay cap, a long delay waits in hops of at most the cap.
-    const hopEnd = Math.min(dueAt, this.#clock.now() + this.#limits.maxNativeDelayMs);
-    this.#delayed.push(hopEnd, message);
-    this.#onChange();
-    if (hopEnd < this.#delayTimerAt) this.#armDelayTimer(hopEnd);
-  }
-
-  #armDelayTimer(at: number): void {
-    if (this.#delayTimer !== undefined) this.#clock.clearTimeout(this.#delayTimer);
-    this.#delayTimerAt = at;
-    this.#delayTimer = this.#clock.setTimeout(() => this.#releaseDue(), at - this.#clock.now());
-  }
-
-  #releaseDue(): void {
-    this.#delayTimer = undefined;
-    this.#delayTimerAt = Number.POSITIVE_INFINITY;
-    const now = this.#clock.now();
-    for (let key = this.#delayed.peekKey(); key !== undefined && key <= now; key = this.#delayed.peekKey()) {
-      const message = this.#delayed.pop()!;
-      if (message.dueAt > now) this.#delay(message, message.dueAt);
-      else this.#makeReady(message, this.#ready.isLaneHead(message));
-    }
-    const next = this.#delayed.peekKey();
-    if (next !== undefined && next < this.#delayTimerAt) this.#armDelayTimer(next);
-  }
-
-  #armLeaseTimer(at: number): void {
-    if (at >= this.#leaseTimerAt) return;
-    if (this.#leaseTimer !== undefined) this.#clock.clearTimeout(this.#leaseTimer);
-    this.#leaseTimerAt = at;
-    this.#leaseTimer = this.#clock.setTimeout(
-      () => this.#expireLeases(),
-      Math.max(0, at - this.#clock.now()),
-    );
-  }
-
-  #expireLeases(): void {
-    this.#leaseTimer = undefined;
-    this.#leaseTimerAt = Number.POSITIVE_INFINITY;
-    const now = this.#clock.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const held of [...this.#inFlight.values()]) {
-      if (held.expiresAt <= now) {
-        // The consumer went silent: the job comes back, and that delivery counted as an attempt.
-        this.#inFlight.delete(held.tag);
-        this.#makeReady(held.message, true);
-      } else if (held.expiresAt < next) {
-        next = held.expiresAt;
-      }
-    }
-    if (next !== Number.POSITIVE_INFINITY) this.#armLeaseTimer(next);
-  }
-
-  #forgetExpiredDedupIds(now: number): void {
-    for (const [dedupId, { until }] of this.#dedup) if (until <= now) this.#dedup.delete(dedupId);
   }
 }

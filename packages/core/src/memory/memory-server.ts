@@ -3,8 +3,14 @@ import { systemClock } from '../clock/system-clock.js';
 import { ConfigError } from '../errors/config-error.js';
 import { decodeHeaders } from '../wire/headers.js';
 import { MemoryDriver } from './memory-driver.js';
-import { type MemoryMessage, toHeaders } from './memory-message.js';
+import { type MemoryMessage, type RawMessage, toRaw } from './memory-message.js';
 import { MemoryQueue } from './memory-queue.js';
+import type { MemoryQueues } from './memory-queues.js';
+
+export type { RawMessage } from './memory-message.js';
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+export const DEFAULT_DEDUP_WINDOW_MS = 5 * 60_000;
 
 export interface MemoryServerOptions {
   /** Default: wall clock. Pass a VirtualClock to run days of schedule in milliseconds. */
@@ -19,18 +25,12 @@ export interface MemoryServerOptions {
   readonly recordSends?: boolean;
 }
 
-/** A message as a plain native producer or consumer sees it: bytes and string headers. */
-export interface RawMessage {
-  readonly body: Uint8Array;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
 /**
  * The in-memory "broker": the queues themselves. Several drivers (connections) can share one
  * server, which is what lets a test run a producer, two workers and a crashing consumer against
  * the same queues.
  */
-export class MemoryServer {
+export class MemoryServer implements MemoryQueues {
   readonly clock: Clock;
   readonly maxMessageBytes: number;
   readonly maxNativeDelayMs: number;
@@ -42,19 +42,23 @@ export class MemoryServer {
 
   constructor(options: MemoryServerOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.maxMessageBytes = options.maxMessageBytes ?? 1024 * 1024;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxNativeDelayMs = options.maxNativeDelayMs ?? Number.POSITIVE_INFINITY;
     // A hop of zero (or less) never moves a delayed job forward: reject it where it is set.
     if (!(this.maxNativeDelayMs >= 1)) {
       throw new ConfigError(`maxNativeDelayMs must be >= 1 ms, got ${options.maxNativeDelayMs}`);
     }
-    this.dedupWindowMs = options.dedupWindowMs ?? 5 * 60_000;
+    this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     this.#sent = options.recordSends ? new Map() : undefined;
   }
 
   /** A new connection to this server. */
-  connect(): MemoryDriver {
+  connect(): MemoryDriver<MemoryServer> {
     return new MemoryDriver(this);
+  }
+
+  get recordsSends(): boolean {
+    return this.#sent !== undefined;
   }
 
   /** Increases on every state change; lets "run until idle" tell progress from a standstill. */
@@ -134,8 +138,4 @@ export class MemoryServer {
     }
     return pending;
   }
-}
-
-export function toRaw(message: MemoryMessage): RawMessage {
-  return { body: message.body, headers: toHeaders(message) };
 }

@@ -1,5 +1,6 @@
 import { Deque } from '../util/deque.js';
 import type { MemoryMessage } from './memory-message.js';
+import { MessageRun } from './message-run.js';
 
 /** One ordering key's lane: its messages in send order; `busy` while its head is out. */
 interface Lane {
@@ -8,8 +9,8 @@ interface Lane {
   busy: boolean;
 }
 
-/** What the ready deque holds: an unkeyed message, or a lane whose head is deliverable. */
-type ReadyEntry = MemoryMessage | Lane;
+/** What the ready deque holds: an unkeyed message, a run of plain ones, or a lane whose head is deliverable. */
+type ReadyEntry = MemoryMessage | MessageRun | Lane;
 
 /**
  * The messages of one memory queue that wait for no timer, in delivery order. Ordering keys get a
@@ -60,14 +61,29 @@ export class ReadyMessages {
     this.#count++;
   }
 
+  /** Adds plain messages stored as one run (never empty), behind everything ready. */
+  addRun(run: MessageRun): void {
+    this.#ready.push(run);
+    this.#count += run.length;
+  }
+
   /** Takes the next deliverable message for a consumer; its lane, if any, is busy until `headDone`. */
   shift(): MemoryMessage | undefined {
-    const entry = this.#ready.shift();
+    const head = this.#ready.peek();
+    if (head instanceof MessageRun) return this.#shiftRun(head);
+    const entry = this.#ready.shift() as MemoryMessage | Lane | undefined;
     if (entry === undefined) return undefined;
     this.#count--;
     if (!isLane(entry)) return entry;
     entry.busy = true;
     return entry.messages.shift()!;
+  }
+
+  #shiftRun(run: MessageRun): MemoryMessage {
+    const message = run.shift()!;
+    if (run.remaining === 0) this.#ready.shift();
+    this.#count--;
+    return message;
   }
 
   /** A lane's head was acked or dead-lettered: the next message of that key may go. */
@@ -90,7 +106,8 @@ export class ReadyMessages {
   /** Every ready message in delivery order, without taking any. */
   *[Symbol.iterator](): IterableIterator<MemoryMessage> {
     for (const entry of this.#ready) {
-      if (isLane(entry)) yield* entry.messages;
+      if (entry instanceof MessageRun) yield* entry;
+      else if (isLane(entry)) yield* entry.messages;
       else yield entry;
     }
     for (const lane of this.#lanes.values()) if (lane.busy) yield* lane.messages;
@@ -103,7 +120,12 @@ export class ReadyMessages {
   takeStored(limit: number): MemoryMessage[] {
     const taken: MemoryMessage[] = [];
     while (taken.length < limit) {
-      const entry = this.#ready.shift();
+      const head = this.#ready.peek();
+      if (head instanceof MessageRun) {
+        taken.push(this.#shiftRun(head));
+        continue;
+      }
+      const entry = this.#ready.shift() as MemoryMessage | Lane | undefined;
       if (entry === undefined) break;
       this.#count--;
       if (!isLane(entry)) {
@@ -127,6 +149,6 @@ export class ReadyMessages {
   }
 }
 
-function isLane(entry: ReadyEntry): entry is Lane {
+function isLane(entry: MemoryMessage | Lane): entry is Lane {
   return (entry as Lane).messages !== undefined;
 }
