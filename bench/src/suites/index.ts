@@ -4,6 +4,7 @@ import { bullmqSuite } from './bullmq.js';
 import { memorySuite } from './memory.js';
 import { natsSuite } from './nats.js';
 import { pubsubSuite } from './pubsub.js';
+import { redisSuite } from './redis.js';
 import { sqsSuite } from './sqs.js';
 
 /** Every suite, in run order. Adapters append theirs (amqp, nats, sqs...) and peers (bullmq...). */
@@ -13,5 +14,6 @@ export const suites: readonly Suite[] = [
   amqpSuite,
   natsSuite,
   sqsSuite,
+  redisSuite,
   bullmqSuite,
 ];
