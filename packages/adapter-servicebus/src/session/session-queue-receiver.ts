@@ -1,4 +1,4 @@
-import type { Receiver, ReceiverOptions } from '@polyqueue/core/driver';
+import { ErrorBackoff, type Receiver, type ReceiverOptions } from '@polyqueue/core/driver';
 import { decodeReceived } from '../message-codec.js';
 import type { QueueContext } from '../queue-context.js';
 import { ServiceBusDelivery, type SessionHooks } from '../servicebus-delivery.js';
@@ -42,6 +42,9 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
   readonly #maxSessions: number;
   readonly #sessions = new Set<HeldSession>();
   #closed = false;
+  /** Sessions lost to an error so far: a receive call that loses one pauses (`#backoff`) before the next. */
+  #lost = 0;
+  readonly #backoff: ErrorBackoff;
   /** Wakes a receive call waiting for a held session to become ready. */
   #wake: (() => void) | undefined;
 
@@ -49,6 +52,7 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
     this.#queue = queue;
     this.#leaseMs = options.leaseMs;
     this.#maxSessions = Math.max(1, options.maxUnsettled);
+    this.#backoff = new ErrorBackoff(queue.clock);
   }
 
   /** Sessions held now (for tests and diagnostics). */
@@ -60,11 +64,19 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
     if (this.#closed || signal.aborted || max <= 0) return [];
     const out: ServiceBusDelivery[] = [];
     const ready = [...this.#sessions].filter((session) => session.state === 'ready').slice(0, max);
+    const lostBefore = this.#lost;
     const next = await Promise.all(ready.map((session) => this.#next(session)));
     for (const delivery of next) if (delivery) out.push(delivery);
 
     let waited = false;
-    while (out.length < max && this.#sessions.size < this.#maxSessions && !signal.aborted) {
+    // A session lost to an error goes back to the service, which offers it again at once: accepting
+    // it again without a pause would spin on a fault that lasts (see `#lost`).
+    while (
+      out.length < max &&
+      this.#sessions.size < this.#maxSessions &&
+      !signal.aborted &&
+      this.#lost === lostBefore
+    ) {
       const wait = out.length === 0 && !waited ? RECEIVE_WAIT_MS : SESSION_PEEK_WAIT_MS;
       waited = true;
       const receiver = await this.#queue.bus.acceptNextSession(this.#queue.nativeName, { maxWaitMs: wait });
@@ -77,7 +89,9 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
       const delivery = await this.#next(session);
       if (delivery) out.push(delivery);
     }
-    if (out.length === 0 && !waited) await this.#waitForReady(signal);
+    if (this.#lost !== lostBefore) await this.#backoff.wait(signal);
+    else if (out.length > 0) this.#backoff.reset();
+    if (out.length === 0 && !waited && this.#lost === lostBefore) await this.#waitForReady(signal);
     return out;
   }
 
@@ -165,7 +179,10 @@ export class ServiceBusSessionQueueReceiver implements Receiver {
       // The session lock is lost (expired, link dropped): its messages go back to the service,
       // which hands the session to the next receiver to accept it.
       // Not when it was given up meanwhile (a close): its receiver refuses calls then, as it should.
-      if (session.state !== 'gone' && this.#queue.alive()) this.#queue.report('session-lost', error);
+      if (session.state !== 'gone' && this.#queue.alive()) {
+        this.#lost++;
+        this.#queue.report('session-lost', error);
+      }
       await session.giveUp();
       return undefined;
     }
