@@ -1,6 +1,7 @@
 import { jsonSerializer, type MemoryServer } from '@polyqueue/core';
 import type { Delivery, OutgoingMessage, QueueTopology } from '@polyqueue/core/driver';
 import { deferred, nowNs, secondsSince } from './measure.js';
+import type { StreamingCase } from './streaming.js';
 import { noop, type Payload, payload } from './workload.js';
 
 /**
@@ -86,4 +87,55 @@ export async function rawProcess(
   if (left.ready + left.inFlight !== 0)
     throw new Error(`bench: raw ${name} not drained: ${JSON.stringify(left)}`);
   return seconds;
+}
+
+/**
+ * The raw driver as a StreamingCase, for the paced latency comparison: driver.send of each batch,
+ * and the receive / handle / ack loop of `rawProcess`, with `onJob` as the handler.
+ */
+export async function rawMemoryCase(
+  server: MemoryServer,
+  name: string,
+  concurrency: number,
+): Promise<StreamingCase> {
+  const driver = server.connect();
+  const topology = rawTopology(name);
+  await driver.provision(topology);
+  let ids = 0;
+  return {
+    async send(batch) {
+      const now = Date.now();
+      const messages: OutgoingMessage[] = batch.map((job) => ({
+        body: jsonSerializer.serialize(job),
+        attributes: {},
+        meta: { id: `raw-${++ids}`, attemptOffset: 0, enqueuedAt: now },
+      }));
+      await driver.send(topology, messages);
+    },
+    consume(onJob) {
+      const receiver = driver.receiver(topology, {
+        leaseMs: topology.leaseMs,
+        maxUnsettled: concurrency * 2,
+      });
+      const stop = new AbortController();
+      const handle = async (delivery: Delivery) => {
+        onJob(jsonSerializer.deserialize(delivery.body) as Payload);
+        await delivery.ack();
+      };
+      const loop = (async () => {
+        while (!stop.signal.aborted) {
+          const deliveries = await receiver.receive(concurrency, stop.signal);
+          await Promise.all(deliveries.map(handle));
+        }
+      })();
+      return {
+        close: async () => {
+          stop.abort();
+          await loop;
+          await receiver.close();
+          await driver.close('graceful');
+        },
+      };
+    },
+  };
 }

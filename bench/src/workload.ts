@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { BatchItem, Broker } from '@polyqueue/core';
-import { deferred, LatencySamples, nowNs, RssTrace, secondsSince, yieldToLoop } from './measure.js';
+import { deferred, LatencySamples, nowNs, RssTrace, secondsSince } from './measure.js';
 
 /**
  * The polyqueue side of every suite. It uses only the portable API, so each adapter's suite runs
@@ -153,46 +153,6 @@ export async function stream(
   await worker.close();
   await assertEmpty(broker, name);
   return { seconds, latency, rss };
-}
-
-/**
- * Sends at a fixed rate with `send` (one job per call) while a worker handles them: latency
- * without a backlog, which is what a service sees below saturation. Every job is sampled.
- */
-export async function paced(
-  broker: Broker,
-  name: string,
-  options: { perSecond: number; seconds: number; concurrency: number },
-): Promise<{ latency: LatencySamples; achievedPerSecond: number }> {
-  const total = Math.round(options.perSecond * options.seconds);
-  const queue = broker.queue<Payload>(name);
-  await queue.provision();
-  const latency = new LatencySamples(total);
-  const done = deferred();
-  let handled = 0;
-  const worker = queue.process(
-    (job) => {
-      latency.add(performance.now() - job.payload.t!);
-      if (++handled === total) done.resolve();
-      return noop(job.payload);
-    },
-    { concurrency: options.concurrency },
-  );
-  const start = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    // Send whatever is due by now; the loop turns every few microseconds, so this stays smooth.
-    const due = Math.min(total, Math.floor(((performance.now() - start) * options.perSecond) / 1000));
-    const pending: Promise<string>[] = [];
-    while (sent < due) pending.push(queue.send(payload(sent++, true)));
-    if (pending.length > 0) await Promise.all(pending);
-    await yieldToLoop();
-  }
-  await done.promise;
-  const achievedPerSecond = total / ((performance.now() - start) / 1000);
-  await worker.close();
-  await assertEmpty(broker, name);
-  return { latency, achievedPerSecond };
 }
 
 /** Fills a queue without timing it, for the pre-filled cases. */

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { type Broker, connect } from '@polyqueue/core';
 import amqplib from 'amqplib';
 import { collectGarbage, rssMiB } from '../measure.js';
+import { alternatedPaced, pacedRows, polyqueueCase } from '../paced.js';
 import { reachable } from '../reachable.js';
 import type { Row, Target } from '../report.js';
 import { endToEnd } from '../streaming.js';
 import type { Suite, SuiteOptions } from '../suite.js';
-import { type AmqpCase, pacedLatency, polyqueueCase, processAll, rawCase, sendAll } from './amqp/cases.js';
+import { type AmqpCase, processAll, rawCase, sendAll } from './amqp/cases.js';
 
 const URL = process.env.AMQP_BENCH_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const HOST = '127.0.0.1';
@@ -131,24 +132,17 @@ export const amqpSuite: Suite = {
 
       const rate = Math.min(o.pacedRate, PACED_RATE);
       o.log(`amqp: paced latency, ${count(rate)} jobs/s for ${o.pacedSeconds} s, ${o.repeats}x each`);
-      const paced = async (make: (name: string) => AmqpCase | Promise<AmqpCase>, label: string) => {
-        const run = await pacedLatency(await make(await fresh(label)), {
-          perSecond: rate,
-          seconds: o.pacedSeconds,
-        });
-        return {
-          seconds: run.latency.percentile(50),
-          p50: run.latency.percentile(50),
-          p99: run.latency.percentile(99),
-        };
-      };
-      const rawPaced = await median(o.repeats, () => paced(rawOn, 'raw-paced'));
-      const pqPaced = await median(o.repeats, () => paced(pq, 'pq-paced'));
-      const pacedNote = `${count(rate)} jobs/s, what is due each millisecond sent as one batch, every job`;
-      add('latency p50, paced', 'polyqueue', pqPaced.p50, 'ms', { note: pacedNote });
-      add('latency p99, paced', 'polyqueue', pqPaced.p99, 'ms');
-      add('latency p50, paced', 'raw amqplib', rawPaced.p50, 'ms');
-      add('latency p99, paced', 'raw amqplib', rawPaced.p99, 'ms');
+      const pacing = { perSecond: rate, seconds: o.pacedSeconds };
+      const [pqPaced, rawPaced] = await alternatedPaced(o.repeats, pacing, [
+        async () => pq(await fresh('pq-paced')),
+        async () => rawOn(await fresh('raw-paced')),
+      ]);
+      rows.push(
+        ...pacedRows('amqp', { ...pacing, repeats: o.repeats, withinMsOfRaw: 1 }, [
+          { subject: 'polyqueue', figures: pqPaced! },
+          { subject: 'raw amqplib', figures: rawPaced! },
+        ]),
+      );
       add('RSS after the polyqueue runs', 'polyqueue', rssMiB(), 'MiB', {
         note: `${rssBefore.toFixed(0)} MiB before them; the whole bench process`,
       });

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import type { Broker } from '@polyqueue/core';
 import type { ChannelModel } from 'amqplib';
-import { deferred, LatencySamples, nowNs, secondsSince } from '../../measure.js';
+import { deferred, nowNs, secondsSince } from '../../measure.js';
 import type { StreamingCase } from '../../streaming.js';
 import { type Payload, payload } from '../../workload.js';
 
@@ -11,25 +9,6 @@ import { type Payload, payload } from '../../workload.js';
  * and consume with the same prefetch, a JSON parse as the no-op handler, and one ack per message.
  */
 export type AmqpCase = StreamingCase;
-
-export function polyqueueCase(broker: Broker, queue: string, concurrency: number): AmqpCase {
-  const q = broker.queue<Payload>(queue);
-  return {
-    async send(batch) {
-      const results = await q.sendBatch(batch.map((job) => ({ payload: job })));
-      if (!results.every((result) => result.ok)) throw new Error('bench: a send failed');
-    },
-    consume(onJob) {
-      const worker = q.process(
-        async (job) => {
-          onJob(job.payload);
-        },
-        { concurrency },
-      );
-      return { close: () => worker.close() };
-    },
-  };
-}
 
 /**
  * Plain amqplib, written as a careful user would: a confirm channel, persistent mandatory
@@ -96,35 +75,4 @@ export async function processAll(subject: AmqpCase, jobs: number): Promise<numbe
   const seconds = secondsSince(start);
   await consumer.close();
   return seconds;
-}
-
-/**
- * Sends at a fixed rate (whatever is due each turn, as one batch) while consuming: latency below
- * saturation, with no backlog to wait behind. Every job is stamped.
- */
-export async function pacedLatency(
-  subject: AmqpCase,
-  options: { perSecond: number; seconds: number },
-): Promise<{ seconds: number; latency: LatencySamples }> {
-  const total = Math.round(options.perSecond * options.seconds);
-  const latency = new LatencySamples(total);
-  const done = deferred();
-  let handled = 0;
-  const consumer = subject.consume((job) => {
-    if (job.t !== undefined) latency.add(performance.now() - job.t);
-    if (++handled === total) done.resolve();
-  });
-  const start = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) * options.perSecond) / 1000));
-    const items: Payload[] = [];
-    while (sent < due) items.push(payload(sent++, true));
-    if (items.length > 0) await subject.send(items);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await done.promise;
-  const seconds = (performance.now() - start) / 1000;
-  await consumer.close();
-  return { seconds, latency };
 }
