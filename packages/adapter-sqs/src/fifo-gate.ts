@@ -1,3 +1,4 @@
+import { Wakeup } from '@polyqueue/core/driver';
 import type { SettleKind, SqsDelivery } from './sqs-delivery.js';
 
 /**
@@ -12,7 +13,7 @@ export class FifoGate {
   readonly #groups = new Map<string, SqsDelivery[]>();
   readonly #ready: SqsDelivery[] = [];
   #waitingCount = 0;
-  #wake: (() => void) | undefined;
+  readonly #turn = new Wakeup();
   readonly #giveBack: (deliveries: SqsDelivery[]) => void;
 
   constructor(giveBack: (deliveries: SqsDelivery[]) => void) {
@@ -49,20 +50,10 @@ export class FifoGate {
     return this.#ready.splice(0, max);
   }
 
-  /** Resolves when a delivery becomes ready, or after `ms`. */
-  waitForReady(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.#ready.length > 0 || signal.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wake = done;
-    });
+  /** Resolves when a delivery becomes ready, after `ms` at most, or on abort. */
+  async waitForReady(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#ready.length > 0) return;
+    await this.#turn.wait(AbortSignal.any([signal, AbortSignal.timeout(ms)]));
   }
 
   /** The receiver is closing: everything still waiting goes back to SQS. */
@@ -86,6 +77,6 @@ export class FifoGate {
     this.#waitingCount--;
     next.onSettled = (nextKind) => this.#settled(group, nextKind);
     this.#ready.push(next);
-    this.#wake?.();
+    this.#turn.notify();
   }
 }

@@ -1,5 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
 import type { QueueContext } from './queue-context.js';
 import type { QueueRef } from './queue-ref.js';
 import { decodeAttributes } from './sqs-wire.js';
@@ -152,10 +152,6 @@ export class SqsDelivery implements Delivery {
   /** The job's metadata, completed for a foreign message that carried none. */
   #fullMeta(): JobMeta {
     const sent = Number(this.native.Attributes?.SentTimestamp);
-    return {
-      ...this.meta,
-      attemptOffset: this.meta.attemptOffset ?? 0,
-      enqueuedAt: this.meta.enqueuedAt ?? (Number.isSafeInteger(sent) ? sent : this.receivedAt),
-    };
+    return completeMeta(this.meta, Number.isSafeInteger(sent) ? sent : this.receivedAt);
   }
 }

@@ -76,3 +76,43 @@ describe("FIFO Lambda handler: skipped records lose no attempt (fifoFailureScope
     await broker.close();
   });
 });
+
+describe('FIFO worker: a follower waiting its turn keeps its lease', () => {
+  it('the worker extends the lease of a follower held behind a long-running head', async () => {
+    const fake = new FakeSqs();
+    const broker = await connect({
+      driver: createSqsDriver({ api: fake.api, fifo: true, queuePrefix: 'p-', waitTimeSeconds: 0 }),
+    });
+    const queue = broker.queue<{ key: string }>('held', { leaseMs: 1_000 });
+    await queue.provision();
+    await queue.send({ key: 'k0' }, { orderingKey: 'k' });
+    await queue.send({ key: 'k1' }, { orderingKey: 'k' });
+    const ran: string[] = [];
+    let followerReceipt: string | undefined;
+    const worker = queue.process(
+      async (job: Job<{ key: string }>) => {
+        if (job.payload.key === 'k0') {
+          // k1 came in the same receive and waits behind k0 for longer than its 1 s lease.
+          followerReceipt = fake.queue('p-held.fifo').messages.find((m) => m.body.includes('k1'))?.receipt;
+          await new Promise((resolve) => setTimeout(resolve, 2_500));
+        }
+        ran.push(`${job.payload.key}@${job.attempt}`);
+      },
+      { concurrency: 2 },
+    );
+    try {
+      const deadline = Date.now() + 10_000;
+      while (ran.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(ran).toEqual(['k0@1', 'k1@1']);
+      expect(followerReceipt).toBeDefined();
+      // Its lease was pushed out while it waited (it was never handed out before k0 finished).
+      const extended = fake
+        .calledWith('changeMessageVisibility')
+        .filter((input) => input.ReceiptHandle === followerReceipt && Number(input.VisibilityTimeout) >= 1);
+      expect(extended.length).toBeGreaterThan(0);
+    } finally {
+      await worker.close();
+      await broker.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { QueueContext } from '../queue-context.js';
 import type { QueueRef } from '../queue-ref.js';
@@ -105,11 +105,7 @@ export class LambdaDelivery implements Delivery {
 
   #fullMeta(): JobMeta {
     const sent = Number(this.native.attributes.SentTimestamp);
-    return {
-      ...this.meta,
-      attemptOffset: this.meta.attemptOffset ?? 0,
-      enqueuedAt: this.meta.enqueuedAt ?? (Number.isSafeInteger(sent) ? sent : this.#receivedAt),
-    };
+    return completeMeta(this.meta, Number.isSafeInteger(sent) ? sent : this.#receivedAt);
   }
 }
 
