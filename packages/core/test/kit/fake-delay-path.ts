@@ -21,6 +21,10 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
   pullFailures = 0;
   /** The outcome of each published message; ok by default. */
   outcome: (message: Msg) => SendOutcome = () => ({ ok: true });
+  /** Whole publish calls to fail (reject) before the next succeeds. */
+  publishFailures = 0;
+  /** When true, what is handed back is available to the next pull at once. */
+  returnHandedBack = false;
   /** When set, publish waits for this before answering. */
   gate: Promise<void> | undefined;
   readonly #clock: Clock;
@@ -63,6 +67,10 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
 
   async publish(messages: readonly Msg[]): Promise<readonly SendOutcome[]> {
     await this.gate;
+    if (this.publishFailures > 0) {
+      this.publishFailures--;
+      throw new Error('work queue unreachable');
+    }
     for (const message of messages) {
       this.published.push({ id: message.id, at: this.#clock.now() });
       this.log.push(`publish ${message.id}`);
@@ -76,5 +84,6 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
 
   async handBack(messages: readonly Msg[], reason: HandBackReason): Promise<void> {
     for (const message of messages) this.handedBack.push(`${message.id} (${reason})`);
+    if (this.returnHandedBack) this.available.push(...messages);
   }
 }

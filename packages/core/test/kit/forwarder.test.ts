@@ -225,6 +225,29 @@ describe('Forwarder', () => {
     expect(path.pullTimes.map((t) => t - start)).toEqual([0, 250, 750, 1_750, 3_750, 13_750, 14_000]);
   });
 
+  it('backs the pulls off while whole publishes fail, instead of re-pulling what they handed back at once', async () => {
+    const clock = new VirtualClock();
+    const { path, reports, forwarder } = setup({}, clock);
+    path.returnHandedBack = true;
+    path.publishFailures = 2;
+    path.add('a', 0);
+    const start = clock.now();
+    forwarder.start();
+    await clock.advance(250 + 500);
+    // Pull, fail; 250 ms; pull, fail; 500 ms; pull, published; pull again at once (reset).
+    expect(path.pullTimes.slice(0, 4).map((t) => t - start)).toEqual([0, 250, 750, 750]);
+    expect(path.acked).toEqual(['a']);
+    expect(reports.map((r) => r.action)).toEqual(['forward', 'forward']);
+    // The success reset the backoff: the next failure waits 250 ms again, not 1 s.
+    const before = path.pullTimes.length;
+    path.add('b', 0);
+    path.publishFailures = 1;
+    await clock.advance(100 + 250);
+    const since = path.pullTimes.slice(before).map((t) => t - path.pullTimes[before]!);
+    expect(since.slice(0, 2)).toEqual([0, 250]);
+    expect(path.acked).toEqual(['a', 'b']);
+  });
+
   it('stop ends a backoff wait at once', async () => {
     const clock = new VirtualClock();
     const { path, forwarder } = setup({}, clock);

@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../../clock/clock.js';
 import type { SendOutcome } from '../outgoing-message.js';
 import type { BackgroundErrors } from './background-errors.js';
 import { BackgroundLoop } from './background-loop.js';
+import { ErrorBackoff } from './error-backoff.js';
 import { Wakeup } from './wakeup.js';
 
 /** The broker's side of a delay path: everything the {@link Forwarder} cannot know. */
@@ -65,9 +66,10 @@ interface Held<M> {
  * (which the work queue's dedup id drops where the broker has one), never a loss.
  *
  * Errors, reported with the queue: a failed pull 'forward-pull' (then the error backoff); a failed
- * publish of an entry 'forward' (the entry is handed back); a failed ack 'forward-ack' (the copy
- * comes back, see above); a failed hold-back, protect or hand-back 'forward-hold-back',
- * 'forward-protect', 'forward-hand-back' (the message comes back when its lease runs out).
+ * publish of an entry 'forward' (the entry is handed back; while whole batches fail, pulls take
+ * the error backoff too); a failed ack 'forward-ack' (the copy comes back, see above); a failed
+ * hold-back, protect or hand-back 'forward-hold-back', 'forward-protect', 'forward-hand-back' (the
+ * message comes back when its lease runs out).
  */
 export class Forwarder<M> {
   readonly #source: ForwarderSource<M>;
@@ -79,6 +81,12 @@ export class Forwarder<M> {
   readonly #publishing = new Set<Promise<void>>();
   #publishingCount = 0;
   #mode: 'graceful' | 'abandon' | undefined;
+  /**
+   * Backs the pulls off while publishes fail as a whole (the work queue is unreachable): what
+   * they hand back would otherwise be pulled and failed again at once, in a tight loop.
+   */
+  readonly #publishBackoff: ErrorBackoff;
+  #publishFailing = false;
   /** Woken when a publish settles, which frees room under maxHeld. */
   readonly #roomFreed = new Wakeup();
 
@@ -87,6 +95,7 @@ export class Forwarder<M> {
     this.#options = options;
     this.#holdBelowMs = options.holdInMemoryBelowMs ?? 0;
     this.#maxHeld = options.maxHeld ?? 10_000;
+    this.#publishBackoff = new ErrorBackoff(options.clock);
     this.#loop = new BackgroundLoop({
       clock: options.clock,
       errors: options.errors,
@@ -130,6 +139,10 @@ export class Forwarder<M> {
     if (room <= 0) {
       await this.#roomFreed.wait(signal);
       return 'busy';
+    }
+    if (this.#publishFailing) {
+      await this.#publishBackoff.wait(signal);
+      if (signal.aborted) return 'busy';
     }
     const messages = await this.#source.pull(room, signal);
     if (messages.length === 0) return 'idle';
@@ -222,6 +235,10 @@ export class Forwarder<M> {
       if (!reported.has(error)) errors.report('forward', error, queue);
       reported.add(error);
     });
+    // Only a batch with no success backs the pulls off: one refused entry among good ones is that
+    // entry's problem, and must not slow the whole delay path.
+    this.#publishFailing = published.length === 0;
+    if (published.length > 0) this.#publishBackoff.reset();
     if (this.#mode === 'abandon') return;
     await Promise.all([
       published.length > 0
