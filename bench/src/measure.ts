@@ -84,12 +84,42 @@ export class LatencySamples {
   }
 }
 
-/** RSS at chosen points of a long run, to tell a flat footprint from a leak. */
+/** One point of a memory trace. The heap and array-buffer figures are set only after a forced GC. */
+export interface MemorySample {
+  readonly jobs: number;
+  readonly rssMiB: number;
+  /** Live JS heap (heapUsed) right after a full GC. */
+  readonly heapMiB?: number;
+  /** Bytes held by ArrayBuffers (message bodies live in Node's Buffer pool slabs) after that GC. */
+  readonly arrayBuffersMiB?: number;
+}
+
+/**
+ * RSS at chosen points of a long run, to tell a flat footprint from a leak. With `afterGc`, each
+ * sample first forces a full GC and also records the live heap and array buffers: RSS then no
+ * longer depends on when V8 last collected, and retention shows apart from RSS.
+ */
 export class RssTrace {
-  readonly samples: { jobs: number; rssMiB: number }[] = [];
+  readonly samples: MemorySample[] = [];
+  readonly #afterGc: boolean;
+
+  constructor(options: { afterGc?: boolean } = {}) {
+    this.#afterGc = options.afterGc ?? false;
+  }
 
   sample(jobs: number): void {
-    this.samples.push({ jobs, rssMiB: rssMiB() });
+    if (!this.#afterGc) {
+      this.samples.push({ jobs, rssMiB: rssMiB() });
+      return;
+    }
+    collectGarbage();
+    const usage = process.memoryUsage();
+    this.samples.push({
+      jobs,
+      rssMiB: usage.rss / MIB,
+      heapMiB: usage.heapUsed / MIB,
+      arrayBuffersMiB: usage.arrayBuffers / MIB,
+    });
   }
 
   get start(): number {
@@ -105,26 +135,24 @@ export class RssTrace {
   }
 
   /**
-   * How far the second half of the run rose above the first half's highest RSS. V8 grows its heap
-   * to a working size early on and then oscillates with each GC; a leak keeps climbing past the
-   * first half's high-water mark, a flat run does not.
+   * How far the second half of the run rose above the first half's highest value (RSS by
+   * default). V8 grows its heap to a working size early on and then oscillates with each GC; a
+   * leak keeps climbing past the first half's high-water mark, a flat run does not.
    */
-  get lateGrowthMiB(): number {
+  lateGrowthMiB(value: (sample: MemorySample) => number = (s) => s.rssMiB): number {
     const middle = Math.ceil(this.samples.length / 2);
-    const highest = (list: readonly { rssMiB: number }[]) => Math.max(...list.map((s) => s.rssMiB));
+    const highest = (list: readonly MemorySample[]) => Math.max(...list.map(value));
     return highest(this.samples.slice(middle)) - highest(this.samples.slice(0, middle));
   }
 
-  /**
-   * Flat: the second half stayed within 20% (at least 32 MiB) of the first half's high-water mark:
-   * GC timing alone moves RSS by 30 MiB here. Finer leaks show in the live heap, measured apart.
-   */
-  get flat(): boolean {
+  /** The RSS rule: the second half stayed within 20% (at least 32 MiB) of the first half's peak. */
+  rssLimitMiB(): number {
     const middle = Math.ceil(this.samples.length / 2);
-    const firstHalfPeak = Math.max(...this.samples.slice(0, middle).map((s) => s.rssMiB));
-    return this.lateGrowthMiB < Math.max(32, firstHalfPeak * 0.2);
+    return Math.max(32, 0.2 * Math.max(...this.samples.slice(0, middle).map((s) => s.rssMiB)));
   }
 }
+
+const MIB = 1024 * 1024;
 
 /**
  * A promise with its resolver outside, for "resolve when the Nth job is handled" without a

@@ -105,18 +105,19 @@ export interface StreamResult {
 /**
  * Sends and processes `jobs` jobs at once, the producer keeping at most `backlog` jobs unhandled:
  * the shape of a long-lived service, with memory bounded by the backlog rather than by the run.
- * Latency is sampled every 100th job; RSS every tenth of the run.
+ * Latency is sampled every 100th job; RSS every tenth of the run (`gcSamples`: right after a
+ * forced full GC, which pauses the run: use such a run for memory, not for its timings).
  */
 export async function stream(
   broker: Broker,
   name: string,
-  options: { jobs: number; concurrency: number; batchSize: number; backlog: number },
+  options: { jobs: number; concurrency: number; batchSize: number; backlog: number; gcSamples?: boolean },
 ): Promise<StreamResult> {
   const { jobs, concurrency, batchSize, backlog } = options;
   const queue = broker.queue<Payload>(name);
   await queue.provision();
   const latency = new LatencySamples(Math.ceil(jobs / 100) + 1);
-  const rss = new RssTrace();
+  const rss = new RssTrace({ afterGc: options.gcSamples ?? false });
   const every = Math.max(1, Math.floor(jobs / 10));
   const done = deferred();
   let room: ReturnType<typeof deferred> | undefined;
