@@ -62,6 +62,7 @@ export class SqsDriver implements Driver {
   readonly #services = new QueueServices((topology) => [delayForwarder(this.context(topology))]);
   readonly #recentSends = new RecentSends();
   #state: 'open' | 'closed' | 'dead' = 'open';
+  #closing: Promise<void> | undefined;
 
   constructor(settings: SqsDriverSettings) {
     this.#settings = settings;
@@ -118,7 +119,7 @@ export class SqsDriver implements Driver {
 
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
     this.#assertOpen();
-    const { copies } = this.context(topology);
+    const { copies } = this.#base;
     // Resolved first, so that a missing queue fails the whole call with NotFound (P5).
     await this.#base.directory.work(topology.name);
     const now = Date.now();
@@ -161,8 +162,13 @@ export class SqsDriver implements Driver {
     return this.#settings.client ?? this.#settings.api;
   }
 
-  async close(mode: 'graceful' | 'abandon'): Promise<void> {
-    if (this.#state !== 'open') return;
+  /** Once: a later call (an abandon during a graceful close included) waits for the first. */
+  close(mode: 'graceful' | 'abandon'): Promise<void> {
+    this.#closing ??= this.#close(mode);
+    return this.#closing;
+  }
+
+  async #close(mode: 'graceful' | 'abandon'): Promise<void> {
     if (mode === 'abandon') this.#state = 'dead';
     // Graceful: the forwarders hand back what they hold, then every delete (theirs included) is
     // sent before the client goes. Abandon: settle nothing, as if the process died.
