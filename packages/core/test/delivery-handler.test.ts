@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeadLetterRecord, Delivery } from '../src/driver/index.js';
+import { type DeadLetterRecord, type Delivery, platformOf } from '../src/driver/index.js';
 import { createTestBroker } from '../src/testing/index.js';
 
 /** A delivery as a Lambda or push adapter would build it: settlement is recorded, not sent. */
@@ -21,14 +21,14 @@ function platformDelivery(body: string, deliveryCount: number) {
   return { delivery, settled };
 }
 
-describe('Queue.createDeliveryHandler: the worker policy without a receive loop', () => {
+describe('platformOf(queue).createDeliveryHandler: the worker policy without a receive loop', () => {
   it('acks a success, retries with backoff, dead-letters at maxAttempts and undecodable bodies', async () => {
     const t = await createTestBroker();
     const q = t.broker.queue<{ ok: boolean }>('q', {
       maxAttempts: 3,
       backoff: { type: 'fixed', delayMs: 250 },
     });
-    const handler = q.createDeliveryHandler((job) => {
+    const handler = platformOf(q).createDeliveryHandler((job) => {
       if (!job.payload.ok) throw new Error('nope');
     });
     const cases = [

@@ -14,7 +14,7 @@ import type { QueueRuntime } from './queue-runtime.js';
 export class DeliveryHandler<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   readonly #runner: JobRunner<T>;
 
-  /** @internal Created by `Queue.createDeliveryHandler`. */
+  /** @internal Created by `platformOf(queue).createDeliveryHandler` (@polyqueue/core/driver). */
   constructor(rt: QueueRuntime<T>, handler: Handler<T>, handlerTimeoutMs: number | undefined) {
     super(rt.logger);
     this.#runner = new JobRunner(rt, handler, handlerTimeoutMs, (event, ...args) =>

@@ -2,7 +2,6 @@ import type { QueueStats } from '../driver/queue-stats.js';
 import { ConfigError } from '../errors/config-error.js';
 import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
 import { DeadLetters } from './dead-letters.js';
-import { DeliveryHandler } from './delivery-handler.js';
 import { compose, type Handler } from './job.js';
 import type { SendOptions, WorkerOptions } from './options.js';
 import type { QueueRuntime } from './queue-runtime.js';
@@ -68,22 +67,6 @@ export class Queue<T = unknown, I = T> {
     });
     this.#rt.remember(worker);
     return worker;
-  }
-
-  /**
-   * For adapters whose platform delivers messages itself (AWS Lambda, Pub/Sub push): the same
-   * handler and policy as `process`, applied to one delivery at a time.
-   *
-   * @deprecated Platform adapters use `platformOf(queue).createDeliveryHandler` from
-   * `@polyqueue/core/driver`, which also gives them the queue's topology and driver.
-   */
-  createDeliveryHandler(
-    handler: Handler<T>,
-    options: Pick<WorkerOptions, 'handlerTimeoutMs' | 'middleware'> = {},
-  ): DeliveryHandler<T> {
-    this.#rt.assertOpen('create a delivery handler');
-    const handlerTimeoutMs = options.handlerTimeoutMs ?? this.#rt.handlerTimeoutMs;
-    return new DeliveryHandler(this.#rt, compose(options.middleware ?? [], handler), handlerTimeoutMs);
   }
 
   /** Approximate ready / delayed / in-flight / dead-lettered counts (capability `stats`). */
