@@ -16,19 +16,22 @@ export class PrivateRedisServer {
   readonly port: number;
   readonly #binary: string;
   readonly #dir: TempDir;
+  readonly #args: readonly string[];
   #process: ServerProcess | undefined;
 
-  private constructor(binary: string, port: number, dir: TempDir) {
+  private constructor(binary: string, port: number, dir: TempDir, args: readonly string[]) {
     this.#binary = binary;
     this.port = port;
     this.#dir = dir;
+    this.#args = args;
   }
 
-  static async start(): Promise<PrivateRedisServer> {
+  /** `args`: more redis-server flags, e.g. `['--cluster-enabled', 'yes']`. */
+  static async start(args: readonly string[] = []): Promise<PrivateRedisServer> {
     // Under CI=true a missing binary throws here, with the apt-get command.
     const binary = findBrokerBinary('redis-server', { aptPackage: 'redis-server' });
     if (!binary.path) throw new Error(binary.missing);
-    const server = new PrivateRedisServer(binary.path, await freePort(), tempDir('pq-redis'));
+    const server = new PrivateRedisServer(binary.path, await freePort(), tempDir('pq-redis'), args);
     try {
       await server.restart();
     } catch (error) {
@@ -36,6 +39,11 @@ export class PrivateRedisServer {
       throw error;
     }
     return server;
+  }
+
+  /** The server's directory (a cluster node keeps its nodes.conf there). */
+  get dir(): string {
+    return this.#dir.path;
   }
 
   get url(): string {
@@ -59,6 +67,7 @@ export class PrivateRedisServer {
       args: [
         '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir.path,
         '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no',
+        ...this.#args,
       ],
       dir: this.#dir.path,
       port: this.port,
