@@ -49,6 +49,8 @@ export function delayForwarder(queue: QueueContext): QueueService {
 class DelayStreamSource {
   readonly #queue: QueueContext;
   #batch: PullBatch | undefined;
+  /** A pull that failed after bringing messages: thrown by the next `pull`, so it is reported. */
+  #failed: { readonly error: unknown } | undefined;
   /** Set at stop: what is handed back then goes to another forwarder at once. */
   stopping = false;
 
@@ -57,6 +59,11 @@ class DelayStreamSource {
   }
 
   async pull(max: number, signal: AbortSignal): Promise<readonly ReceivedMessage[]> {
+    const failed = this.#failed;
+    if (failed !== undefined) {
+      this.#failed = undefined;
+      throw failed.error;
+    }
     const { client, names } = this.#queue;
     this.#batch ??= await client.pull(names.delayStream, FORWARDER_CONSUMER, {
       maxMessages: max,
@@ -67,20 +74,24 @@ class DelayStreamSource {
     const stop = () => batch.stop();
     signal.addEventListener('abort', stop, { once: true });
     if (signal.aborted) stop(); // aborted while the pull request was being made
+    const out: ReceivedMessage[] = [];
     try {
-      const out: ReceivedMessage[] = [];
       for (let message = await batch.next(); message !== undefined; ) {
         out.push(message);
         // Aborted: everything this pull brought goes back to the Forwarder, which hands it back.
         if (!signal.aborted && (out.length >= max || batch.buffered() === 0)) break;
         message = await batch.next();
       }
+      if (out.length > 0 && !signal.aborted && batch.pending() + batch.buffered() === 0) await batch.next(); // ended: learn at once whether it failed
       if (out.length === 0 || signal.aborted || batch.pending() + batch.buffered() === 0)
         this.#batch = undefined;
       return out;
     } catch (error) {
       this.#batch = undefined;
-      throw error;
+      if (out.length === 0) throw error;
+      // What arrived before the failure is forwarded; the failure is the next call's to report.
+      this.#failed = { error };
+      return out;
     } finally {
       signal.removeEventListener('abort', stop);
     }

@@ -259,3 +259,71 @@ export function collecting(reports: BackgroundError[]): BackgroundErrors {
   errors.attach((report) => reports.push(report));
   return errors;
 }
+
+/** A pull the test fills message by message, as the server would; it ends once filled or stopped. */
+export class ScriptedPull implements PullBatch {
+  readonly #arrived: ReceivedMessage[] = [];
+  #count = 0;
+  #stopped = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(readonly size: number) {}
+
+  feed(message: ReceivedMessage): void {
+    this.#arrived.push(message);
+    this.#count++;
+    this.#wake?.();
+  }
+
+  /** Ends the pull with `error`: what arrived first is still taken, then next() rejects. */
+  fail(error: Error): void {
+    this.#error = error;
+    this.stop();
+  }
+
+  /** True while a `next()` waits on this pull for a message (the receiver is listening to it). */
+  waitedOn = false;
+
+  async next(): Promise<ReceivedMessage | undefined> {
+    while (this.#arrived.length === 0 && !this.#ended()) {
+      this.waitedOn = true;
+      await new Promise<void>((r) => (this.#wake = r));
+      this.waitedOn = false;
+    }
+    const message = this.#arrived.shift();
+    if (message === undefined && this.#error !== undefined) throw this.#error;
+    return message;
+  }
+
+  ended(): boolean {
+    return this.#ended();
+  }
+
+  buffered(): number {
+    return this.#arrived.length;
+  }
+
+  pending(): number {
+    return this.#ended() ? 0 : this.size - this.#count;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  #ended(): boolean {
+    return this.#stopped || this.#count === this.size;
+  }
+}
+
+/** A client whose pulls are ScriptedPulls, kept in `pulls` in the order they were made. */
+export class PullingClient extends FakeClient {
+  readonly pulls: ScriptedPull[] = [];
+  override async pull(_stream: string, _consumer: string, options: { maxMessages: number }) {
+    const pull = new ScriptedPull(options.maxMessages);
+    this.pulls.push(pull);
+    return pull;
+  }
+}

@@ -1,11 +1,10 @@
 import type { BackgroundError, QueueTopology, Receiver } from '@polyqueue/core/driver';
 import { describe, expect, it } from 'vitest';
-import type { PullBatch, ReceivedMessage } from '../src/nats-client.js';
 import { queueNames } from '../src/nats-names.js';
 import { DEFAULT_SETTINGS } from '../src/nats-options.js';
 import { NatsReceiver } from '../src/nats-receiver.js';
 import { queueContext } from '../src/queue-context.js';
-import { clockAt, collecting, FakeClient, received } from './fake-client.js';
+import { clockAt, collecting, PullingClient, received, type ScriptedPull } from './fake-client.js';
 
 const topology: QueueTopology = {
   name: 'emails',
@@ -13,64 +12,6 @@ const topology: QueueTopology = {
   leaseMs: 30_000,
   maxAttempts: 5,
 };
-
-/** A pull the test fills message by message, as the server would; it ends once filled or stopped. */
-class ScriptedPull implements PullBatch {
-  readonly #arrived: ReceivedMessage[] = [];
-  #count = 0;
-  #stopped = false;
-  #wake: (() => void) | undefined;
-
-  constructor(readonly size: number) {}
-
-  feed(message: ReceivedMessage): void {
-    this.#arrived.push(message);
-    this.#count++;
-    this.#wake?.();
-  }
-
-  /** True while a `next()` waits on this pull for a message (the receiver is listening to it). */
-  waitedOn = false;
-
-  async next(): Promise<ReceivedMessage | undefined> {
-    while (this.#arrived.length === 0 && !this.#ended()) {
-      this.waitedOn = true;
-      await new Promise<void>((r) => (this.#wake = r));
-      this.waitedOn = false;
-    }
-    return this.#arrived.shift();
-  }
-
-  ended(): boolean {
-    return this.#ended();
-  }
-
-  buffered(): number {
-    return this.#arrived.length;
-  }
-
-  pending(): number {
-    return this.#ended() ? 0 : this.size - this.#count;
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    this.#wake?.();
-  }
-
-  #ended(): boolean {
-    return this.#stopped || this.#count === this.size;
-  }
-}
-
-class PullingClient extends FakeClient {
-  readonly pulls: ScriptedPull[] = [];
-  override async pull(_stream: string, _consumer: string, options: { maxMessages: number }) {
-    const pull = new ScriptedPull(options.maxMessages);
-    this.pulls.push(pull);
-    return pull;
-  }
-}
 
 function setup() {
   const client = new PullingClient();
