@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { platformOf } from '../src/driver/index.js';
 import { ConfigError, connect, MemoryServer } from '../src/index.js';
 import { MemoryDriver } from '../src/memory/memory-driver.js';
@@ -38,6 +39,16 @@ describe('platformOf(queue): the seam platform handlers use instead of a registr
     expect(platformOf(queue, MemoryDriver).driver).toBeInstanceOf(MemoryDriver);
     expect(() => platformOf(queue, OtherDriver as never)).toThrow(ConfigError);
     expect(() => platformOf(queue, OtherDriver as never)).toThrow(/memory broker; this needs a OtherDriver/);
+    await broker.close();
+  });
+
+  it('takes a queue whose schema input differs from its payload type, typed by the payload', async () => {
+    const broker = await connect({ driver: new MemoryServer().connect() });
+    const queue = broker.queue('dates', { schema: z.object({ at: z.coerce.date() }) });
+    const platform = platformOf(queue);
+    const seen: Date[] = [];
+    platform.createDeliveryHandler((job) => void seen.push(job.payload.at));
+    expect(platform.topology.name).toBe('dates');
     await broker.close();
   });
 
