@@ -17,6 +17,7 @@ import { MemoryReceiver } from './memory-receiver.js';
 import { isPlain, MessageRun } from './message-run.js';
 
 const OK: SendOutcome = Object.freeze({ ok: true });
+const MIN_RUN = 8;
 
 /**
  * One connection to a MemoryServer: the memory adapter's driver. `S` is the server's own type
@@ -70,9 +71,12 @@ export class MemoryDriver<S extends MemoryQueues = MemoryQueues> implements Driv
       if (runs && isPlain(messages[i]!)) {
         let end = i + 1;
         while (end < messages.length && isPlain(messages[end]!)) end++;
-        queue.enqueueRun(new MessageRun(messages, i, end));
-        for (; i < end; i++) outcomes[i] = OK;
-        continue;
+        // A run's arrays cost more than they save for a message or two (one send() call).
+        if (end - i >= MIN_RUN) {
+          queue.enqueueRun(new MessageRun(messages, i, end));
+          for (; i < end; i++) outcomes[i] = OK;
+          continue;
+        }
       }
       const { body, attributes, meta } = messages[i]!;
       const message: MemoryMessage = { body, attributes, meta, deliveryCount: 0, dueAt: 0 };
