@@ -9,7 +9,6 @@ import {
 import type { DelayedMessage } from './job-copies.js';
 import { type QueueContext, SHORT_POLL_IDLE_MS } from './queue-context.js';
 import type { QueueRef } from './queue-ref.js';
-import { SqsBatchEntryError } from './sqs-errors.js';
 import { decodeAttributes } from './sqs-wire.js';
 
 /** How long the forwarder hides a delay-queue message while it moves it. */
@@ -98,18 +97,8 @@ class DelaySource implements ForwarderSource<DelayedMessage> {
 
   /** Visible again at once, for this or another forwarder. */
   async handBack(items: readonly DelayedMessage[]): Promise<void> {
-    const queue = await this.#queue();
-    for (let i = 0; i < items.length; i += MAX_BATCH) {
-      const { Failed = [] } = await this.#context.api.changeMessageVisibilityBatch({
-        QueueUrl: queue.url,
-        Entries: items.slice(i, i + MAX_BATCH).map(({ message }, j) => ({
-          Id: String(j),
-          ReceiptHandle: message.ReceiptHandle ?? '',
-          VisibilityTimeout: 0,
-        })),
-      });
-      if (Failed.length > 0) throw new SqsBatchEntryError(Failed[0]!);
-    }
+    const receipts = items.map(({ message }) => message.ReceiptHandle ?? '');
+    await this.#context.calls.makeVisible(await this.#queue(), receipts);
   }
 
   /** Placement outcomes as the Batcher wants them: undefined for a sent entry, else its error. */

@@ -63,6 +63,24 @@ export class MessageCalls {
     return deleter.add(receiptHandle);
   }
 
+  /**
+   * Makes received messages visible again at once (hand-backs), 10 per call; rejects with the
+   * first entry SQS refused (that message then returns when its visibility ends).
+   */
+  async makeVisible(queue: QueueRef, receiptHandles: readonly string[]): Promise<void> {
+    for (let i = 0; i < receiptHandles.length; i += 10) {
+      const { Failed = [] } = await this.#api.changeMessageVisibilityBatch({
+        QueueUrl: queue.url,
+        Entries: receiptHandles.slice(i, i + 10).map((handle, j) => ({
+          Id: String(j),
+          ReceiptHandle: handle,
+          VisibilityTimeout: 0,
+        })),
+      });
+      if (Failed.length > 0) throw new SqsBatchEntryError(Failed[0]!);
+    }
+  }
+
   /** Waits for every delete handed out so far (graceful close). */
   async drain(): Promise<void> {
     await Promise.all([...this.#deleters.values()].map((deleter) => deleter.drain()));

@@ -92,17 +92,11 @@ export class SqsDeadLetterStore implements DeadLetterStore {
     });
   }
 
-  async #makeVisible(dlq: QueueRef, messages: readonly Message[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += 10) {
-      await this.#context.api.changeMessageVisibilityBatch({
-        QueueUrl: dlq.url,
-        Entries: messages.slice(i, i + 10).map((message, j) => ({
-          Id: String(j),
-          ReceiptHandle: message.ReceiptHandle ?? '',
-          VisibilityTimeout: 0,
-        })),
-      });
-    }
+  #makeVisible(dlq: QueueRef, messages: readonly Message[]): Promise<void> {
+    return this.#context.calls.makeVisible(
+      dlq,
+      messages.map((message) => message.ReceiptHandle ?? ''),
+    );
   }
 
   /** The letter as a fresh job of its source queue (the kit's `redrivenMeta`), no record. */
