@@ -1,4 +1,3 @@
-import { ServiceBusError, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import type { ConformanceHarness } from '@polyqueue/conformance';
 import { connect, VirtualClock } from '@polyqueue/core';
 import {
@@ -9,6 +8,8 @@ import {
 } from '../src/index.js';
 import { FakeBusClient } from './fake/fake-bus-client.js';
 import { FakeServiceBus } from './fake/fake-service-bus.js';
+import { receivedMessageType } from './native-types.js';
+import { withSessionStateFaults } from './session-state-faults.js';
 
 /** Duplicate detection on, with Service Bus's default window (10 minutes), so that U1 runs. */
 const DEDUP_WINDOW_MS = 600_000;
@@ -21,16 +22,22 @@ const DEDUP_WINDOW_MS = 600_000;
  */
 export function fakeHarness(
   options: { readonly sessions?: boolean } = {},
-): ConformanceHarness & { readonly bus: FakeServiceBus } {
+): ConformanceHarness & { readonly bus: FakeServiceBus; readonly failingSessionState: Set<string> } {
   const sessions = options.sessions ?? false;
   const OPTIONS: ServiceBusDriverOptions = { dedupWindowMs: DEDUP_WINDOW_MS, sessions };
   const clock = new VirtualClock();
   const bus = new FakeServiceBus(clock);
-  const connection = (): ServiceBusConnection => ({ bus: new FakeBusClient(bus), clock });
+  /** Queues whose session-state writes fail (E1). */
+  const failingSessionState = new Set<string>();
+  const connection = (): ServiceBusConnection => ({
+    bus: withSessionStateFaults(new FakeBusClient(bus), failingSessionState),
+    clock,
+  });
   const wait = (ms: number) => clock.advance(ms);
   return {
     name: `servicebus (in-process fake, virtual clock${sessions ? ', session queues' : ''})`,
     bus,
+    failingSessionState,
     capabilities: createServiceBusDriver(connection(), OPTIONS).capabilities,
     connect: (options = {}) => connect({ driver: createServiceBusDriver(connection(), OPTIONS), ...options }),
     url: `servicebus://pqc-fake.servicebus.windows.net/?dedup_window_ms=${DEDUP_WINDOW_MS}&sessions=${sessions}`,
@@ -40,15 +47,12 @@ export function fakeHarness(
     timeScale: 10,
     // E1: plain queues have no background work (receives and settlements are all awaited by the
     // worker). Session queues hold sessions between calls: a session whose record cannot be
-    // written is given up and reported as 'session-lost' with its queue.
+    // written (session-state-faults.ts) is given up and reported as 'session-lost' with its queue.
     backgroundFault: sessions
       ? {
           action: 'session-lost',
           inject: async (_broker, queue) => {
-            bus.entityOrThrow(queue).sessionStateFault = new ServiceBusError(
-              'The service was unable to process the request; please retry the operation.',
-              'ServiceCommunicationProblem',
-            );
+            failingSessionState.add(queue);
           },
         }
       : 'none',
@@ -56,15 +60,7 @@ export function fakeHarness(
     // (live.test.ts), the namespace model here. `job.raw` is a ServiceBusReceivedMessage (an interface).
     nativeTypes: {
       client: FakeServiceBus,
-      message: {
-        name: 'ServiceBusReceivedMessage',
-        is: (value: unknown): value is ServiceBusReceivedMessage =>
-          typeof value === 'object' &&
-          value !== null &&
-          'body' in value &&
-          'sequenceNumber' in value &&
-          'deliveryCount' in value,
-      },
+      message: receivedMessageType,
     },
     time: { now: () => clock.now(), sleep: wait },
     publishNative: async (_broker, queue, message) => {

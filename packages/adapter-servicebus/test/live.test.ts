@@ -3,12 +3,15 @@ import { ServiceBusAdministrationClient, ServiceBusClient } from '@azure/service
 import { type ConformanceHarness, runConformance } from '@polyqueue/conformance';
 import { connect } from '@polyqueue/core';
 import { afterAll, describe, it } from 'vitest';
+import { SdkBusClient } from '../src/bus/sdk-bus-client.js';
 import {
   adapter,
   connectionStringToUrl,
   createServiceBusDriver,
   type ServiceBusDriverOptions,
 } from '../src/index.js';
+import { receivedMessageType } from './native-types.js';
+import { withSessionStateFaults } from './session-state-faults.js';
 
 /**
  * The conformance suite against a real namespace, opt-in: set POLYQUEUE_SERVICEBUS_CONNECTION_STRING
@@ -29,6 +32,7 @@ if (connectionString) {
   for (const sessions of [false, true]) {
     const queuePrefix = `${prefix}${sessions ? 's-' : 'p-'}`;
     const options: ServiceBusDriverOptions = { queuePrefix, dedupWindowMs: 600_000, sessions };
+    const failing = new Set<string>();
     const harness: ConformanceHarness = {
       name: `servicebus (live namespace${sessions ? ', session queues' : ''})`,
       capabilities: createServiceBusDriver({ connectionString }, options).capabilities,
@@ -38,6 +42,25 @@ if (connectionString) {
       adapters: { servicebus: adapter },
       // Locks are 5 s at the least, so a nominal 1 s lease becomes 5 s of real time.
       timeScale: 5,
+      nativeTypes: { client: ServiceBusClient, message: receivedMessageType },
+      // E1: see fake-harness.ts; here the session-state writes of a real client are made to fail.
+      backgroundFault: sessions
+        ? {
+            action: 'session-lost',
+            connect: async () => {
+              const bus = new SdkBusClient(
+                new ServiceBusClient(connectionString),
+                new ServiceBusAdministrationClient(connectionString),
+                true,
+              );
+              const driver = createServiceBusDriver({ bus: withSessionStateFaults(bus, failing) }, options);
+              return { broker: await connect({ driver }) };
+            },
+            inject: async (_broker, queue) => {
+              failing.add(`${queuePrefix}${queue}`);
+            },
+          }
+        : 'none',
       publishNative: async (_broker, queue, message) => {
         const sender = native.createSender(`${queuePrefix}${queue}`);
         await sender.sendMessages({

@@ -1,4 +1,3 @@
-import { ServiceBusError } from '@azure/service-bus';
 import { describe, expect, it } from 'vitest';
 import { fakeHarness } from './fake-harness.js';
 
@@ -12,7 +11,7 @@ describe('servicebus session receiver under a lasting fault (fake namespace, vir
   it('reports each lost session with its queue, backs off between attempts, and runs the job once the fault clears', async () => {
     const harness = fakeHarness({ sessions: true });
     const { sleep } = harness.time!;
-    const broker = await harness.connect({ logger: { warn: () => undefined, error: () => undefined } });
+    const broker = await harness.connect();
     const reports: { action: string; queue: string | undefined; code: string }[] = [];
     broker.on('error', (error, info) =>
       reports.push({ action: info.action, queue: info.queue, code: error.code }),
@@ -23,8 +22,7 @@ describe('servicebus session receiver under a lasting fault (fake namespace, vir
     queue.process(async () => {
       handled++;
     });
-    const entity = harness.bus.entityOrThrow('faulty');
-    entity.sessionStateFault = new ServiceBusError('unreachable', 'ServiceCommunicationProblem');
+    harness.failingSessionState.add('faulty');
     await queue.send({ n: 1 }, { orderingKey: 'k' });
     await sleep(30_000);
     const lost = reports.filter((r) => r.action === 'session-lost');
@@ -33,7 +31,7 @@ describe('servicebus session receiver under a lasting fault (fake namespace, vir
     // 250 ms doubling to 8 s: about 8 attempts in 30 s, not thousands.
     expect(lost.length).toBeLessThan(15);
     expect(handled).toBe(0);
-    entity.sessionStateFault = undefined;
+    harness.failingSessionState.delete('faulty');
     for (let i = 0; i < 200 && handled === 0; i++) await sleep(100);
     expect(handled).toBe(1);
     let closed = false;

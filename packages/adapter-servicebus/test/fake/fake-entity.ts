@@ -40,11 +40,6 @@ export class FakeEntity {
   readonly sessionLocks = new Map<string, SessionLock>();
   /** Session id -> the state a session receiver stored (`setSessionState`). */
   readonly sessionStates = new Map<string, unknown>();
-  /**
-   * Fault injection for tests (not a service feature): while set, `setSessionState` fails with it,
-   * as it would while the namespace cannot be reached.
-   */
-  sessionStateFault: Error | undefined;
 
   constructor(name: string, settings: BusQueueSettings) {
     this.name = name;

@@ -320,7 +320,6 @@ export class FakeServiceBus {
   setSessionState(name: string, sessionId: string, token: string, state: unknown): void {
     const entity = this.entityOrThrow(name);
     this.#sessionLock(entity, sessionId, token);
-    if (entity.sessionStateFault) throw entity.sessionStateFault;
     entity.sessionStates.set(sessionId, state);
   }
 
