@@ -23,9 +23,18 @@ export class PullDelivery implements Delivery {
   readonly native: PulledMessage;
   readonly #queue: QueueContext;
   readonly #source: PullSource;
+  readonly #onSettle: (() => void) | undefined;
   #settled = false;
 
-  constructor(queue: QueueContext, source: PullSource, message: PulledMessage, deliveryCount: number) {
+  /** `onSettle`: called once, when the first settlement is called (the receiver's room is freed). */
+  constructor(
+    queue: QueueContext,
+    source: PullSource,
+    message: PulledMessage,
+    deliveryCount: number,
+    onSettle?: () => void,
+  ) {
+    this.#onSettle = onSettle;
     const decoded = fromAttributes(message.attributes);
     this.body = message.data;
     this.attributes = decoded.attributes;
@@ -79,6 +88,7 @@ export class PullDelivery implements Delivery {
     if (this.#settled || !this.#queue.alive) return false;
     this.#settled = true;
     this.#queue.forget(this);
+    this.#onSettle?.();
     return true;
   }
 

@@ -7,7 +7,6 @@ import {
 } from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
 import { PullDelivery } from './pull-delivery.js';
-import type { PullSource } from './pull-source.js';
 import { leaseSeconds, type QueueContext } from './queue-context.js';
 import { type SourceName, splitRoom } from './room-split.js';
 import { SubscriptionPuller } from './subscription-puller.js';
@@ -23,16 +22,24 @@ export interface PullReceiverSettings {
   readonly acquireServices: () => () => void;
 }
 
+/** A pulled message, as a delivery from the moment it arrived, and the keeping of its lease. */
+interface Pulled {
+  readonly delivery: PullDelivery;
+  readonly stopKeeping: () => void;
+}
+
 /**
  * A worker's receiver: unary pulls from the queue's two subscriptions, `ready` (retries, due
  * delayed jobs, redriven dead letters) and `work` (jobs as producers sent them).
  *
  * The concurrency + prefetch bound holds on the wire (the SDK's streaming pull would lease more
  * than asked): the sizes of the pulls in flight, plus what they brought and was not handed out
- * yet, never sum to more than the room the worker asked for (`receive(max)`), split between the
- * two subscriptions by `splitRoom`. A pull left in flight when `receive` returns keeps its share
- * reserved; the worker's room at its next call still covers it, as the room only shrinks by what
- * was handed out.
+ * yet, plus what was handed out and not settled, never sum to more than `maxUnsettled`, split
+ * between the two subscriptions by `splitRoom`. A delivery frees its room when its settlement is
+ * called (as the SDK's flow control counts), so a pull started after a batch of handlers settled
+ * asks for their room too, though their acks are still on the wire: one pull of the whole room
+ * rather than two of half of it. A `receive` hands out at most what it was asked for; the rest
+ * waits for the next, its lease kept by core (`keepLease`) meanwhile.
  *
  * Order: each `receive` hands out what `ready` brought first (those jobs are older), and `ready`
  * gets at most half the room while `work` wants the rest, so neither subscription starves.
@@ -41,8 +48,8 @@ export class PullReceiver implements Receiver {
   readonly #queue: QueueContext;
   readonly #options: ReceiverOptions;
   readonly #settings: PullReceiverSettings;
-  readonly #ready: SubscriptionPuller;
-  readonly #work: SubscriptionPuller;
+  readonly #ready: SubscriptionPuller<Pulled>;
+  readonly #work: SubscriptionPuller<Pulled>;
   /** Aborts the pulls in flight on close (a receive's own signal only ends that receive). */
   readonly #stop = new AbortController();
   /** Lets a graceful driver close hand back what was pulled and not handed out. */
@@ -51,6 +58,8 @@ export class PullReceiver implements Receiver {
   #deadlines: Promise<Readonly<Record<SourceName, number>>> | undefined;
   /** Who gets the only slot when the room is one message. */
   #turn: SourceName = 'ready';
+  /** Handed out, settlement not called yet: the room they hold. */
+  #outstanding = 0;
   /** Set on first receive. */
   #releaseServices: (() => void) | undefined;
   #closed = false;
@@ -59,19 +68,22 @@ export class PullReceiver implements Receiver {
     this.#queue = queue;
     this.#options = options;
     this.#settings = settings;
-    const pullerOptions = { wait: settings.wait, pollIntervalMs: settings.pollIntervalMs };
+    const puller = (name: SourceName, initialWant: number) =>
+      new SubscriptionPuller<Pulled>(queue.api, queue[name], {
+        wait: settings.wait,
+        pollIntervalMs: settings.pollIntervalMs,
+        initialWant,
+        admit: (messages) => this.#admit(name, messages),
+      });
     // `ready` starts by holding one slot: it is usually idle, and a long poll holds its slots.
-    this.#ready = new SubscriptionPuller(queue.api, queue.ready, { ...pullerOptions, initialWant: 1 });
-    this.#work = new SubscriptionPuller(queue.api, queue.work, {
-      ...pullerOptions,
-      initialWant: Number.POSITIVE_INFINITY,
-    });
+    this.#ready = puller('ready', 1);
+    this.#work = puller('work', Number.POSITIVE_INFINITY);
   }
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
     const queue = this.#queue;
     if (this.#closed || !queue.alive) return [];
-    const deadlines = await this.#start();
+    await this.#start();
     let onAbort = () => {};
     const aborted = new Promise<void>((resolve) => {
       onAbort = resolve;
@@ -82,16 +94,16 @@ export class PullReceiver implements Receiver {
       while (!signal.aborted && queue.alive && !this.#closed) {
         const ready = this.#ready.take(max);
         const work = this.#work.take(max - ready.length);
-        if (ready.length + work.length > 0) {
-          const deliveries = await Promise.all([
-            this.#handOut(queue.ready, ready, deadlines.ready),
-            this.#handOut(queue.work, work, deadlines.work),
-          ]);
-          return deliveries.flat();
-        }
+        if (ready.length + work.length > 0) return this.#handOut([...ready, ...work]);
         const failed = this.#ready.takeError() ?? this.#work.takeError();
         if (failed) throw failed.error;
-        this.#startPulls(max);
+        if (this.#ready.canPull(Date.now()) || this.#work.canPull(Date.now())) {
+          // Size the pulls once this turn's settlements are in, as the settle batching waits for
+          // them: handlers that finish together free their room before the pull asks for it.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (signal.aborted || !queue.alive || this.#closed) break;
+          this.#startPulls();
+        }
         const inFlight = [this.#ready.pulling, this.#work.pulling].filter((pull) => pull !== undefined);
         if (inFlight.length > 0) await Promise.race([aborted, ...inFlight]);
         else {
@@ -139,12 +151,13 @@ export class PullReceiver implements Receiver {
     return this.#deadlines;
   }
 
-  #startPulls(max: number): void {
+  #startPulls(): void {
     const now = Date.now();
     const ready = this.#ready;
     const work = this.#work;
+    const room = this.#options.maxUnsettled - this.#outstanding - ready.reserved - work.reserved;
     const split = splitRoom(
-      max - ready.reserved - work.reserved,
+      room,
       { ready: ready.canPull(now), work: work.canPull(now) },
       { ready: ready.want, work: work.want },
       this.#turn,
@@ -154,16 +167,27 @@ export class PullReceiver implements Receiver {
     if (split.work > 0) work.start(split.work, this.#stop.signal);
   }
 
-  async #handOut(
-    source: PullSource,
-    messages: readonly PulledMessage[],
-    deadlineSeconds: number,
-  ): Promise<Delivery[]> {
-    if (messages.length === 0) return [];
-    if (leaseSeconds(this.#options.leaseMs) !== deadlineSeconds)
+  /**
+   * What a pull brought becomes deliveries at once, leased as the queue says and kept leased by
+   * core until handed out: a receive may leave some for the next one.
+   */
+  async #admit(name: SourceName, messages: readonly PulledMessage[]): Promise<Pulled[]> {
+    const source = this.#queue[name];
+    const deadlines = await this.#start();
+    if (leaseSeconds(this.#options.leaseMs) !== deadlines[name])
       await source.startLeases(messages, this.#options.leaseMs);
     return messages.map((message) => {
-      const delivery = new PullDelivery(this.#queue, source, message, source.received(message));
+      const delivery = new PullDelivery(this.#queue, source, message, source.received(message), () => {
+        this.#outstanding--;
+      });
+      return { delivery, stopKeeping: this.#options.keepLease?.(delivery) ?? noop };
+    });
+  }
+
+  #handOut(pulled: readonly Pulled[]): Delivery[] {
+    return pulled.map(({ delivery, stopKeeping }) => {
+      stopKeeping();
+      this.#outstanding++;
       this.#queue.track(delivery);
       return delivery;
     });
@@ -173,7 +197,11 @@ export class PullReceiver implements Receiver {
   async #handBackPulled(): Promise<void> {
     const ready = this.#ready.take(Number.POSITIVE_INFINITY);
     const work = this.#work.take(Number.POSITIVE_INFINITY);
+    for (const { stopKeeping } of [...ready, ...work]) stopKeeping();
     if (!this.#queue.alive) return;
-    await Promise.all([this.#queue.ready.handBack(ready), this.#queue.work.handBack(work)]);
+    const native = (pulled: readonly Pulled[]) => pulled.map(({ delivery }) => delivery.native);
+    await Promise.all([this.#queue.ready.handBack(native(ready)), this.#queue.work.handBack(native(work))]);
   }
 }
+
+function noop(): void {}

@@ -39,8 +39,12 @@ export class PullSource {
     return this.#settle.modifyAckDeadline(message.ackId, 0);
   }
 
-  /** Hands back messages pulled but never handed out (not counted: they were never received). */
+  /**
+   * Hands back messages pulled but never handed out to a worker: deliverable again at once, and
+   * not counted as deliveries (`received` was called for each when it was pulled).
+   */
   handBack(messages: readonly PulledMessage[]): Promise<void> {
+    for (const message of messages) this.#counter.released(this.#key(message));
     return this.#settle.modifyAllAckDeadlines(
       messages.map((message) => message.ackId),
       0,

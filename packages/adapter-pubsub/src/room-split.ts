@@ -37,12 +37,15 @@ export function splitRoom(
 }
 
 /**
- * What a subscription should ask for next, after asking for `asked` and getting `got`: one after
- * an empty answer (it is idle), twice as many after a full one, the same after a short one (Pub/Sub
- * often answers with fewer than asked while messages keep coming).
+ * What a subscription should ask for next, after asking for `asked` and getting `got`: twice as
+ * many after a full answer, the same after a short one (Pub/Sub often answers with fewer than asked
+ * while messages keep coming). After an empty answer, one on a long poll (the subscription is
+ * idle, and a long poll holds its slots while it waits); on an emulator, polled with answers that
+ * come at once and hold nothing, the same again: dropping to one would make a busy queue whose
+ * backlog ran dry for a moment climb back one doubling per round trip.
  */
-export function nextWant(asked: number, got: number): number {
-  if (got === 0) return 1;
+export function nextWant(asked: number, got: number, longPoll: boolean): number {
+  if (got === 0) return longPoll ? 1 : asked;
   return got >= asked ? asked * 2 : asked;
 }
 

@@ -2,13 +2,18 @@ import type { PubSubApi, PulledMessage } from './pubsub-client.js';
 import type { PullSource } from './pull-source.js';
 import { nextWant } from './room-split.js';
 
-export interface SubscriptionPullerOptions {
+export interface SubscriptionPullerOptions<T> {
   /** Long-poll (real Pub/Sub) or return at once (an emulator). */
   readonly wait: boolean;
   /** After an empty answer (or an error), the subscription is not pulled again for this long. */
   readonly pollIntervalMs: number;
   /** What the first pull asks for at most. */
   readonly initialWant: number;
+  /**
+   * Turns what a pull brought into what the puller holds until it is taken (the receiver's
+   * deliveries, leased from then on). A rejection counts as the pull's error.
+   */
+  readonly admit: (messages: readonly PulledMessage[]) => Promise<readonly T[]>;
 }
 
 /**
@@ -18,19 +23,19 @@ export interface SubscriptionPullerOptions {
  * then wait out their ack deadline): it is left to finish, and what it brings is handed out by a
  * later `receive`, when the worker's room still covers it.
  */
-export class SubscriptionPuller {
+export class SubscriptionPuller<T> {
   readonly source: PullSource;
   /** What the next pull asks for at most (see `nextWant`). */
   want: number;
   readonly #api: PubSubApi;
-  readonly #options: SubscriptionPullerOptions;
+  readonly #options: SubscriptionPullerOptions<T>;
   #inFlight: Promise<void> | undefined;
   #inFlightSize = 0;
-  #pulled: PulledMessage[] = [];
+  #pulled: T[] = [];
   #error: { readonly error: unknown } | undefined;
   #quietUntil = 0;
 
-  constructor(api: PubSubApi, source: PullSource, options: SubscriptionPullerOptions) {
+  constructor(api: PubSubApi, source: PullSource, options: SubscriptionPullerOptions<T>) {
     this.#api = api;
     this.source = source;
     this.#options = options;
@@ -60,12 +65,16 @@ export class SubscriptionPuller {
     this.#inFlightSize = size;
     this.#inFlight = this.#api
       .pull(this.source.subscription, size, { wait: this.#options.wait, signal })
+      .then(async (messages) => {
+        const admitted = messages.length > 0 ? await this.#options.admit(messages) : [];
+        return { admitted, got: messages.length };
+      })
       .then(
-        (messages) => {
+        ({ admitted, got }) => {
           this.#done();
-          for (const message of messages) this.#pulled.push(message);
-          this.want = nextWant(size, messages.length);
-          if (messages.length === 0) this.#quiet();
+          for (const item of admitted) this.#pulled.push(item);
+          this.want = nextWant(size, got, this.#options.wait);
+          if (got === 0) this.#quiet();
         },
         (error: unknown) => {
           this.#done();
@@ -75,8 +84,8 @@ export class SubscriptionPuller {
       );
   }
 
-  /** Up to `max` of the messages pulled and not yet handed out, oldest pull first. */
-  take(max: number): PulledMessage[] {
+  /** Up to `max` of what was pulled and not yet handed out, oldest pull first. */
+  take(max: number): T[] {
     if (max <= 0 || this.#pulled.length === 0) return [];
     if (max >= this.#pulled.length) {
       const all = this.#pulled;

@@ -37,11 +37,15 @@ const harness: ConformanceHarness = {
       .publishMessage({ data: Buffer.from(message.body), attributes: { ...message.headers } });
   },
   // E1: the delay forwarder cannot publish to the queue's ready topic (deleted under it), so the
-  // delayed job the rule sends fails to forward, reported as 'forward' with the queue.
+  // delayed job the rule sends fails to forward, reported as 'forward' with the queue. The ready
+  // subscription goes first: pstest panics (and dies) deleting a subscription whose topic it
+  // already deleted.
   backgroundFault: {
     action: 'forward',
     inject: async (broker, queue) => {
-      await broker.native(PubSub).topic(`${queue}.ready`).delete();
+      const pubsub = broker.native(PubSub);
+      await pubsub.subscription(`${queue}.ready`).delete();
+      await pubsub.topic(`${queue}.ready`).delete();
     },
   },
   // X1: as the README documents them: the PubSub client, and a PulledMessage as job.raw.

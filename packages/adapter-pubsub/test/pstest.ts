@@ -40,7 +40,11 @@ export async function deleteProject(projectId: string): Promise<void> {
   const pubsub = pstestClient(projectId);
   try {
     const [subscriptions] = await pubsub.getSubscriptions();
-    await Promise.all(subscriptions.map((subscription) => subscription.delete().catch(() => undefined)));
+    // pstest panics (and dies) deleting a subscription whose topic was deleted: leave those.
+    const deletable = subscriptions.filter(
+      (subscription) => subscription.metadata?.topic !== '_deleted-topic_',
+    );
+    await Promise.all(deletable.map((subscription) => subscription.delete().catch(() => undefined)));
     const [topics] = await pubsub.getTopics();
     await Promise.all(topics.map((topic) => topic.delete().catch(() => undefined)));
   } finally {

@@ -80,15 +80,17 @@ describe('pull receiver: work and ready subscriptions (fake client)', () => {
     const { api, driver } = await setup();
     await fill(api, 'jobs', 20);
     await fill(api, 'jobs.ready', 20);
-    const receiver = driver.receiver(topology, { leaseMs: 10_000, maxUnsettled: 4 });
+    const single = driver.receiver(topology, { leaseMs: 10_000, maxUnsettled: 1 });
     const oneAtATime: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const [delivery] = await receiver.receive(1, never);
+      const [delivery] = await single.receive(1, never);
       oneAtATime.push(from(delivery!));
       await delivery!.ack();
     }
+    await single.close();
     expect(oneAtATime).toEqual(['ready', 'work', 'ready', 'work']);
     // Both full: `ready` (older jobs) may take up to half the room, `work` the rest.
+    const receiver = driver.receiver(topology, { leaseMs: 10_000, maxUnsettled: 4 });
     const sources = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const deliveries = await receiver.receive(4, never);
@@ -99,6 +101,37 @@ describe('pull receiver: work and ready subscriptions (fake client)', () => {
     }
     await receiver.close();
     expect([...sources].sort()).toEqual(['ready', 'work']);
+  });
+
+  it('sizes a pull by the room settled deliveries freed, hands out what was asked, and has core keep the rest leased', async () => {
+    const { api, driver } = await setup();
+    await fill(api, 'jobs', 40);
+    const kept = new Set<Delivery>();
+    const receiver = driver.receiver(topology, {
+      leaseMs: 10_000,
+      maxUnsettled: 8,
+      keepLease: (delivery) => {
+        kept.add(delivery);
+        return () => kept.delete(delivery);
+      },
+    });
+    const first = await receiver.receive(8, never);
+    expect(first.length).toBeGreaterThan(0);
+    // Settlements called, their acks still on the wire: a worker counting them would offer room 1.
+    const settling = first.map((delivery) => delivery.ack());
+    const pullsBefore = api.pulls.length;
+    const next = await receiver.receive(1, never);
+    expect(next).toHaveLength(1);
+    const workPull = api.pulls.slice(pullsBefore).find((pull) => pull.subscription === 'jobs');
+    // One pull for the room the settled deliveries freed (less the ready subscription's slot).
+    expect(workPull!.max).toBeGreaterThanOrEqual(7);
+    expect(kept.size).toBe(workPull!.max - 1);
+    expect(kept.has(next[0]!)).toBe(false);
+    const rest = await receiver.receive(8, never);
+    expect(rest).toHaveLength(workPull!.max - 1);
+    expect(kept.size).toBe(0); // handed out: core keeps their leases as the worker's own
+    await Promise.all([...settling, ...[...next, ...rest].map((delivery) => delivery.ack())]);
+    await receiver.close();
   });
 
   it('hands back at close what a pull still in flight brought after receive returned', async () => {
@@ -186,10 +219,15 @@ describe('splitRoom', () => {
     });
   });
 
-  it('asks for one after an empty answer, twice as many after a full one, as many after a short one', () => {
-    expect(nextWant(8, 0)).toBe(1);
-    expect(nextWant(1, 1)).toBe(2);
-    expect(nextWant(8, 8)).toBe(16);
-    expect(nextWant(8, 3)).toBe(8);
+  it('asks for one after an empty long poll, twice as many after a full answer, as many after a short one', () => {
+    expect(nextWant(8, 0, true)).toBe(1);
+    expect(nextWant(1, 1, true)).toBe(2);
+    expect(nextWant(8, 8, true)).toBe(16);
+    expect(nextWant(8, 3, true)).toBe(8);
+  });
+
+  it('keeps asking for as many after an empty answer of an emulator, which holds no slots while it waits', () => {
+    expect(nextWant(64, 0, false)).toBe(64);
+    expect(nextWant(64, 64, false)).toBe(128);
   });
 });
