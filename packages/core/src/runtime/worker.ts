@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Delivery } from '../driver/delivery.js';
-import { sleep } from '../driver/kit/sleep.js';
+import { ErrorBackoff } from '../driver/kit/error-backoff.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { Deque } from '../util/deque.js';
@@ -23,7 +23,8 @@ interface HeldBack {
   leaseExpiresAt: number;
 }
 
-const RECEIVE_ERROR_BACKOFF_MS = [100, 250, 500, 1_000, 2_000, 5_000] as const;
+/** After a failed receive: 100 ms at first (most faults are a blip), doubling to 5 s while it lasts. */
+const RECEIVE_ERROR_BACKOFF = { firstMs: 100, maxMs: 5_000 } as const;
 
 /**
  * Runs a handler over a queue's deliveries: the receive loop, concurrency and prefetch bounds,
@@ -160,7 +161,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   }
 
   async #receiveLoop(): Promise<void> {
-    let failures = 0;
+    const backoff = new ErrorBackoff(this.#clock, RECEIVE_ERROR_BACKOFF);
     const signal = this.#stopReceiving.signal;
     while (this.#state === 'running') {
       const room = this.#maxUnsettled - this.#held.size;
@@ -177,16 +178,14 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       try {
         await this.#rt.ensureProvisioned();
         deliveries = await this.#receiver.receive(room, signal);
-        failures = 0;
+        backoff.reset();
       } catch (error) {
         if (this.#state !== 'running') break;
         this.#runtimeError('receive', error);
-        const wait = RECEIVE_ERROR_BACKOFF_MS[Math.min(failures++, RECEIVE_ERROR_BACKOFF_MS.length - 1)]!;
-        // The one abortable sleep: it removes its abort listener when the wait ends, so a broker
-        // that stays down does not pile up a listener per failed receive.
-        await sleep(this.#clock, wait, signal).catch(() => {
-          // Aborted by close() or halt(): the loop condition ends the loop.
-        });
+        // The kit's one error backoff: its pause removes its abort listener when the wait ends, so
+        // a broker that stays down does not pile up a listener per failed receive; close() or
+        // halt() end it early, and the loop condition then ends the loop.
+        await backoff.wait(signal);
         continue;
       }
       const leaseExpiresAt = this.#clock.now() + this.#rt.topology.leaseMs;
