@@ -297,6 +297,9 @@ describe('sqs error codes', () => {
     [{ name: 'AccessDenied' }, ErrorCode.PermissionDenied],
     [{ name: 'RequestThrottled' }, ErrorCode.ResourceExhausted],
     [{ code: 'ECONNREFUSED', name: 'Error' }, ErrorCode.Unavailable],
+    // Socket errors come from the kit's one table: a socket timeout is an unreachable peer.
+    [{ code: 'ETIMEDOUT', name: 'Error' }, ErrorCode.Unavailable],
+    [{ name: 'Error', cause: { code: 'ECONNRESET' } }, ErrorCode.Unavailable],
     [{ name: 'TimeoutError' }, ErrorCode.DeadlineExceeded],
     [{ name: 'Weird', $metadata: { httpStatusCode: 503 } }, ErrorCode.Unavailable],
     [{ name: 'Weird' }, ErrorCode.Unknown],
