@@ -145,6 +145,18 @@ export class RssTrace {
     return highest(this.samples.slice(middle)) - highest(this.samples.slice(0, middle));
   }
 
+  /**
+   * How far the second half's lowest value rose above the first half's lowest. For figures read
+   * right after a forced GC that still lag it: V8 frees dead ArrayBuffers' memory on a background
+   * thread, so one sample can show megabytes that the next one no longer does. Lag only adds
+   * spikes; a leak raises the floor.
+   */
+  floorGrowthMiB(value: (sample: MemorySample) => number): number {
+    const middle = Math.ceil(this.samples.length / 2);
+    const lowest = (list: readonly MemorySample[]) => Math.min(...list.map(value));
+    return lowest(this.samples.slice(middle)) - lowest(this.samples.slice(0, middle));
+  }
+
   /** The RSS rule: the second half stayed within 20% (at least 32 MiB) of the first half's peak. */
   rssLimitMiB(): number {
     const middle = Math.ceil(this.samples.length / 2);
