@@ -7,7 +7,7 @@ import { ClosedError } from '../errors/closed-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { compileBackoff, DEFAULT_BACKOFF } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
-import { BackgroundErrors, type BrokerErrorListener } from './background-errors.js';
+import { BrokerErrorEvents, type BrokerErrorListener } from './broker-error-events.js';
 import type { Logger } from './logger.js';
 import { asNative, type NativeType } from './native-type.js';
 import type { QueueOptions } from './options.js';
@@ -37,7 +37,7 @@ export class Broker {
   readonly #settings: BrokerSettings;
   readonly #provisioned = new Map<string, Promise<void>>();
   readonly #workers = new Set<ManagedWorker>();
-  readonly #backgroundErrors: BackgroundErrors;
+  readonly #backgroundErrors: BrokerErrorEvents;
   readonly #capabilities: Capabilities;
   #closing: Promise<void> | undefined;
 
@@ -45,7 +45,7 @@ export class Broker {
   constructor(settings: BrokerSettings) {
     this.#settings = settings;
     this.#capabilities = printableCapabilities(settings.driver.capabilities);
-    this.#backgroundErrors = new BackgroundErrors(settings.driver, settings.logger, settings.secrets);
+    this.#backgroundErrors = new BrokerErrorEvents(settings.driver, settings.logger, settings.secrets);
     settings.driver.reportErrorsTo?.(this.#backgroundErrors.report);
   }
 

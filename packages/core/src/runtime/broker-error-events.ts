@@ -16,12 +16,14 @@ export interface BackgroundErrorInfo {
 export type BrokerErrorListener = (error: BrokerError, info: BackgroundErrorInfo) => void;
 
 /**
- * Routes a driver's background errors (see `Driver.reportErrorsTo`): each is wrapped once with
- * the driver's code, its credentials masked, then logged and handed to every 'error' listener.
- * Unlike a bare EventEmitter, no listener is never a crash: a broker that blipped must not take
- * the host process down, and the log line keeps it from being silent.
+ * The broker's side of the background-error seam (the driver's side is the kit's
+ * `BackgroundErrors`, which holds the sink). Routes a driver's background errors (see
+ * `Driver.reportErrorsTo`): each is wrapped once with the driver's code, its credentials masked,
+ * then logged and handed to every 'error' listener. Unlike a bare EventEmitter, no listener is
+ * never a crash: a broker that blipped must not take the host process down, and the log line
+ * keeps it from being silent.
  */
-export class BackgroundErrors {
+export class BrokerErrorEvents {
   readonly #driver: Driver;
   readonly #logger: Logger;
   readonly #secrets: readonly string[];
