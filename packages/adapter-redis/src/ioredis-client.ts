@@ -15,16 +15,14 @@ export class IoredisClient implements RedisClient {
   readonly #owned: boolean;
   readonly #listeners = new Set<(error: unknown) => void>();
   readonly #blockers = new Set<Redis | Cluster>();
-  readonly #onError = (error: unknown) => {
-    for (const listener of this.#listeners) listener(error);
-  };
+  readonly #unwatch: () => void;
   /** The longest BLOCK a read may ask for, below the client's command timeout. */
   readonly maxBlockMs: number;
 
   constructor(client: Redis | Cluster, options: { readonly owned: boolean }) {
     this.#client = client;
     this.#owned = options.owned;
-    client.on('error', this.#onError);
+    this.#unwatch = this.#watch(client);
     const timeout =
       client instanceof Cluster ? client.options.redisOptions?.commandTimeout : client.options.commandTimeout;
     this.maxBlockMs = timeout ? Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(timeout / 2))) : MAX_BLOCK_MS;
@@ -34,9 +32,19 @@ export class IoredisClient implements RedisClient {
     return this.#client.callBuffer(command, [...args]).catch(withoutArguments);
   }
 
+  /**
+   * A read blocks at most `maxBlockMs`; its connection's command timeout is a second above that,
+   * so that while Redis is unreachable a read fails within about a second (and a closing worker's
+   * receive ends) rather than after the shared connection's longer timeout.
+   */
   blocking(): BlockingConnection {
-    const connection = this.#client.duplicate();
-    connection.on('error', this.#onError);
+    const commandTimeout = this.maxBlockMs + 1_000;
+    const client = this.#client;
+    const connection =
+      client instanceof Cluster
+        ? client.duplicate([], { redisOptions: { ...client.options.redisOptions, commandTimeout } })
+        : client.duplicate({ commandTimeout });
+    this.#watch(connection);
     this.#blockers.add(connection);
     return {
       call: (command, args) => connection.callBuffer(command, [...args]).catch(withoutArguments),
@@ -51,6 +59,29 @@ export class IoredisClient implements RedisClient {
     this.#listeners.add(listener);
   }
 
+  /**
+   * Reports the first error of each outage of a connection: ioredis emits one per reconnect
+   * attempt (several a second), which would bury the one that says what happened. Every command
+   * that fails meanwhile still rejects to its caller. Returns the function that stops watching.
+   */
+  #watch(connection: Redis | Cluster): () => void {
+    let reported = false;
+    const onError = (error: unknown) => {
+      if (reported) return;
+      reported = true;
+      for (const listener of this.#listeners) listener(error);
+    };
+    const onReady = () => {
+      reported = false;
+    };
+    connection.on('error', onError);
+    connection.on('ready', onReady);
+    return () => {
+      connection.off('error', onError);
+      connection.off('ready', onReady);
+    };
+  }
+
   native(): unknown {
     return this.#client;
   }
@@ -58,7 +89,7 @@ export class IoredisClient implements RedisClient {
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
     for (const connection of this.#blockers) connection.disconnect();
     this.#blockers.clear();
-    this.#client.off('error', this.#onError);
+    this.#unwatch();
     if (!this.#owned) return;
     if (mode === 'abandon') {
       this.#client.disconnect();

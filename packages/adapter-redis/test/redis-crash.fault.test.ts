@@ -109,7 +109,7 @@ it('20,000 jobs through two Redis SIGKILLs and a worker SIGKILL: none lost, dupl
       `[redis fault] ${JOBS} jobs (${JOBS / DELAYED_EVERY} delayed), ${confirmed.size} confirmed sends, ` +
         `${retriedSends} sends retried after a retryable error, ${handled.size} distinct jobs handled ` +
         `(${childCalls} calls in the killed worker process), ${lost.length} lost, ${duplicates} duplicate deliveries, ` +
-        `${workerErrors.length} worker errors, ${backgroundErrors.length} background errors, ` +
+        `${workerErrors.length} worker errors, ${backgroundErrors.length} background errors (${summary(backgroundErrors)}), ` +
         `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     expect(confirmed.size).toBe(JOBS);
@@ -130,4 +130,14 @@ async function crashRedis(target: PrivateRedisServer): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** How many reports of each action: `connection × 4, forward-pull × 2`. */
+function summary(reports: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const report of reports) {
+    const action = report.slice(0, report.indexOf(':'));
+    counts.set(action, (counts.get(action) ?? 0) + 1);
+  }
+  return [...counts].map(([action, n]) => `${action} × ${n}`).join(', ');
 }
