@@ -31,9 +31,15 @@ export function delayForwarder(queue: QueueContext): QueueService {
     queue: queue.topology.name,
     pullSize: PULL_SIZE,
   });
+  let stopWatching: (() => void) | undefined;
   return {
-    start: () => forwarder.start(),
+    start() {
+      // After a reconnect the server has forgotten the open pull: a new one is made at once.
+      stopWatching ??= queue.client.onReconnect(() => source.dropPull());
+      forwarder.start();
+    },
     async stop(mode) {
+      stopWatching?.();
       source.stopping = true;
       await forwarder.stop(mode);
       await source.close(mode);
@@ -132,6 +138,12 @@ class DelayStreamSource {
 
   async handBack(messages: readonly ReceivedMessage[]): Promise<void> {
     for (const message of messages) message.nak(this.stopping ? undefined : RETRY_AFTER_MS);
+  }
+
+  /** Ends the open pull (a waiting `pull` then returns what arrived); the next call makes a new one. */
+  dropPull(): void {
+    this.#batch?.stop();
+    this.#batch = undefined;
   }
 
   /** After the Forwarder stopped: ends the open pull; graceful hands back what it still holds. */

@@ -51,6 +51,8 @@ export interface ReceivedMessage extends StoredMessage {
 export interface PullBatch {
   /** The next message; `undefined` once the pull has ended. Rejects when it failed. */
   next(): Promise<ReceivedMessage | undefined>;
+  /** The next message that already arrived, without waiting; undefined when none has. */
+  take(): ReceivedMessage | undefined;
   /** Messages that arrived and were not yet taken with `next()`. */
   buffered(): number;
   /**

@@ -16,12 +16,22 @@ export class NatsInvalidHeaderError extends Error {
   override readonly name = 'NatsInvalidHeaderError';
 }
 
+/**
+ * A pull request the server never ended, not even at its expiry. nats-server 2.9 answers a pull
+ * on a consumer that does not exist with nothing at all, so this is how a deleted consumer shows;
+ * a request lost on the wire looks the same. Unavailable: retrying is right in both cases.
+ */
+export class NatsPullUnansweredError extends Error {
+  override readonly name = 'NatsPullUnansweredError';
+}
+
 /** SDK error names (nats-core, jetstream) → the closed code set; socket errors are the kit's table. */
 const BY_NAME: Readonly<Record<string, ErrorCode>> = {
   NatsStreamMissingError: ErrorCode.NotFound,
   StreamNotFoundError: ErrorCode.NotFound,
   ConsumerNotFoundError: ErrorCode.NotFound,
   NatsInvalidHeaderError: ErrorCode.InvalidArgument,
+  NatsPullUnansweredError: ErrorCode.Unavailable,
   InvalidArgumentError: ErrorCode.InvalidArgument,
   InvalidSubjectError: ErrorCode.InvalidArgument,
   InvalidNameError: ErrorCode.InvalidArgument,

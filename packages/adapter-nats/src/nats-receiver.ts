@@ -61,7 +61,9 @@ export class NatsReceiver implements Receiver {
     while (out.length === 0) {
       if (signal.aborted || this.#state !== 'open') return out;
       await this.#topUp(max);
-      if (this.#pulls.length === 0) continue;
+      // What already arrived goes out without waiting on anything.
+      this.#takeArrived(out, max);
+      if (out.length > 0 || this.#pulls.length === 0) continue;
       let taken: Taken | undefined;
       try {
         taken = await firstOrAbort(this.#pulls.map(waitOn), signal);
@@ -78,16 +80,20 @@ export class NatsReceiver implements Receiver {
         continue;
       }
       out.push(new NatsDelivery(this.#queue, message));
-      // Take what already arrived, on any pull, without another round trip.
-      for (const open of this.#pulls) {
-        while (out.length < max && open.waiting === undefined && open.batch.buffered() > 0) {
-          const more = await open.batch.next();
-          if (more === undefined) break;
-          out.push(new NatsDelivery(this.#queue, more));
-        }
-      }
+      this.#takeArrived(out, max);
     }
     return out;
+  }
+
+  /** Takes what already arrived, on any pull no `next()` waits on, up to `max` in all. */
+  #takeArrived(out: Delivery[], max: number): void {
+    for (const open of this.#pulls) {
+      if (open.waiting !== undefined) continue;
+      for (let more = out.length < max ? open.batch.take() : undefined; more !== undefined; ) {
+        out.push(new NatsDelivery(this.#queue, more));
+        more = out.length < max ? open.batch.take() : undefined;
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { JetStreamStatus } from '@nats-io/jetstream/internal';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { PullBatch, ReceivedMessage } from './nats-client.js';
+import { NatsPullUnansweredError } from './nats-errors.js';
 
 /**
  * `toJsMsg` is what the SDK's own consumers wrap a delivered Msg with, but the package does not
@@ -15,7 +16,7 @@ const { toJsMsg } = requireFromHere(
   join(dirname(requireFromHere.resolve('@nats-io/jetstream')), 'jsmsg.js'),
 ) as { toJsMsg: (msg: Msg, ackTimeoutMs?: number) => JsMsg };
 
-/** A pull whose end the server failed to report (lost on the wire) is ended this long after it expired. */
+/** A pull the server did not end by this long after its expiry fails (NatsPullUnansweredError). */
 const EXPIRY_GRACE_MS = 2_000;
 
 /**
@@ -49,7 +50,10 @@ export class SdkPull implements PullBatch {
     this.#wrap = (msg) => wrap(toJsMsg(msg, options.ackTimeoutMs), msg);
     const inbox = createInbox();
     this.#subscription = nc.subscribe(inbox, { callback: (error, msg) => this.#onMessage(error, msg) });
-    this.#timer = setTimeout(() => this.stop(), options.expiresMs + EXPIRY_GRACE_MS).unref();
+    this.#timer = setTimeout(
+      () => this.#unanswered(requestSubject),
+      options.expiresMs + EXPIRY_GRACE_MS,
+    ).unref();
     const body = JSON.stringify({ batch: options.maxMessages, expires: options.expiresMs * 1_000_000 });
     nc.publish(requestSubject, body, { reply: inbox });
   }
@@ -60,6 +64,10 @@ export class SdkPull implements PullBatch {
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve(undefined);
     return new Promise<void>((resolve) => (this.#wake = resolve)).then(() => this.next());
+  }
+
+  take(): ReceivedMessage | undefined {
+    return this.#arrived.shift();
   }
 
   buffered(): number {
@@ -73,6 +81,15 @@ export class SdkPull implements PullBatch {
   /** Unsubscribing is what makes the server drop the request: it delivers only to listened subjects. */
   stop(): void {
     this.#end(undefined);
+  }
+
+  /** The server did not end the pull by its expiry: it never had it (see NatsPullUnansweredError). */
+  #unanswered(requestSubject: string): void {
+    this.#end(
+      new NatsPullUnansweredError(
+        `the server never answered the pull request on ${requestSubject}: its consumer may not exist`,
+      ),
+    );
   }
 
   #onMessage(error: Error | null, msg: Msg): void {

@@ -155,6 +155,7 @@ export class FakeClient implements NatsClient {
         if (!stopped && taken.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
         return stopped ? undefined : taken.shift();
       },
+      take: () => (stopped ? undefined : taken.shift()),
       buffered: () => taken.length,
       // Everything it will ever hold was taken at the pull.
       pending: () => 0,
@@ -298,6 +299,10 @@ export class ScriptedPull implements PullBatch {
 
   ended(): boolean {
     return this.#ended();
+  }
+
+  take(): ReceivedMessage | undefined {
+    return this.#arrived.shift();
   }
 
   buffered(): number {

@@ -2,6 +2,7 @@ import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jet
 import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../src/nats-client.js';
+import { natsErrorCode } from '../src/nats-errors.js';
 import { SdkClient } from '../src/sdk-client.js';
 import { deleteStreams, rawConnection, runPrefix } from './nats-server.js';
 
@@ -68,5 +69,15 @@ describe('a delivered message read from its bytes', () => {
       { twice: 'first' },
       {},
     ]);
+  });
+});
+
+describe('a pull the server never answers', () => {
+  it('fails (NatsPullUnansweredError, Unavailable) once it is past its expiry: nats-server is silent on a missing consumer', async () => {
+    const client = await SdkClient.create(nc, 5_000);
+    const pull = await client.pull(stream, 'no-such-consumer', { maxMessages: 1, expiresMs: 100 });
+    const error = await pull.next().catch((e: unknown) => e);
+    expect((error as Error).name).toBe('NatsPullUnansweredError');
+    expect(natsErrorCode(error)).toBe('Unavailable');
   });
 });
