@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Broker, connect } from '@polyqueue/core';
 import amqplib from 'amqplib';
 import { collectGarbage, rssMiB } from '../measure.js';
-import { alternatedPaced, pacedRows, polyqueueCase } from '../paced.js';
+import { alternatedPaced, pacedRate, pacedRows, polyqueueCase } from '../paced.js';
 import { reachable } from '../reachable.js';
 import type { Row, Target } from '../report.js';
 import { endToEnd } from '../streaming.js';
@@ -130,7 +130,10 @@ export const amqpSuite: Suite = {
       add('latency p50, end to end', 'raw amqplib', rawE2e.p50, 'ms');
       add('latency p99, end to end', 'raw amqplib', rawE2e.p99, 'ms');
 
-      const rate = Math.min(o.pacedRate, PACED_RATE);
+      const rate = pacedRate(
+        Math.min(o.pacedRate, PACED_RATE),
+        Math.min(jobs / pqE2e.seconds, jobs / rawE2e.seconds),
+      );
       o.log(`amqp: paced latency, ${count(rate)} jobs/s for ${o.pacedSeconds} s, ${o.repeats}x each`);
       const pacing = { perSecond: rate, seconds: o.pacedSeconds };
       const [pqPaced, rawPaced] = await alternatedPaced(o.repeats, pacing, [

@@ -7,7 +7,7 @@ import {
   type RssTrace,
   rssMiB,
 } from '../measure.js';
-import { alternatedPaced, pacedRows, polyqueueCase } from '../paced.js';
+import { alternatedPaced, pacedRate, pacedRows, polyqueueCase } from '../paced.js';
 import { rawMemoryCase, rawProcess, rawSend } from '../raw-memory.js';
 import type { Row, Target } from '../report.js';
 import type { Suite, SuiteOptions } from '../suite.js';
@@ -162,7 +162,7 @@ async function retention(o: SuiteOptions, add: Add, backlog: number): Promise<vo
  * would be a backlog, not a latency.
  */
 async function pacedLatency(o: SuiteOptions, add: Add, streamingRate: number): Promise<Row[]> {
-  const perSecond = Math.max(1_000, Math.min(o.pacedRate, Math.floor(streamingRate / 4 / 1_000) * 1_000));
+  const perSecond = pacedRate(o.pacedRate, streamingRate, 1_000);
   o.log(`memory: paced latency, ${count(perSecond)} jobs/s for ${o.pacedSeconds} s, ${o.repeats}x each`);
   const pacing = { perSecond, seconds: o.pacedSeconds };
   const brokers: Broker[] = [];

@@ -4,7 +4,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { queueNames, WORKER_CONSUMER } from '@polyqueue/adapter-nats';
 import { type Broker, connect } from '@polyqueue/core';
 import { collectGarbage, deferred, nowNs, secondsSince } from '../measure.js';
-import { alternatedPaced, pacedRows, polyqueueCase } from '../paced.js';
+import { alternatedPaced, pacedRate, pacedRows, polyqueueCase } from '../paced.js';
 import type { Row, Target } from '../report.js';
 import type { StreamingCase } from '../streaming.js';
 import type { Suite, SuiteOptions } from '../suite.js';
@@ -201,7 +201,7 @@ export const natsSuite: Suite = {
       });
       add('latency p99, streaming', 'polyqueue', run.latency.percentile(99), 'ms');
 
-      const rate = Math.min(o.pacedRate, PACED_RATE);
+      const rate = pacedRate(Math.min(o.pacedRate, PACED_RATE), jobs / run.seconds);
       o.log(`nats: paced latency, ${count(rate)} jobs/s for ${o.pacedSeconds} s, ${o.repeats}x each`);
       const pacing = { perSecond: rate, seconds: o.pacedSeconds };
       const [pqPaced, rawPaced] = await alternatedPaced(o.repeats, pacing, [
