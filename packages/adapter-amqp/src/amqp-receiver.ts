@@ -56,8 +56,10 @@ export class AmqpReceiver implements Receiver {
 
   async receive(max: number, signal: AbortSignal): Promise<readonly Delivery[]> {
     if (this.#closed || signal.aborted) return [];
-    // During an outage, connecting may wait up to connect_timeout_ms: an abort must not.
-    const consumer = await untilAborted(this.#ensureConsumer(), signal);
+    // During an outage, connecting may wait up to connect_timeout_ms: an abort must not. A live
+    // consumer (nearly every call) is taken as it is: no race, no abort listener, no promise.
+    const live = this.#consumer;
+    const consumer = live?.alive ? live : await untilAborted(this.#ensureConsumer(), signal);
     if (consumer === undefined) return [];
     if (this.#buffer.length === 0) {
       await new Promise<void>((resolve) => {
