@@ -18,6 +18,8 @@ const HOLD_SLACK_S = 10;
 /** Pub/Sub's longest ack deadline. */
 const MAX_DEADLINE_S = 600;
 const PULL_BATCH = 100;
+/** On an emulator, the delay path is polled every 4 poll intervals (100 ms by default). */
+const IDLE_POLL_FACTOR = 4;
 /**
  * A message whose forward failed comes back after this long, not at once: a ready topic that stays
  * broken (deleted, no permission) is then retried every few seconds, not at the speed of a pull.
@@ -63,8 +65,10 @@ export function delayForwarder(options: DelayForwarderOptions): QueueService {
     queue: options.queue,
     pullSize: PULL_BATCH,
     holdInMemoryBelowMs: HOLD_WINDOW_MS,
-    // A long poll waits by itself; an emulator answers at once and is polled.
-    idleMs: options.wait ? 0 : options.pollIntervalMs,
+    // A long poll waits by itself; an emulator answers at once and is polled, as an idle worker
+    // subscription at its slowest (the delay path is idle most of the time; a job due sooner than
+    // this after it was sent is forwarded that much late, within the declared timing tolerance).
+    idleMs: options.wait ? 0 : options.pollIntervalMs * IDLE_POLL_FACTOR,
   });
   return {
     start: () => forwarder.start(),

@@ -16,6 +16,9 @@ export interface SubscriptionPullerOptions<T> {
   readonly admit: (messages: readonly PulledMessage[]) => Promise<readonly T[]>;
 }
 
+/** An idle subscription of an emulator is polled at most every 2^2 poll intervals (100 ms by default). */
+const MAX_IDLE_POLL_STEPS = 2;
+
 /**
  * One subscription's side of a worker's receiver: at most one unary pull in flight, whose size
  * stays reserved out of the worker's room until the messages it brought are handed out. A pull is
@@ -34,6 +37,8 @@ export class SubscriptionPuller<T> {
   #pulled: T[] = [];
   #error: { readonly error: unknown } | undefined;
   #quietUntil = 0;
+  /** Empty answers in a row: an emulator that keeps answering empty is polled less often. */
+  #emptyStreak = 0;
 
   constructor(api: PubSubApi, source: PullSource, options: SubscriptionPullerOptions<T>) {
     this.#api = api;
@@ -74,6 +79,7 @@ export class SubscriptionPuller<T> {
           this.#done();
           for (const item of admitted) this.#pulled.push(item);
           this.want = nextWant(size, got, this.#options.wait);
+          this.#emptyStreak = got === 0 ? this.#emptyStreak + 1 : 0;
           if (got === 0) this.#quiet();
         },
         (error: unknown) => {
@@ -107,7 +113,14 @@ export class SubscriptionPuller<T> {
     this.#inFlightSize = 0;
   }
 
+  /**
+   * Not pulled again for a while: the poll interval after an error or an empty long poll. An
+   * emulator answers at once, so an idle subscription there would cost a round trip (under the
+   * fake's global lock) every interval: its interval doubles with each empty answer in a row, up
+   * to {@link MAX_IDLE_POLL_STEPS} doublings, and is back to one as soon as a pull brings messages.
+   */
   #quiet(): void {
-    this.#quietUntil = Date.now() + this.#options.pollIntervalMs;
+    const steps = this.#options.wait ? 0 : Math.min(MAX_IDLE_POLL_STEPS, Math.max(0, this.#emptyStreak - 1));
+    this.#quietUntil = Date.now() + this.#options.pollIntervalMs * 2 ** steps;
   }
 }

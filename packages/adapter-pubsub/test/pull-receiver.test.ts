@@ -1,8 +1,11 @@
 import type { Delivery, QueueTopology } from '@polyqueue/core/driver';
 import { describe, expect, it } from 'vitest';
+import { DeliveryCounter } from '../src/delivery-counter.js';
 import { createPubSubDriver } from '../src/pubsub-adapter.js';
 import type { PulledMessage } from '../src/pubsub-client.js';
+import { PullSource } from '../src/pull-source.js';
 import { nextWant, splitRoom } from '../src/room-split.js';
+import { SubscriptionPuller } from '../src/subscription-puller.js';
 import { FakePubSubApi } from './fake-api.js';
 
 const topology: QueueTopology = { name: 'jobs', deadLetterName: 'jobs.dlq', leaseMs: 10_000, maxAttempts: 3 };
@@ -229,5 +232,34 @@ describe('splitRoom', () => {
   it('keeps asking for as many after an empty answer of an emulator, which holds no slots while it waits', () => {
     expect(nextWant(64, 0, false)).toBe(64);
     expect(nextWant(64, 64, false)).toBe(128);
+  });
+});
+
+describe('SubscriptionPuller idle polling', () => {
+  async function quietAfterEmptyPulls(wait: boolean, pulls: number): Promise<number[]> {
+    const api = new FakePubSubApi();
+    await api.createTopic('idle');
+    await api.createSubscription('idle', 'idle', { ackDeadlineSeconds: 10 });
+    const source = new PullSource(api, 'idle', new DeliveryCounter());
+    const puller = new SubscriptionPuller(api, source, {
+      wait,
+      pollIntervalMs: 1_000,
+      initialWant: 1,
+      admit: async (messages) => messages,
+    });
+    const quiet: number[] = [];
+    for (let i = 0; i < pulls; i++) {
+      const before = Date.now();
+      puller.start(1, never);
+      await puller.pulling;
+      // Rounded to the poll interval: the pull itself takes a few milliseconds.
+      quiet.push(Math.round((puller.quietUntil - before) / 1_000));
+    }
+    return quiet;
+  }
+
+  it('polls an idle emulator subscription less often, up to 4 intervals, and a long poll after each interval', async () => {
+    expect(await quietAfterEmptyPulls(false, 5)).toEqual([1, 2, 4, 4, 4]);
+    expect(await quietAfterEmptyPulls(true, 3)).toEqual([1, 1, 1]);
   });
 });
