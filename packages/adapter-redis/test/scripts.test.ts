@@ -107,14 +107,14 @@ describe('redis scripts', () => {
   });
 
   it('extendLease keeps a reclaim away for another lease', async () => {
-    const queue = topology(1_000);
+    const queue = topology(2_000);
     await driver.provision(queue);
     await sendOne(queue);
     const held = await receiveOne(queue);
-    await sleep(700);
-    await held.delivery.extendLease(1_000);
-    await sleep(600); // 1.3 s after the read, 0.6 s after the extension
-    const other = driver.receiver(queue, { leaseMs: 1_000, maxUnsettled: 1 });
+    await sleep(1_400);
+    await held.delivery.extendLease(2_000);
+    await sleep(1_200); // 2.6 s after the read (past the first lease), 1.2 s after the extension
+    const other = driver.receiver(queue, { leaseMs: 2_000, maxUnsettled: 1 });
     expect(await other.receive(1, new AbortController().signal)).toEqual([]);
     await held.delivery.ack();
     await Promise.all([held.close(), other.close()]);
