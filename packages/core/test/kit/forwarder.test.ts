@@ -91,18 +91,56 @@ describe('Forwarder', () => {
     expect(path.published).toEqual([{ id: 'a', at: message.due }]);
   });
 
-  it('forwards a due message at once, and holds a redelivery of a held message only once', async () => {
+  it('forwards a due message at once', async () => {
     const clock = new VirtualClock();
     const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000 }, clock);
     path.add('now', 0);
-    const held = path.add('soon', 5_000);
+    path.add('soon', 5_000);
     forwarder.start();
     await clock.advance(0);
     expect(path.published.map((p) => p.id)).toEqual(['now']);
-    path.available.push(held); // the broker redelivers it while it is held
-    await clock.advance(5_000);
-    expect(path.log.filter((line) => line.startsWith('protect'))).toEqual(['protect soon 5000']);
-    expect(path.published.map((p) => p.id)).toEqual(['now', 'soon']);
+    expect(path.acked).toEqual(['now']);
+  });
+
+  it('lets a redelivery of a held message replace the held copy: protected anew, published once, the newest acked', async () => {
+    const clock = new VirtualClock();
+    const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000 }, clock);
+    const first = path.add('soon', 5_000);
+    const acked: Msg[] = [];
+    const ack = path.ack.bind(path);
+    path.ack = async (messages) => {
+      acked.push(...messages);
+      await ack(messages);
+    };
+    forwarder.start();
+    await clock.advance(1_000);
+    const redelivered = { ...first }; // the broker's new delivery of the same message
+    path.available.push(redelivered);
+    await clock.advance(4_000);
+    expect(path.log.filter((line) => line.startsWith('protect'))).toEqual([
+      'protect soon 5000',
+      'protect soon 3900', // pulled 100 ms (idleMs) after it was redelivered
+    ]);
+    expect(path.published).toEqual([{ id: 'soon', at: first.due }]);
+    expect(acked).toHaveLength(1);
+    expect(acked[0]).toBe(redelivered);
+  });
+
+  it('publishes a redelivery that is due once, not also the held copy', async () => {
+    const virtual = new VirtualClock();
+    // Timers fire 50 ms late here, so the redelivery (pulled when due) comes before the held copy's timer.
+    const late: Clock = {
+      now: () => virtual.now(),
+      setTimeout: (callback, ms) => virtual.setTimeout(callback, ms + 50),
+      clearTimeout: (handle) => virtual.clearTimeout(handle),
+    };
+    const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000, idleMs: 10 }, late);
+    const first = path.add('soon', 1_000);
+    forwarder.start();
+    await virtual.advance(500);
+    virtual.setTimeout(() => path.available.push({ ...first }), 500); // due now, redelivered
+    await virtual.advance(2_000);
+    expect(path.published.map((p) => p.id)).toEqual(['soon']);
   });
 
   it('hands back and reports an entry whose publish failed, and acks the others', async () => {

@@ -155,6 +155,7 @@ export class Forwarder<M> {
     const due: M[] = [];
     const sentAway: Promise<void>[] = [];
     for (const message of messages) {
+      this.#supersede(this.#source.key(message));
       const remaining = this.#source.dueAt(message) - now;
       if (remaining <= 0) due.push(message);
       else if (remaining < this.#holdBelowMs) this.#hold(message, remaining);
@@ -165,11 +166,20 @@ export class Forwarder<M> {
     return 'busy';
   }
 
+  /**
+   * A redelivery of a message held in memory (its lease ran out early) replaces the held copy: the
+   * newest delivery's handle is the one the broker honours (a Pub/Sub ackId), and forwarding both
+   * would publish the job twice. The old copy is left unsettled: settling it could settle the new.
+   */
+  #supersede(key: string): void {
+    const held = this.#held.get(key);
+    if (held === undefined) return;
+    this.#options.clock.clearTimeout(held.timer);
+    this.#held.delete(key);
+  }
+
   #hold(message: M, remaining: number): void {
     const key = this.#source.key(message);
-    // A redelivery of one already held (its lease ran out early): the held copy is forwarded on
-    // time; this one is left unsettled and comes back later, when the ack of the first removed it.
-    if (this.#held.has(key)) return;
     const entry: Held<M> = { message, timer: this.#arm(key, message, remaining) };
     this.#held.set(key, entry);
     this.#source
