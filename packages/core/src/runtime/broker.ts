@@ -5,6 +5,7 @@ import type { Driver } from '../driver/driver.js';
 import type { QueueTopology } from '../driver/queue-topology.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { ConfigError } from '../errors/config-error.js';
+import { QueueNotFoundError } from '../errors/queue-not-found-error.js';
 import { compileBackoff, DEFAULT_BACKOFF } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
 import { BrokerErrorEvents, type BrokerErrorListener } from './broker-error-events.js';
@@ -124,8 +125,15 @@ export class Broker {
       throw new ConfigError(`Invalid dead-letter queue name "${deadLetterName}"`);
     }
     const topology: QueueTopology = { name, deadLetterName, leaseMs, maxAttempts };
-    const wrapError = (error: unknown, action: string) =>
-      wrapDriverError(driver, name, error, action, this.#settings.secrets);
+    const wrapError = (error: unknown, action: string) => {
+      const { secrets, provision } = this.#settings;
+      const wrapped = wrapDriverError(driver, name, error, action, secrets, provision);
+      // Provisioned once per process, the queue can still vanish (deleted by hand, a Redis without
+      // persistence restarted): forget it, so the next operation creates it again instead of every
+      // later send failing for good.
+      if (provision && wrapped instanceof QueueNotFoundError) this.#provisioned.delete(name);
+      return wrapped;
+    };
     const runtime: QueueRuntime<T> = {
       driver,
       topology,

@@ -18,6 +18,7 @@ export function wrapDriverError(
   error: unknown,
   action: string,
   secrets: readonly string[] = [],
+  provisioning = false,
 ): Error {
   // A driver that connects lazily imports its SDK on first use: a missing one is an install
   // problem with one fix, not a broker error, even when the driver wrapped it already.
@@ -32,7 +33,7 @@ export function wrapDriverError(
     code = ErrorCode.Unknown;
   }
   const cause = sanitizeError(error, secrets);
-  if (code === ErrorCode.NotFound) return new QueueNotFoundError(queue, cause);
+  if (code === ErrorCode.NotFound) return new QueueNotFoundError(queue, cause, { provisioning });
   const detail = redactText(
     redactCredentials(error instanceof Error ? error.message : String(error)),
     secrets,
