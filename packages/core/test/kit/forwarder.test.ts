@@ -42,6 +42,18 @@ function gate(path: FakeDelayPath): () => void {
   return open;
 }
 
+/** A forwarder with 'due' being published (held up by a gate) and 'held' in memory for 10 s. */
+async function publishingOneHoldingOne() {
+  const clock = new VirtualClock();
+  const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000 }, clock);
+  const open = gate(path);
+  path.add('due', 0);
+  path.add('held', 10_000);
+  forwarder.start();
+  await clock.advance(0);
+  return { clock, path, forwarder, open };
+}
+
 describe('Forwarder', () => {
   it('holds back a message that is not due, and forwards it (publish, then ack) once it is', async () => {
     const clock = new VirtualClock();
@@ -174,13 +186,7 @@ describe('Forwarder', () => {
   });
 
   it('graceful stop hands back what is held and waits for the publishes in flight', async () => {
-    const clock = new VirtualClock();
-    const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000 }, clock);
-    const open = gate(path);
-    path.add('due', 0);
-    path.add('held', 10_000);
-    forwarder.start();
-    await clock.advance(0);
+    const { clock, path, forwarder, open } = await publishingOneHoldingOne();
     let stopped = false;
     const stopping = forwarder.stop('graceful').then(() => {
       stopped = true;
@@ -211,13 +217,7 @@ describe('Forwarder', () => {
   });
 
   it('abandon settles nothing: no hand-back, and no ack even when a publish in flight succeeds', async () => {
-    const clock = new VirtualClock();
-    const { path, forwarder } = setup({ holdInMemoryBelowMs: 30_000 }, clock);
-    const open = gate(path);
-    path.add('due', 0);
-    path.add('held', 10_000);
-    forwarder.start();
-    await clock.advance(0);
+    const { clock, path, forwarder, open } = await publishingOneHoldingOne();
     await forwarder.stop('abandon');
     open();
     await clock.advance(20_000);
