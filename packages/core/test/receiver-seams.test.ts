@@ -87,6 +87,13 @@ describe('refill point: the worker decides when to receive again, from the recei
     expect(Math.min(...calls.slice(1))).toBe(6);
   });
 
+  it('with every handler slot busy and the buffer dry, still waits for a refillAt above the prefetch', async () => {
+    // concurrency 1, prefetch 8: one job runs, the buffer holds 8. refillAt 9 is reached only once
+    // the slot is free too, so no receive is made for less than 9 while the slot is busy.
+    const calls = await runBacklog({ refillAt: 9 });
+    expect(Math.min(...calls.slice(1))).toBe(9);
+  });
+
   it("refills as soon as the receiver's preferred batch fits", async () => {
     const calls = await runBacklog({ preferred: 2 });
     expect(Math.min(...calls.slice(1))).toBe(2);

@@ -1,11 +1,11 @@
 import type { ReceiveBatching } from '../driver/receiver.js';
 
 /**
- * The free room at which a worker whose buffer still keeps every handler slot busy calls
+ * The free room at which a worker whose handler slots are all busy calls
  * `receive` again (see `ReceiveBatching`): the receiver's `refillAt` when it states one, else the
  * smaller of its preferred batch and half the prefetch; at least 1, at most `maxUnsettled`.
  * Refilling in batches rather than on every finished job keeps one receive call from carrying one
- * delivery at a time; a worker whose buffer runs dry refills at once, whatever the room.
+ * delivery at a time; a worker with an idle handler slot refills at once, whatever the room.
  */
 export function refillPoint(
   batching: ReceiveBatching | undefined,

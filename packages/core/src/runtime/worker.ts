@@ -165,9 +165,12 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     const signal = this.#stopReceiving.signal;
     while (this.#state === 'running') {
       const room = this.#maxUnsettled - this.#held.size;
-      // The refill point (see refillPoint): while buffered jobs keep every slot busy, wait for
-      // enough room to make the receive worth a call; a dry buffer refills with any room.
-      if (room <= 0 || (room < this.#refillAt && this.#buffer.length > 0)) {
+      // The refill point (see refillPoint): while every handler slot is busy (running, or about to
+      // be from the buffer), wait for enough room to make the receive worth a call. Only an idle
+      // slot refills with any room: a dry buffer behind busy slots (a stated refillAt above the
+      // prefetch) would otherwise receive a few deliveries at a time.
+      const slotIdle = this.#buffer.length === 0 && this.#running < this.concurrency;
+      if (room <= 0 || (room < this.#refillAt && !slotIdle)) {
         await new Promise<void>((resolve) => {
           this.#wakeLoop = resolve;
         });
