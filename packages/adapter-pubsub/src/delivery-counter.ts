@@ -6,15 +6,18 @@ const MAX_TRACKED = 100_000;
  * deliveries (`deliveryAttempt`) on subscriptions with a dead-letter policy; without one, this
  * local count still makes a redelivery to the same process (a lapsed lease, a failed settlement)
  * count as a new attempt. A redelivery to another process is only counted by the broker.
- * Keys are the caller's: message ids are only unique within a topic, so a subscription-qualified id.
+ * One counter per subscription, keyed by message id (unique within the subscription's topic): no
+ * key is built per message.
  */
 export class DeliveryCounter {
   readonly #counts = new Map<string, number>();
 
   /** Records one more delivery of `key` and returns how many this connection has seen. */
   received(key: string): number {
-    const count = (this.#counts.get(key) ?? 0) + 1;
-    this.#counts.delete(key); // re-insert: Map order is then least recently received first
+    const previous = this.#counts.get(key);
+    const count = (previous ?? 0) + 1;
+    // Re-insert: Map order is then least recently received first.
+    if (previous !== undefined) this.#counts.delete(key);
     this.#counts.set(key, count);
     if (this.#counts.size > MAX_TRACKED) {
       const oldest = this.#counts.keys().next().value;

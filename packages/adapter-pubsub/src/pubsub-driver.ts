@@ -69,10 +69,18 @@ export class PubSubDriver implements Driver {
     this.#api = api;
     this.#settings = settings;
     const driver = this;
+    const counters = new Map<string, DeliveryCounter>();
     this.#link = {
       api,
       prefix: settings.prefix,
-      counter: new DeliveryCounter(),
+      counterOf: (subscription) => {
+        let counter = counters.get(subscription);
+        if (counter === undefined) {
+          counter = new DeliveryCounter();
+          counters.set(subscription, counter);
+        }
+        return counter;
+      },
       unsettled: new Set(),
       get alive() {
         return driver.#state === 'open';

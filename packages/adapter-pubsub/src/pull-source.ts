@@ -23,19 +23,19 @@ export class PullSource {
 
   /** Records a pulled message as handed out and returns its delivery count. */
   received(message: PulledMessage): number {
-    const local = this.#counter.received(this.#key(message));
+    const local = this.#counter.received(message.messageId);
     // The broker's count (subscriptions with a dead-letter policy) sees other processes too.
     return Math.max(local, message.deliveryAttempt);
   }
 
   ack(message: PulledMessage): Promise<void> {
-    this.#counter.settled(this.#key(message));
+    this.#counter.settled(message.messageId);
     return this.#settle.ack(message.ackId);
   }
 
   /** modifyAckDeadline 0: deliverable again at once, and not counted as an attempt here. */
   release(message: PulledMessage): Promise<void> {
-    this.#counter.released(this.#key(message));
+    this.#counter.released(message.messageId);
     return this.#settle.modifyAckDeadline(message.ackId, 0);
   }
 
@@ -44,7 +44,7 @@ export class PullSource {
    * not counted as deliveries (`received` was called for each when it was pulled).
    */
   handBack(messages: readonly PulledMessage[]): Promise<void> {
-    for (const message of messages) this.#counter.released(this.#key(message));
+    for (const message of messages) this.#counter.released(message.messageId);
     return this.#settle.modifyAllAckDeadlines(
       messages.map((message) => message.ackId),
       0,
@@ -61,10 +61,6 @@ export class PullSource {
       messages.map((message) => message.ackId),
       leaseSeconds(leaseMs),
     );
-  }
-
-  #key(message: PulledMessage): string {
-    return `${this.subscription}\u0000${message.messageId}`;
   }
 }
 

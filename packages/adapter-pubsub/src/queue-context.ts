@@ -17,7 +17,8 @@ export { leaseSeconds } from './pull-source.js';
 export interface DriverLink {
   readonly api: PubSubApi;
   readonly prefix: string;
-  readonly counter: DeliveryCounter;
+  /** The delivery counter of a subscription, shared by every queue context that pulls it. */
+  counterOf(subscription: string): DeliveryCounter;
   /** False once the driver closed or was abandoned: settlements are then no-ops. */
   readonly alive: boolean;
   /** Deliveries handed out and not settled, and receivers holding pulled messages: a graceful close releases them. */
@@ -46,8 +47,8 @@ export class QueueContext {
     this.#link = link;
     this.topology = topology;
     this.names = nativeNames(link.prefix, topology);
-    this.work = new PullSource(link.api, this.names.work, link.counter);
-    this.ready = new PullSource(link.api, this.names.ready, link.counter);
+    this.work = new PullSource(link.api, this.names.work, link.counterOf(this.names.work));
+    this.ready = new PullSource(link.api, this.names.ready, link.counterOf(this.names.ready));
   }
 
   get alive(): boolean {

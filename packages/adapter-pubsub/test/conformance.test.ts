@@ -36,16 +36,14 @@ const harness: ConformanceHarness = {
       .topic(queue)
       .publishMessage({ data: Buffer.from(message.body), attributes: { ...message.headers } });
   },
-  // E1: the delay forwarder cannot publish to the queue's ready topic (deleted under it), so the
-  // delayed job the rule sends fails to forward, reported as 'forward' with the queue. The ready
-  // subscription goes first: pstest panics (and dies) deleting a subscription whose topic it
-  // already deleted.
+  // E1: the delay forwarder's subscription is deleted under it, so its pulls fail, reported as
+  // 'forward-pull' with the queue. Not the ready topic or subscription: the worker's receive would
+  // see NotFound there and core would provision the queue again; and pstest panics (and dies)
+  // deleting a subscription whose topic it already deleted.
   backgroundFault: {
-    action: 'forward',
+    action: 'forward-pull',
     inject: async (broker, queue) => {
-      const pubsub = broker.native(PubSub);
-      await pubsub.subscription(`${queue}.ready`).delete();
-      await pubsub.topic(`${queue}.ready`).delete();
+      await broker.native(PubSub).subscription(`${queue}.delay`).delete();
     },
   },
   // X1: as the README documents them: the PubSub client, and a PulledMessage as job.raw.
