@@ -8,4 +8,4 @@ import { connectBroker, makeThumbnail, thumbnails } from './jobs.js';
  * if the queues are created by your infrastructure code.
  */
 const broker = await connectBroker();
-export const handler = createSqsLambdaHandler(broker, thumbnails(broker), makeThumbnail);
+export const handler = createSqsLambdaHandler(thumbnails(broker), makeThumbnail);

@@ -25,7 +25,7 @@ it('the worker and the Lambda function run the same handler on the same queue de
   // Lambda: one good record, one that fails (width 0) and is reported for a retry.
   await queue.send({ imageKey: 'a.png', width: 128 });
   await queue.send({ imageKey: 'bad.png', width: 0 });
-  const handler = createSqsLambdaHandler(broker, queue, traced);
+  const handler = createSqsLambdaHandler(queue, traced);
   const event = await lambdaEvent(client, await emulator.queueUrl(`${emulator.prefix}thumbnails`), 2);
   const result = await handler(event);
   const bad = event.Records.find((r) => r.body.includes('bad.png'))!;

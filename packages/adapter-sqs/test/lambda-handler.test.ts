@@ -67,15 +67,6 @@ describe('Lambda handler: the queue alone', () => {
     expect(() => createSqsLambdaHandler(queue, () => undefined)).toThrow(ConfigError);
     expect(() => createSqsLambdaHandler(queue, () => undefined)).toThrow(/memory.*SqsDriver/);
   });
-
-  it('still takes the broker first (the deprecated form), and runs the same', async () => {
-    const { broker, queue, url, client } = await setUp(false);
-    await queue.send({ n: 1 });
-    const seen: number[] = [];
-    const handler = createSqsLambdaHandler(broker, queue, (job) => void seen.push(job.payload.n));
-    await expect(handler(await lambdaEvent(client, url, 1))).resolves.toEqual({ batchItemFailures: [] });
-    expect(seen).toEqual([1]);
-  });
 });
 
 describe('Lambda handler on a standard queue', () => {

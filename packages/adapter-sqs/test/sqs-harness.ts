@@ -1,6 +1,6 @@
 import { type Message, type ReceiveMessageRequest, SQSClient } from '@aws-sdk/client-sqs';
 import type { BackgroundFault, ConformanceHarness, NativeTypes } from '@polyqueue/conformance';
-import { connect, type NativeType } from '@polyqueue/core';
+import { connect } from '@polyqueue/core';
 import { createSqsDriver, nativeDelayQueueName } from '../src/index.js';
 import type { Emulator, EmulatorBehaviour } from './emulator.js';
 
@@ -71,17 +71,8 @@ export function sqsHarness(
 }
 
 /** What the README's "Escape hatches" documents: the SDK client, and the SDK `Message`. */
-/**
- * The `is` form, not the class: NativeType's `new (...args: never[])` does not accept the SDK
- * client's tuple-typed constructor parameters (reported to the core's owner).
- */
-const SQS_CLIENT: NativeType<SQSClient> = {
-  name: 'SQSClient',
-  is: (value): value is SQSClient => value instanceof SQSClient,
-};
-
 export const SQS_NATIVE_TYPES: NativeTypes = {
-  client: SQS_CLIENT,
+  client: SQSClient,
   message: {
     name: 'Message (@aws-sdk/client-sqs)',
     is: (value): value is Message =>
@@ -116,7 +107,7 @@ function delayQueueFault(emulator: Emulator, fifo: boolean): BackgroundFault {
     }),
     inject: async (broker, queue) => {
       const delayQueue = nativeDelayQueueName(emulator.prefix, queue);
-      broker.native(SQS_CLIENT).middlewareStack.add(
+      broker.native(SQSClient).middlewareStack.add(
         (next, context) => (args) => {
           const input = args.input as ReceiveMessageRequest;
           if (context.commandName === 'ReceiveMessageCommand' && input.QueueUrl?.endsWith(`/${delayQueue}`))

@@ -1,4 +1,4 @@
-import type { Broker, DeliveryHandler, Handler, Middleware, Queue } from '@polyqueue/core';
+import type { DeliveryHandler, Handler, Middleware, Queue } from '@polyqueue/core';
 import { ConfigError } from '@polyqueue/core';
 import { platformOf } from '@polyqueue/core/driver';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -45,25 +45,8 @@ export interface SqsLambdaHandler<T> {
 export function createSqsLambdaHandler<T>(
   queue: Queue<T>,
   handler: Handler<T>,
-  options?: SqsLambdaOptions,
-): SqsLambdaHandler<T>;
-/** @deprecated The broker is not needed: `createSqsLambdaHandler(queue, handler, options)`. */
-export function createSqsLambdaHandler<T>(
-  broker: Broker,
-  queue: Queue<T>,
-  handler: Handler<T>,
-  options?: SqsLambdaOptions,
-): SqsLambdaHandler<T>;
-export function createSqsLambdaHandler<T>(
-  first: Queue<T> | Broker,
-  second: Handler<T> | Queue<T>,
-  third?: SqsLambdaOptions | Handler<T>,
-  fourth?: SqsLambdaOptions,
+  options: SqsLambdaOptions = {},
 ): SqsLambdaHandler<T> {
-  // The deprecated form passes the broker first: the handler is then the third argument.
-  const [queue, handler, options = {}] = (
-    typeof second === 'function' ? [first, second, third] : [second, third, fourth]
-  ) as [Queue<T>, Handler<T>, SqsLambdaOptions | undefined];
   const platform = platformOf(queue, SqsDriver);
   const concurrency = options.concurrency ?? 10;
   if (!Number.isInteger(concurrency) || concurrency < 1)

@@ -2,14 +2,19 @@ import { ErrorCode } from '../errors/error-code.js';
 import { PolyqueueError } from '../errors/polyqueue-error.js';
 
 /**
+ * Any class whose instances are N, whatever its constructor takes: `never[]` would refuse SDK
+ * classes whose constructor takes a typed tuple (SQSClient).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: constructor parameters are irrelevant to instanceof
+type ClassOf<N> = abstract new (...args: any[]) => N;
+
+/**
  * What a native object is checked against, as go-cloud's `As`: a class (checked with
  * `instanceof`), or, for SDKs whose client is an interface with no class to test, a named
  * predicate.
  */
 export type NativeType<N> =
-  | (abstract new (
-      ...args: never[]
-    ) => N)
+  | ClassOf<N>
   | { readonly name: string; readonly is: (value: unknown) => value is N };
 
 /** A native object asked for as a type it is not: `broker.native(SQSClient)` on an amqp broker. */
