@@ -36,7 +36,8 @@ export interface Driver {
    * work no caller awaits (a forwarder, a copier, a reconnect, a redeclare) go to `sink`, with the
    * native error as is: core wraps it once with `errorCode`, redacts it, and hands it to the
    * broker's 'error' listeners and logger. Contract: never swallow; report here. Until it is
-   * called (a driver used without a broker) the driver keeps reporting nowhere but must not crash.
+   * called (a driver used without a broker) nothing listens: the kit's `BackgroundErrors` then writes
+   * each report to stderr rather than drop it, and the driver must not crash.
    */
   reportErrorsTo?(sink: BackgroundErrorSink): void;
 
