@@ -16,6 +16,12 @@ export type { Capabilities } from './driver/capabilities.js';
 export { sleep } from './driver/kit/sleep.js';
 export type { QueueStats } from './driver/queue-stats.js';
 export * from './errors/index.js';
+export type {
+  Instrumentation,
+  ProcessScope,
+  SendScope,
+  Settlement,
+} from './instrument/instrumentation.js';
 export { MemoryBrokerError } from './memory/memory-broker-error.js';
 export { MemoryNativeMessage } from './memory/memory-message.js';
 export { MemoryServer, type MemoryServerOptions, type RawMessage } from './memory/memory-server.js';

@@ -6,6 +6,7 @@ import type { QueueTopology } from '../driver/queue-topology.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { QueueNotFoundError } from '../errors/queue-not-found-error.js';
+import type { Instrumentation, InstrumentationSlot } from '../instrument/instrumentation.js';
 import { compileBackoff, DEFAULT_BACKOFF } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
 import { BrokerErrorEvents, type BrokerErrorListener } from './broker-error-events.js';
@@ -38,6 +39,7 @@ export class Broker {
   readonly #settings: BrokerSettings;
   readonly #provisioned = new Map<string, Promise<void>>();
   readonly #workers = new Set<ManagedWorker>();
+  readonly #instrumentation: InstrumentationSlot = { current: undefined };
   readonly #backgroundErrors: BrokerErrorEvents;
   readonly #capabilities: Capabilities;
   #closing: Promise<void> | undefined;
@@ -98,6 +100,15 @@ export class Broker {
     return asNative(client, type, `the ${this.#settings.driver.name} broker's native client`);
   }
 
+  /**
+   * Installs tracing/metrics hooks for every queue of this broker, those already created too
+   * (`instrument(broker)` of `@polyqueue/otel` calls this). `undefined` removes them.
+   */
+  instrument(instrumentation: Instrumentation | undefined): this {
+    this.#instrumentation.current = instrumentation;
+    return this;
+  }
+
   /** Defines (or re-opens) a queue. Nothing touches the broker until the first use. */
   queue<T = unknown, I = T>(name: string, options: QueueOptions<T, I> = {}): Queue<T, I> {
     this.#assertOpen('create a queue');
@@ -143,6 +154,7 @@ export class Broker {
       schema: options.schema,
       backoff: compileBackoff(options.backoff ?? DEFAULT_BACKOFF),
       handlerTimeoutMs: options.handlerTimeoutMs,
+      instrumentation: this.#instrumentation,
       wrapError,
       ensureProvisioned: () => this.#ensureProvisioned(topology, wrapError),
       assertOpen: (operation) => this.#assertOpen(operation),

@@ -62,6 +62,8 @@ function buildJob<T>(
     enqueuedAt: new Date(meta.enqueuedAt ?? rt.clock.now()),
     ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
     ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
+    ...(meta.traceparent !== undefined ? { traceparent: meta.traceparent } : {}),
+    ...(meta.tracestate !== undefined ? { tracestate: meta.tracestate } : {}),
     raw: delivery.native,
   };
 }

@@ -1,5 +1,6 @@
 import type { Delivery } from '../driver/delivery.js';
 import { toError } from '../errors/to-error.js';
+import type { ProcessScope } from '../instrument/instrumentation.js';
 import type { DeadLetterRecord } from '../wire/job-meta.js';
 import { decodeDelivery } from './decode-delivery.js';
 import type { WorkerEvents } from './events.js';
@@ -68,23 +69,37 @@ export class JobRunner<T> {
     const context = new JobContextImpl();
     held.context = context;
     const started = this.#rt.clock.now();
+    // Instrumentation (tracing) wraps the handler only when installed: no closure otherwise.
+    const scope = this.#rt.instrumentation.current?.process(
+      this.#rt.topology.name,
+      this.#rt.driver.name,
+      job,
+    );
     try {
-      if (this.#handlerTimeoutMs === undefined) await this.#handler(job, context);
-      else await this.#runWithTimeout(job, context, this.#handlerTimeoutMs);
+      await (scope ? scope.run(() => this.#invoke(job, context)) : this.#invoke(job, context));
     } catch (thrown) {
-      return this.#failed(held, job, toError(thrown));
+      const error = toError(thrown);
+      scope?.failed(error);
+      return this.#failed(held, job, error, scope);
     } finally {
       context.finish();
     }
-    if (held.state === 'done') return 'released';
+    if (held.state === 'done') return released(scope);
     held.state = 'done';
     try {
       await held.delivery.ack();
     } catch (error) {
+      scope?.settled({ kind: 'unsettled' });
       return this.#unsettled('ack a completed job (it will be delivered again)', error);
     }
+    scope?.settled({ kind: 'ack' });
     this.#emit('completed', job, { durationMs: this.#rt.clock.now() - started });
     return 'completed';
+  }
+
+  #invoke(job: Job<T>, context: JobContextImpl): unknown {
+    if (this.#handlerTimeoutMs === undefined) return this.#handler(job, context);
+    return this.#runWithTimeout(job, context, this.#handlerTimeoutMs);
   }
 
   async #runWithTimeout(job: Job<T>, context: JobContextImpl, timeoutMs: number): Promise<void> {
@@ -92,19 +107,21 @@ export class JobRunner<T> {
     await Promise.race([Promise.resolve(this.#handler(job, context)), timeout]);
   }
 
-  async #failed(held: Settleable, job: Job<T>, error: Error): Promise<JobOutcome> {
-    if (held.state === 'done') return 'released';
+  async #failed(held: Settleable, job: Job<T>, error: Error, scope?: ProcessScope): Promise<JobOutcome> {
+    if (held.state === 'done') return released(scope);
     this.#emit('failed', job, error);
     const decision = settlementFor(this.#rt, job.attempt, error, (message) =>
       this.#emit('error', this.#rt.wrapError(error, message)),
     );
-    if (decision.kind === 'dead-letter') return this.#deadLetter(held, job, decision.record);
+    if (decision.kind === 'dead-letter') return this.#deadLetter(held, job, decision.record, scope);
     held.state = 'done';
     try {
       await held.delivery.retry(decision.delayMs, job.attempt);
     } catch (settleError) {
+      scope?.settled({ kind: 'unsettled' });
       return this.#unsettled('schedule a retry (the lease will expire and redeliver it)', settleError);
     }
+    scope?.settled({ kind: 'retry', delayMs: decision.delayMs, nextAttempt: job.attempt + 1 });
     this.#emit('retrying', job, error, { delayMs: decision.delayMs, nextAttempt: job.attempt + 1 });
     return 'retrying';
   }
@@ -113,14 +130,17 @@ export class JobRunner<T> {
     held: Settleable,
     job: Job<T> | undefined,
     record: DeadLetterRecord,
+    scope?: ProcessScope,
   ): Promise<JobOutcome> {
-    if (held.state === 'done') return 'released';
+    if (held.state === 'done') return released(scope);
     held.state = 'done';
     try {
       await held.delivery.deadLetter(record);
     } catch (error) {
+      scope?.settled({ kind: 'unsettled' });
       return this.#unsettled('dead-letter a job (it will be delivered again)', error);
     }
+    scope?.settled({ kind: 'dead-letter', reason: record.reason });
     this.#emit('dead-lettered', job, record);
     return 'dead-lettered';
   }
@@ -129,6 +149,11 @@ export class JobRunner<T> {
     this.#emit('error', this.#rt.wrapError(error, action));
     return 'unsettled';
   }
+}
+
+function released(scope: ProcessScope | undefined): JobOutcome {
+  scope?.settled({ kind: 'unsettled' });
+  return 'released';
 }
 
 function exhaustedError(job: Job<unknown>, maxAttempts: number): Error {

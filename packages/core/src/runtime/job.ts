@@ -12,6 +12,9 @@ export interface Job<T = unknown> {
   readonly enqueuedAt: Date;
   readonly orderingKey?: string;
   readonly dedupId?: string;
+  /** W3C trace context the producer's instrumentation attached (docs/observability.md); absent otherwise. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
   /** The native message (escape hatch); each adapter documents its type. */
   readonly raw: unknown;
 }

@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Clock } from '../clock/clock.js';
 import type { Driver } from '../driver/driver.js';
 import type { QueueTopology } from '../driver/queue-topology.js';
+import type { InstrumentationSlot } from '../instrument/instrumentation.js';
 import type { BackoffFunction } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
 import type { Logger } from './logger.js';
@@ -16,6 +17,8 @@ export interface QueueRuntime<T> {
   readonly schema: StandardSchemaV1<unknown, T> | undefined;
   readonly backoff: BackoffFunction;
   readonly handlerTimeoutMs: number | undefined;
+  /** The broker's instrumentation (tracing, metrics); `current` is undefined when none is installed. */
+  readonly instrumentation: InstrumentationSlot;
   /** Wraps a native error once into the closed code set; PolyqueueErrors pass through. */
   wrapError(error: unknown, action: string): Error;
   /** Makes sure the queue exists (when provisioning is on). Memoized per broker and queue. */

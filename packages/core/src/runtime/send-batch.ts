@@ -1,5 +1,6 @@
 import type { OutgoingMessage } from '../driver/outgoing-message.js';
 import { ValidationError } from '../errors/validation-error.js';
+import { endSend } from '../instrument/end-send.js';
 import { describeIssues, validate } from '../schema/validate.js';
 import { encodeJob } from './encode-job.js';
 import type { SendOptions } from './options.js';
@@ -49,6 +50,7 @@ export async function sendBatch<T, I>(
   if (messages.length > 0) {
     await rt.ensureProvisioned();
     stampHandOver(messages, rt.clock.now());
+    const scope = rt.instrumentation.current?.send(rt.topology.name, driver.name, messages);
     const size = driver.capabilities.maxBatchSize;
     if (messages.length <= size) {
       await publish(rt, messages, indices, 0, results);
@@ -60,6 +62,7 @@ export async function sendBatch<T, I>(
       if (ordered) for (const start of starts) await chunk(start);
       else await Promise.all(starts.map(chunk));
     }
+    if (scope) endSend(scope, results, indices);
   }
   return results;
 }

@@ -13,6 +13,9 @@ interface CompactShape {
   n?: number;
   k?: string;
   d?: string;
+  /** W3C traceparent and tracestate. */
+  tp?: string;
+  ts?: string;
   x?: { r: string; n: string; m: string; s?: string; a: number; q: string; t: number };
 }
 
@@ -22,6 +25,8 @@ export function encodeCompact(meta: JobMeta, deadLetter?: DeadLetterRecord): str
   if (meta.notBefore !== undefined) shape.n = meta.notBefore;
   if (meta.orderingKey !== undefined) shape.k = meta.orderingKey;
   if (meta.dedupId !== undefined) shape.d = meta.dedupId;
+  if (meta.traceparent !== undefined) shape.tp = meta.traceparent;
+  if (meta.tracestate !== undefined) shape.ts = meta.tracestate;
   if (deadLetter) {
     shape.x = {
       r: deadLetter.reason,
@@ -56,6 +61,8 @@ export function decodeCompact(value: string | undefined): {
   if (Number.isSafeInteger(shape.n)) meta.notBefore = shape.n as number;
   if (typeof shape.k === 'string') meta.orderingKey = shape.k;
   if (typeof shape.d === 'string') meta.dedupId = shape.d;
+  if (typeof shape.tp === 'string') meta.traceparent = shape.tp;
+  if (typeof shape.ts === 'string') meta.tracestate = shape.ts;
   const x = shape.x;
   if (!x || typeof x !== 'object') return { meta };
   const deadLetter: DeadLetterRecord = {

@@ -13,6 +13,8 @@ export const Header = {
   notBefore: 'pq-not-before',
   orderingKey: 'pq-ordering-key',
   dedupId: 'pq-dedup-id',
+  traceparent: 'pq-traceparent',
+  tracestate: 'pq-tracestate',
   deadLetterReason: 'pq-dl-reason',
   errorName: 'pq-dl-error-name',
   errorMessage: 'pq-dl-error-message',
@@ -37,6 +39,8 @@ export function encodeMetaHeaders(meta: JobMeta, into: Headers = {}): Headers {
   if (meta.notBefore !== undefined) into[Header.notBefore] = String(meta.notBefore);
   if (meta.orderingKey !== undefined) into[Header.orderingKey] = meta.orderingKey;
   if (meta.dedupId !== undefined) into[Header.dedupId] = meta.dedupId;
+  if (meta.traceparent !== undefined) into[Header.traceparent] = meta.traceparent;
+  if (meta.tracestate !== undefined) into[Header.tracestate] = meta.tracestate;
   return into;
 }
 
@@ -86,6 +90,10 @@ export function decodeHeaders(headers: Readonly<Record<string, unknown>>): Decod
   if (orderingKey !== undefined) meta.orderingKey = orderingKey;
   const dedupId = text[Header.dedupId];
   if (dedupId !== undefined) meta.dedupId = dedupId;
+  const traceparent = text[Header.traceparent];
+  if (traceparent !== undefined) meta.traceparent = traceparent;
+  const tracestate = text[Header.tracestate];
+  if (tracestate !== undefined) meta.tracestate = tracestate;
   const reason = text[Header.deadLetterReason];
   if (reason === undefined) return { meta, attributes };
   const deadLetter: DeadLetterRecord = {

@@ -19,6 +19,12 @@ export interface JobMeta {
   readonly notBefore?: number;
   readonly orderingKey?: string;
   readonly dedupId?: string;
+  /**
+   * W3C trace context of the send (https://www.w3.org/TR/trace-context/), set only when the
+   * producer had instrumentation installed; kept, like `id`, across every hop of the job.
+   */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 /** Why a job was dead-lettered. */
