@@ -1,0 +1,1 @@
+export { MIGRATIONS, type Migration, migrate, quoteIdentifier, type SqlClient } from './migrations.js';
