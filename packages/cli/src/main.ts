@@ -1,0 +1,113 @@
+import { Command, CommanderError, Option } from 'commander';
+import { peek, purge, redrive } from './commands/dead-letters.js';
+import { inspect } from './commands/inspect.js';
+import { send } from './commands/send.js';
+import { stats } from './commands/stats.js';
+import { parseCount, parseDuration } from './duration.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { Output, secretsOfUrl } from './output.js';
+import { type GlobalOptions, openSession, type Session } from './session.js';
+
+const EXIT_HELP = `
+Exit codes:
+  0  done (inspect: the broker answered)
+  1  the operation failed: unreachable broker, refused credentials, unknown queue
+  2  usage error: bad option, bad JSON, bad --delay, purge without --yes in a pipe`;
+
+/** Runs the CLI on `argv` (as process.argv) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('polyqueue')
+    .description('Operate polyqueue queues on any broker from the terminal.')
+    .addOption(new Option('--url <url>', 'broker URL').env('QUEUE_URL'))
+    .option('--json', 'machine output on stdout: one JSON object per line')
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  // Each action runs inside a session so the broker is closed whatever happens.
+  const run = (body: (session: Session) => Promise<void>) => () =>
+    openSession(program.opts<GlobalOptions>(), body);
+
+  program
+    .command('inspect')
+    .description('adapter, capabilities, and a connectivity check (exit 0 connected, 1 not)')
+    .addHelpText('after', '\nExample:\n  polyqueue inspect --url amqp://guest:guest@localhost:5672')
+    .action(run((s) => inspect(s)));
+  program
+    .command('stats')
+    .description('ready / delayed / in-flight / dead-lettered counts; "-" where the broker cannot tell')
+    .argument('<queue...>', 'queues to read')
+    .option('--watch', 'redraw in place until Ctrl-C')
+    .option('--interval <duration>', 'redraw interval with --watch', '2s')
+    .addHelpText('after', '\nExample:\n  polyqueue stats emails invoices --watch')
+    .action((queues: string[], o: { watch?: boolean; interval: string }) =>
+      run((s) =>
+        stats(s, queues, { watch: o.watch === true, interval: parseDuration(o.interval, '--interval') }),
+      )(),
+    );
+  program
+    .command('peek')
+    .description("show a queue's dead letters without removing them")
+    .argument('<queue>')
+    .option('--limit <n>', 'at most this many', '20')
+    .addHelpText('after', '\nExample:\n  polyqueue peek emails --limit 5 --json | jq .record.errorMessage')
+    .action((queue: string, o: { limit: string }) =>
+      run((s) => peek(s, queue, parseCount(o.limit, '--limit')))(),
+    );
+  program
+    .command('redrive')
+    .description("move a queue's dead letters back to it, attempts reset")
+    .argument('<queue>')
+    .option('--limit <n>', 'at most this many (default: all)')
+    .addHelpText('after', '\nExample:\n  polyqueue redrive emails --limit 100')
+    .action((queue: string, o: { limit?: string }) =>
+      run((s) => redrive(s, queue, o.limit === undefined ? undefined : parseCount(o.limit, '--limit')))(),
+    );
+  program
+    .command('purge')
+    .description('delete every dead letter of a queue (asks on a terminal; needs --yes in a pipe)')
+    .argument('<queue>')
+    .option('--yes', 'do not ask')
+    .addHelpText('after', '\nExample:\n  polyqueue purge emails --yes')
+    .action((queue: string, o: { yes?: boolean }) => run((s) => purge(s, queue, o.yes === true))());
+  program
+    .command('send')
+    .description('send one job; the payload is JSON, given as an argument or on stdin with -')
+    .argument('<queue>')
+    .argument('[json]', 'the payload, or - to read stdin')
+    .option('--delay <duration>', 'deliver no earlier than this from now: 500ms, 30s, 10m, 2h, 1d')
+    .option('--attr <key=value>', 'an attribute (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--dedup-id <id>', 'jobs with the same id in the dedup window are handled once')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  polyqueue send emails '{"to":"a@b.c"}' --delay 10m --attr tenant=acme\n  echo '{"to":"a@b.c"}' | polyqueue send emails -`,
+    )
+    .action(
+      (queue: string, json: string | undefined, o: { delay?: string; attr: string[]; dedupId?: string }) =>
+        run((s) => send(s, queue, json, o))(),
+    );
+
+  try {
+    await program.parseAsync(argv as string[]);
+    return EXIT.ok;
+  } catch (error) {
+    return failure(error, program.opts<GlobalOptions>());
+  }
+}
+
+function failure(error: unknown, options: GlobalOptions): number {
+  if (error instanceof CommanderError) {
+    // Help and version are "errors" to commander's exitOverride; their text is already printed.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const url = options.url ?? process.env.QUEUE_URL;
+  const out = new Output(options.json === true, url === undefined ? [] : secretsOfUrl(url));
+  if (error instanceof UsageError) {
+    out.error(error.message);
+    return EXIT.usage;
+  }
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  // One line: what is wrong, with the broker's error code when it has one.
+  out.error(`${typeof code === 'string' ? `${code}: ` : ''}${message.split('\n')[0]}`);
+  return EXIT.failed;
+}

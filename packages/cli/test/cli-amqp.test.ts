@@ -1,0 +1,89 @@
+import { type Broker, connect } from '@polyqueue/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deleteEntities, RABBITMQ_URL, runPrefix } from '../../adapter-amqp/test/rabbitmq.js';
+import { records, runCli } from './run-cli.js';
+
+// The shared RabbitMQ: every queue of this run carries the prefix and is deleted at the end.
+const prefix = runPrefix('cli');
+const url = `${RABBITMQ_URL}?queue_prefix=${prefix}`;
+let broker: Broker;
+
+beforeAll(async () => {
+  broker = await connect(url);
+  // Two dead letters on "jobs": maxAttempts 1 and a handler that always fails.
+  const jobs = broker.queue<{ n: number }>('jobs', { maxAttempts: 1 });
+  await jobs.provision();
+  const worker = jobs.process(async () => {
+    throw new Error('boom');
+  });
+  await jobs.send({ n: 1 });
+  await jobs.send({ n: 2 });
+  await vi.waitFor(async () => expect(await jobs.deadLetters.peek()).toHaveLength(2), { timeout: 10_000 });
+  await worker.close();
+});
+
+afterAll(async () => {
+  await broker?.close();
+  await deleteEntities(prefix);
+});
+
+describe('polyqueue CLI on RabbitMQ', () => {
+  it('inspect names the adapter and exits 0, without printing the password', async () => {
+    const run = await runCli(['inspect', '--json'], { url });
+    expect(run.code).toBe(0);
+    expect(records(run)[0]).toMatchObject({ adapter: 'amqp', connected: true });
+    expect(run.stdout + run.stderr).not.toContain('guest:guest');
+  });
+
+  it('peek shows each dead letter with its reason, error and attempts', async () => {
+    const run = await runCli(['peek', 'jobs', '--json'], { url });
+    expect(run.code).toBe(0);
+    const letters = records(run);
+    expect(letters).toHaveLength(2);
+    expect(letters[0]).toMatchObject({ record: { errorMessage: 'boom', attempts: 1, sourceQueue: 'jobs' } });
+    const human = await runCli(['peek', 'jobs', '--limit', '1'], { url });
+    expect(human.stdout).toContain('error       Error: boom');
+  });
+
+  it('purge refuses without --yes when stdin is a pipe (exit 2), and deletes nothing', async () => {
+    const run = await runCli(['purge', 'jobs'], { url });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--yes');
+    expect(await broker.queue('jobs').deadLetters.peek()).toHaveLength(2);
+  });
+
+  it('redrive --limit 1 moves one, then purge --yes deletes the rest', async () => {
+    const redriven = await runCli(['redrive', 'jobs', '--limit', '1', '--json'], { url });
+    expect(redriven.code).toBe(0);
+    expect(records(redriven)[0]).toEqual({ queue: 'jobs', redriven: 1 });
+    const purged = await runCli(['purge', 'jobs', '--yes', '--json'], { url });
+    expect(records(purged)[0]).toEqual({ queue: 'jobs', purged: 1 });
+  });
+
+  it('send takes JSON from stdin with attributes, and a worker receives it', async () => {
+    const run = await runCli(['send', 'jobs', '-', '--attr', 'tenant=acme', '--json'], {
+      url,
+      stdin: '{"n":7}',
+    });
+    expect(run.code).toBe(0);
+    const { id } = records(run)[0] as { id: string };
+    let worker: { close(): Promise<void> } | undefined;
+    const received = await new Promise<{ id: string; payload: unknown; tenant: string | undefined }>(
+      (resolve) => {
+        worker = broker.queue<{ n: number }>('jobs', { maxAttempts: 1 }).process(async (job) => {
+          // The letter redriven by the test before arrives too; only the sent one is looked at.
+          if (job.id === id) resolve({ id: job.id, payload: job.payload, tenant: job.attributes.tenant });
+        });
+      },
+    );
+    await worker?.close();
+    expect(received).toEqual({ id, payload: { n: 7 }, tenant: 'acme' });
+  });
+
+  it('an unknown queue fails with exit 1 and says so in one line', async () => {
+    const run = await runCli(['peek', 'no-such-queue'], { url });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('does not exist');
+  });
+});
