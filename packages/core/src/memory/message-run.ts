@@ -98,7 +98,7 @@ export class MessageRun {
 
 /**
  * A message that can go into a run: nothing but an id, attempt offset and enqueue time in its
- * meta, and a Buffer body (so that the Buffer rebuilt over the same bytes is what was sent).
+ * meta (no trace context either), and a Buffer body (so that the Buffer rebuilt over the same bytes is what was sent).
  */
 export function isPlain(message: OutgoingMessage): boolean {
   const meta = message.meta;
@@ -106,6 +106,7 @@ export function isPlain(message: OutgoingMessage): boolean {
     meta.notBefore === undefined &&
     meta.orderingKey === undefined &&
     meta.dedupId === undefined &&
+    meta.traceparent === undefined &&
     Buffer.isBuffer(message.body)
   );
 }

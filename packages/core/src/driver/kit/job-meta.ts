@@ -17,13 +17,16 @@ export function completeMeta(
     ...(meta.notBefore !== undefined ? { notBefore: meta.notBefore } : {}),
     ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
     ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
+    // The producer's trace context travels with the job through every hop (docs/observability.md).
+    ...(meta.traceparent !== undefined ? { traceparent: meta.traceparent } : {}),
+    ...(meta.tracestate !== undefined ? { tracestate: meta.tracestate } : {}),
   };
 }
 
 /**
  * A dead letter as a fresh job of its source queue: all attempts back (attemptOffset 0) and due
  * now (no notBefore, which a retry's backoff may have left). The id, enqueuedAt, orderingKey and
- * dedupId are kept: it is the same job, and its history and ordering stay its own.
+ * dedupId (and trace context) are kept: it is the same job, and its history and ordering stay its own.
  */
 export function redrivenMeta(
   meta: Partial<JobMeta> & { readonly id: string },

@@ -1,0 +1,164 @@
+import {
+  type Attributes,
+  context,
+  type Link,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { Instrumentation, Job, ProcessScope, SendScope, Settlement } from '@polyqueue/core';
+import type { OutgoingMessage } from '@polyqueue/core/driver';
+import type { PolyqueueMetrics } from './metrics.js';
+import { messagingSystem } from './systems.js';
+import { formatTraceparent, parseTraceContext, withRemoteParent } from './trace-context.js';
+
+/** Span and metric attribute names (messaging semantic conventions, plus polyqueue's own). */
+export const Attr = {
+  system: 'messaging.system',
+  destination: 'messaging.destination.name',
+  messageId: 'messaging.message.id',
+  operationType: 'messaging.operation.type',
+  operationName: 'messaging.operation.name',
+  batchCount: 'messaging.batch.message_count',
+  attempt: 'polyqueue.job.attempt',
+  errorType: 'error.type',
+} as const;
+
+/** Implements core's hooks with an OpenTelemetry tracer and (optionally) meter instruments. */
+export class OtelInstrumentation implements Instrumentation {
+  readonly #tracer: Tracer;
+  readonly #metrics: PolyqueueMetrics | undefined;
+
+  constructor(tracer: Tracer, metrics: PolyqueueMetrics | undefined) {
+    this.#tracer = tracer;
+    this.#metrics = metrics;
+  }
+
+  send(queue: string, adapter: string, messages: readonly OutgoingMessage[]): SendScope {
+    const attributes: Attributes = {
+      [Attr.system]: messagingSystem(adapter),
+      [Attr.destination]: queue,
+      [Attr.operationType]: 'send',
+      [Attr.operationName]: 'send',
+    };
+    const span = this.#tracer.startSpan(`send ${queue}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        ...attributes,
+        ...(messages.length === 1
+          ? { [Attr.messageId]: messages[0]!.meta.id }
+          : { [Attr.batchCount]: messages.length }),
+      },
+    });
+    const spanContext = span.spanContext();
+    // A non-recording span (no SDK, or not sampled) still propagates its context: the consumer
+    // then continues the caller's trace, as W3C intends.
+    if (trace.isSpanContextValid(spanContext)) {
+      const traceparent = formatTraceparent(spanContext);
+      const tracestate = spanContext.traceState?.serialize();
+      for (const message of messages) {
+        // The messages were encoded for this send alone (core's contract): setting fields is safe.
+        const meta = message.meta as { traceparent?: string; tracestate?: string };
+        meta.traceparent = traceparent;
+        if (tracestate) meta.tracestate = tracestate;
+      }
+    }
+    const started = performance.now();
+    return {
+      end: (ids, errors) => {
+        let failed: Error | undefined;
+        for (const error of errors) if (error !== undefined) failed ??= error;
+        if (failed !== undefined) {
+          span.recordException(failed);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: failed.message });
+          span.setAttribute(Attr.errorType, failed.name);
+        } else if (ids.length === 1 && ids[0] !== messages[0]!.meta.id) {
+          // Deduplicated: the id the handler will see.
+          span.setAttribute(Attr.messageId, ids[0]!);
+        }
+        span.end();
+        this.#metrics?.sent(attributes, messages.length, (performance.now() - started) / 1000, failed?.name);
+      },
+    };
+  }
+
+  process(queue: string, adapter: string, job: Job<unknown>): ProcessScope {
+    const attributes: Attributes = {
+      [Attr.system]: messagingSystem(adapter),
+      [Attr.destination]: queue,
+      [Attr.operationType]: 'process',
+      [Attr.operationName]: 'process',
+    };
+    const producer = parseTraceContext(job.traceparent, job.tracestate);
+    // Conventions: link the creation context; with no ambient trace (a worker's receive loop),
+    // the creation context is also the parent, so send and process are one trace.
+    const ambient = context.active();
+    const parent =
+      producer !== undefined && trace.getSpan(ambient) === undefined
+        ? withRemoteParent(ambient, producer)
+        : ambient;
+    const links: Link[] = producer ? [{ context: producer }] : [];
+    const span = this.#tracer.startSpan(
+      `process ${queue}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: { ...attributes, [Attr.messageId]: job.id, [Attr.attempt]: job.attempt },
+      },
+      parent,
+    );
+    this.#metrics?.consumedMessages.add(1, attributes);
+    return new OtelProcessScope(span, trace.setSpan(parent, span), attributes, job, this.#metrics);
+  }
+}
+
+class OtelProcessScope implements ProcessScope {
+  readonly #started = performance.now();
+
+  constructor(
+    readonly span: Span,
+    readonly ctx: ReturnType<typeof context.active>,
+    readonly attributes: Attributes,
+    readonly job: Job<unknown>,
+    readonly metrics: PolyqueueMetrics | undefined,
+  ) {}
+
+  run<R>(fn: () => R): R {
+    return context.with(this.ctx, fn);
+  }
+
+  failed(error: Error): void {
+    this.span.recordException(error);
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    this.span.setAttribute(Attr.errorType, error.name);
+    if (error.name === 'HandlerTimeoutError') this.metrics?.handlerTimeouts.add(1, this.attributes);
+  }
+
+  settled(settlement: Settlement): void {
+    const { span, metrics, attributes } = this;
+    switch (settlement.kind) {
+      case 'ack':
+        span.addEvent('polyqueue.ack');
+        metrics?.attempts.record(this.job.attempt, attributes);
+        break;
+      case 'retry':
+        span.addEvent('polyqueue.retry', {
+          'polyqueue.retry.delay_ms': settlement.delayMs,
+          'polyqueue.job.next_attempt': settlement.nextAttempt,
+        });
+        break;
+      case 'dead-letter':
+        span.addEvent('polyqueue.dead_letter', { 'polyqueue.dead_letter.reason': settlement.reason });
+        metrics?.attempts.record(this.job.attempt, attributes);
+        metrics?.deadLetters.add(1, { ...attributes, 'polyqueue.dead_letter.reason': settlement.reason });
+        break;
+      case 'unsettled':
+        span.addEvent('polyqueue.unsettled');
+        break;
+    }
+    span.end();
+    metrics?.processDuration.record((performance.now() - this.#started) / 1000, attributes);
+  }
+}

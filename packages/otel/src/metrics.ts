@@ -1,0 +1,53 @@
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+
+/**
+ * The instruments: the four the messaging conventions define, then polyqueue's own
+ * (docs/observability.md lists each with its attributes).
+ */
+export class PolyqueueMetrics {
+  readonly operationDuration: Histogram;
+  readonly sentMessages: Counter;
+  readonly consumedMessages: Counter;
+  readonly processDuration: Histogram;
+  readonly attempts: Histogram;
+  readonly deadLetters: Counter;
+  readonly handlerTimeouts: Counter;
+
+  constructor(meter: Meter) {
+    this.operationDuration = meter.createHistogram('messaging.client.operation.duration', {
+      unit: 's',
+      description: 'Duration of a messaging operation initiated by a producer or consumer client.',
+    });
+    this.sentMessages = meter.createCounter('messaging.client.sent.messages', {
+      unit: '{message}',
+      description: 'Number of messages the producer attempted to send to the broker.',
+    });
+    this.consumedMessages = meter.createCounter('messaging.client.consumed.messages', {
+      unit: '{message}',
+      description: 'Number of messages delivered to the application.',
+    });
+    this.processDuration = meter.createHistogram('messaging.process.duration', {
+      unit: 's',
+      description: 'Duration of processing operation (handler and settlement).',
+    });
+    this.attempts = meter.createHistogram('polyqueue.job.attempts', {
+      unit: '{attempt}',
+      description: 'The attempt number at which a job was settled (acked or dead-lettered).',
+      advice: { explicitBucketBoundaries: [1, 2, 3, 5, 10, 20] },
+    });
+    this.deadLetters = meter.createCounter('polyqueue.dead_letters', {
+      unit: '{message}',
+      description: 'Jobs moved to the dead-letter queue, by polyqueue.dead_letter.reason.',
+    });
+    this.handlerTimeouts = meter.createCounter('polyqueue.handler.timeouts', {
+      unit: '{attempt}',
+      description: 'Handler attempts that ran past handlerTimeoutMs.',
+    });
+  }
+
+  sent(attributes: Attributes, count: number, seconds: number, errorType: string | undefined): void {
+    const attrs = errorType === undefined ? attributes : { ...attributes, 'error.type': errorType };
+    this.operationDuration.record(seconds, attrs);
+    this.sentMessages.add(count, attrs);
+  }
+}
