@@ -16,6 +16,7 @@ import { retryRules } from './rules/retry.js';
 import { sendRules } from './rules/send.js';
 import { shutdownRules } from './rules/shutdown.js';
 import { sizeLimitRules } from './rules/size-limit.js';
+import { traceRules } from './rules/trace.js';
 import { RuleRegistry } from './skip.js';
 
 /**
@@ -43,6 +44,7 @@ export function runConformance(harness: ConformanceHarness, test: TestApi): void
     configRules(suite);
     interopRules(suite);
     nameRules(suite);
+    traceRules(suite);
     backgroundErrorRules(suite);
     nativeTypeRules(suite);
   });

@@ -12,7 +12,7 @@ export const RULE_IDS = [
   'Q1', 'Q2', 'Q3', 'Q4',
   'F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7',
   'O1', 'O2', 'U1', 'K1', 'I1',
-  'N1', 'E1', 'X1',
+  'N1', 'E1', 'X1', 'T1',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
