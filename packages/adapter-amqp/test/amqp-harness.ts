@@ -32,7 +32,18 @@ export async function amqpHarness(
     // 'consumer-cancelled' with the queue, and consumes again.
     backgroundFault: {
       action: 'consumer-cancelled',
-      inject: async (_broker, queue) => {
+      inject: async (broker, queue) => {
+        // Quorum queue server ids derive from the queue name: declaring it again before the
+        // consumer's channel has handled the old queue's end can lose the basic.cancel (seen
+        // once under load: no cancel, no 404). So declare again only once the cancel is seen.
+        const cancelled = new Promise<void>((resolve) => {
+          const seen = (_error: unknown, info: { action: string; queue?: string }) => {
+            if (info.action !== 'consumer-cancelled' || info.queue !== queue) return;
+            broker.off('error', seen);
+            resolve();
+          };
+          broker.on('error', seen);
+        });
         const channel = await raw.createChannel();
         try {
           // The worker consumes asynchronously: delete only once its consumer is there to cancel.
@@ -44,6 +55,8 @@ export async function amqpHarness(
         } finally {
           await channel.close();
         }
+        // Bounded: without a cancel the rule itself fails, naming the missing action.
+        await Promise.race([cancelled, new Promise((resolve) => setTimeout(resolve, 10_000))]);
         // Declared again from another connection, so that sends to it go on working.
         const other = await connect(url);
         try {
