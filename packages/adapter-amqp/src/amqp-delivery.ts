@@ -146,5 +146,8 @@ export function copyMeta(
     ...(changes.notBefore !== undefined ? { notBefore: changes.notBefore } : {}),
     ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
     ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
+    // The producer's trace context stays the job's through every copy (conformance T1).
+    ...(meta.traceparent !== undefined ? { traceparent: meta.traceparent } : {}),
+    ...(meta.tracestate !== undefined ? { tracestate: meta.tracestate } : {}),
   };
 }
