@@ -1,4 +1,10 @@
-import { type MeterProvider, metrics as metricsApi, type TracerProvider, trace } from '@opentelemetry/api';
+import {
+  createNoopMeter,
+  type MeterProvider,
+  metrics as metricsApi,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
 import type { Broker } from '@polyqueue/core';
 import { OtelInstrumentation } from './instrumentation.js';
 import { PolyqueueMetrics } from './metrics.js';
@@ -7,6 +13,8 @@ export { Attr, OtelInstrumentation } from './instrumentation.js';
 export { PolyqueueMetrics } from './metrics.js';
 export { messagingSystem } from './systems.js';
 export { formatTraceparent, parseTraceContext } from './trace-context.js';
+
+const NOOP_METER_CLASS = createNoopMeter().constructor as abstract new (...args: never[]) => unknown;
 
 export const INSTRUMENTATION_NAME = '@polyqueue/otel';
 /** The messaging semantic conventions these spans and metrics follow (status: Development). */
@@ -37,8 +45,8 @@ export function createInstrumentation(options: InstrumentOptions = {}): OtelInst
   );
   const meterProvider =
     options.meterProvider === false ? undefined : (options.meterProvider ?? metricsApi.getMeterProvider());
-  const metrics = meterProvider
-    ? new PolyqueueMetrics(meterProvider.getMeter(INSTRUMENTATION_NAME, '0.1.0'))
-    : undefined;
+  const meter = meterProvider ? meterProvider.getMeter(INSTRUMENTATION_NAME, '0.1.0') : undefined;
+  // The API's no-op meter (no SDK registered) records nothing: skip metrics, and their cost.
+  const metrics = meter && !(meter instanceof NOOP_METER_CLASS) ? new PolyqueueMetrics(meter) : undefined;
   return new OtelInstrumentation(tracer, metrics);
 }

@@ -1,7 +1,6 @@
 import {
   type Attributes,
   context,
-  type Link,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -26,35 +25,46 @@ export const Attr = {
   errorType: 'error.type',
 } as const;
 
+/** What a queue's spans share, built once per queue rather than per message. */
+interface QueueNames {
+  readonly sendName: string;
+  readonly processName: string;
+  readonly send: Attributes;
+  readonly process: Attributes;
+}
+
 /** Implements core's hooks with an OpenTelemetry tracer and (optionally) meter instruments. */
 export class OtelInstrumentation implements Instrumentation {
   readonly #tracer: Tracer;
   readonly #metrics: PolyqueueMetrics | undefined;
+  readonly #queues = new Map<string, QueueNames>();
 
   constructor(tracer: Tracer, metrics: PolyqueueMetrics | undefined) {
     this.#tracer = tracer;
     this.#metrics = metrics;
   }
 
-  send(queue: string, adapter: string, messages: readonly OutgoingMessage[]): SendScope {
-    const attributes: Attributes = {
-      [Attr.system]: messagingSystem(adapter),
-      [Attr.destination]: queue,
-      [Attr.operationType]: 'send',
-      [Attr.operationName]: 'send',
-    };
-    const span = this.#tracer.startSpan(`send ${queue}`, {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        ...attributes,
-        ...(messages.length === 1
-          ? { [Attr.messageId]: messages[0]!.meta.id }
-          : { [Attr.batchCount]: messages.length }),
-      },
-    });
+  #names(queue: string, adapter: string): QueueNames {
+    let names = this.#queues.get(queue);
+    if (names === undefined) {
+      const base = { [Attr.system]: messagingSystem(adapter), [Attr.destination]: queue };
+      names = {
+        sendName: `send ${queue}`,
+        processName: `process ${queue}`,
+        send: { ...base, [Attr.operationType]: 'send', [Attr.operationName]: 'send' },
+        process: { ...base, [Attr.operationType]: 'process', [Attr.operationName]: 'process' },
+      };
+      this.#queues.set(queue, names);
+    }
+    return names;
+  }
+
+  send(queue: string, adapter: string, messages: readonly OutgoingMessage[]): SendScope | undefined {
+    const names = this.#names(queue, adapter);
+    const span = this.#tracer.startSpan(names.sendName, { kind: SpanKind.PRODUCER, attributes: names.send });
     const spanContext = span.spanContext();
-    // A non-recording span (no SDK, or not sampled) still propagates its context: the consumer
-    // then continues the caller's trace, as W3C intends.
+    // A non-recording span (no SDK, or not sampled) still propagates a valid context it inherited:
+    // the consumer then continues the caller's trace, as W3C intends.
     if (trace.isSpanContextValid(spanContext)) {
       const traceparent = formatTraceparent(spanContext);
       const tracestate = spanContext.traceState?.serialize();
@@ -64,6 +74,12 @@ export class OtelInstrumentation implements Instrumentation {
         meta.traceparent = traceparent;
         if (tracestate) meta.tracestate = tracestate;
       }
+    }
+    const recording = span.isRecording();
+    if (!recording && this.#metrics === undefined) return undefined;
+    if (recording) {
+      if (messages.length === 1) span.setAttribute(Attr.messageId, messages[0]!.meta.id);
+      else span.setAttribute(Attr.batchCount, messages.length);
     }
     const started = performance.now();
     return {
@@ -79,18 +95,13 @@ export class OtelInstrumentation implements Instrumentation {
           span.setAttribute(Attr.messageId, ids[0]!);
         }
         span.end();
-        this.#metrics?.sent(attributes, messages.length, (performance.now() - started) / 1000, failed?.name);
+        this.#metrics?.sent(names.send, messages.length, (performance.now() - started) / 1000, failed?.name);
       },
     };
   }
 
-  process(queue: string, adapter: string, job: Job<unknown>): ProcessScope {
-    const attributes: Attributes = {
-      [Attr.system]: messagingSystem(adapter),
-      [Attr.destination]: queue,
-      [Attr.operationType]: 'process',
-      [Attr.operationName]: 'process',
-    };
+  process(queue: string, adapter: string, job: Job<unknown>): ProcessScope | undefined {
+    const names = this.#names(queue, adapter);
     const producer = parseTraceContext(job.traceparent, job.tracestate);
     // Conventions: link the creation context; with no ambient trace (a worker's receive loop),
     // the creation context is also the parent, so send and process are one trace.
@@ -99,18 +110,21 @@ export class OtelInstrumentation implements Instrumentation {
       producer !== undefined && trace.getSpan(ambient) === undefined
         ? withRemoteParent(ambient, producer)
         : ambient;
-    const links: Link[] = producer ? [{ context: producer }] : [];
     const span = this.#tracer.startSpan(
-      `process ${queue}`,
-      {
-        kind: SpanKind.CONSUMER,
-        links,
-        attributes: { ...attributes, [Attr.messageId]: job.id, [Attr.attempt]: job.attempt },
-      },
+      names.processName,
+      producer
+        ? { kind: SpanKind.CONSUMER, links: [{ context: producer }], attributes: names.process }
+        : { kind: SpanKind.CONSUMER, attributes: names.process },
       parent,
     );
-    this.#metrics?.consumedMessages.add(1, attributes);
-    return new OtelProcessScope(span, trace.setSpan(parent, span), attributes, job, this.#metrics);
+    const recording = span.isRecording();
+    if (!recording && this.#metrics === undefined) return undefined;
+    if (recording) {
+      span.setAttribute(Attr.messageId, job.id);
+      span.setAttribute(Attr.attempt, job.attempt);
+    }
+    this.#metrics?.consumedMessages.add(1, names.process);
+    return new OtelProcessScope(span, trace.setSpan(parent, span), names.process, job, this.#metrics);
   }
 }
 

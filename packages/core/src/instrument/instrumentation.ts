@@ -11,11 +11,15 @@ export interface Instrumentation {
   /**
    * Before one `send`/`sendBatch` call publishes: `messages` are freshly encoded for this call
    * alone, so the hook may replace `meta` fields on them (the trace context). Returns the scope
-   * that is ended with each message's outcome once the broker answered.
+   * that is ended with each message's outcome once the broker answered, or undefined when there
+   * is nothing to record (a no-op tracer): then core skips the scope, and its cost, altogether.
    */
-  send(queue: string, adapter: string, messages: readonly OutgoingMessage[]): SendScope;
-  /** When a worker (or a Lambda / push handler) starts one delivery's handler. */
-  process(queue: string, adapter: string, job: Job<unknown>): ProcessScope;
+  send(queue: string, adapter: string, messages: readonly OutgoingMessage[]): SendScope | undefined;
+  /**
+   * When a worker (or a Lambda / push handler) starts one delivery's handler. Undefined when there
+   * is nothing to record: the handler then runs with no wrapper and no closure.
+   */
+  process(queue: string, adapter: string, job: Job<unknown>): ProcessScope | undefined;
 }
 
 export interface SendScope {
