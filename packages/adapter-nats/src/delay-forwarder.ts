@@ -1,4 +1,4 @@
-import { Forwarder, type QueueService, type SendOutcome } from '@polyqueue/core/driver';
+import { Forwarder, type HandBackReason, type QueueService, type SendOutcome } from '@polyqueue/core/driver';
 import type { PullBatch, ReceivedMessage } from './nats-client.js';
 import { FORWARDER_CONSUMER } from './nats-names.js';
 import { decodeMessage } from './nats-wire.js';
@@ -6,7 +6,11 @@ import type { QueueContext } from './queue-context.js';
 
 const PULL_SIZE = 256;
 const PULL_EXPIRES_MS = 5_000;
-/** A job whose forward failed comes back after this long (the connection is likely recovering). */
+/**
+ * A job whose forward failed is NAKed with this delay. The broker's, not a pull pause: the kit backs
+ * off its pulls while publishes fail, but our pull request stays open across pulls, so the server
+ * would push a job NAKed without a delay straight back into it.
+ */
 const RETRY_AFTER_MS = 500;
 const NOT_BEFORE = 'pq-not-before';
 
@@ -40,7 +44,6 @@ export function delayForwarder(queue: QueueContext): QueueService {
     },
     async stop(mode) {
       stopWatching?.();
-      source.stopping = true;
       await forwarder.stop(mode);
       await source.close(mode);
     },
@@ -57,8 +60,6 @@ class DelayStreamSource {
   #batch: PullBatch | undefined;
   /** A pull that failed after bringing messages: thrown by the next `pull`, so it is reported. */
   #failed: { readonly error: unknown } | undefined;
-  /** Set at stop: what is handed back then goes to another forwarder at once. */
-  stopping = false;
 
   constructor(queue: QueueContext) {
     this.#queue = queue;
@@ -136,8 +137,10 @@ class DelayStreamSource {
     for (const message of messages) message.ack();
   }
 
-  async handBack(messages: readonly ReceivedMessage[]): Promise<void> {
-    for (const message of messages) message.nak(this.stopping ? undefined : RETRY_AFTER_MS);
+  /** On stop, what is handed back goes to another forwarder at once. */
+  async handBack(messages: readonly ReceivedMessage[], reason: HandBackReason): Promise<void> {
+    const delay = reason === 'stop' ? undefined : RETRY_AFTER_MS;
+    for (const message of messages) message.nak(delay);
   }
 
   /** Ends the open pull (a waiting `pull` then returns what arrived); the next call makes a new one. */

@@ -20,11 +20,6 @@ const MAX_DEADLINE_S = 600;
 const PULL_BATCH = 100;
 /** On an emulator, the delay path is polled every 4 poll intervals (100 ms by default). */
 const IDLE_POLL_FACTOR = 4;
-/**
- * A message whose forward failed comes back after this long, not at once: a ready topic that stays
- * broken (deleted, no permission) is then retried every few seconds, not at the speed of a pull.
- */
-const RETRY_FAILED_FORWARD_S = 5;
 
 export interface DelayForwarderOptions {
   readonly api: PubSubApi;
@@ -72,10 +67,7 @@ export function delayForwarder(options: DelayForwarderOptions): QueueService {
   });
   return {
     start: () => forwarder.start(),
-    stop: (mode) => {
-      path.stopping = true;
-      return forwarder.stop(mode);
-    },
+    stop: (mode) => forwarder.stop(mode),
   };
 }
 
@@ -83,8 +75,6 @@ export function delayForwarder(options: DelayForwarderOptions): QueueService {
 export class DelayPath implements ForwarderSource<PulledMessage> {
   readonly #options: DelayForwarderOptions;
   readonly #settle: SubscriptionSettler;
-  /** Set when the forwarder stops: what it hands back from then on is for another forwarder, at once. */
-  stopping = false;
 
   constructor(options: DelayForwarderOptions) {
     this.#options = options;
@@ -133,13 +123,14 @@ export class DelayPath implements ForwarderSource<PulledMessage> {
   }
 
   /**
-   * On stop, modifyAckDeadline 0: another forwarder may take it at once. Otherwise its publish
-   * failed: it comes back after a short wait rather than being pulled and failed again at once.
+   * modifyAckDeadline 0, for a stop and a failed publish alike: each pull is a new request, so the
+   * kit's backoff of pulls while publishes fail already keeps a broken ready topic from being
+   * retried at the speed of a pull; another forwarder may take the message at once.
    */
   handBack(messages: readonly PulledMessage[]): Promise<void> {
     return this.#settle.modifyAllAckDeadlines(
       messages.map((message) => message.ackId),
-      this.stopping ? 0 : RETRY_FAILED_FORWARD_S,
+      0,
     );
   }
 }

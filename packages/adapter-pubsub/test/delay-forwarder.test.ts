@@ -60,13 +60,14 @@ describe('delay forwarder (fake client)', () => {
     await forwarder.stop('graceful');
   });
 
-  it('leaves the job on the delay path when the publish fails, back a few seconds later (not at pull speed)', async () => {
+  it('leaves the job on the delay path when the publish fails, handed back at once (the kit paces the pulls)', async () => {
     const { api, forwarder, errors } = await setup();
     api.failPublishTo.add('jobs.ready');
     await api.publish('jobs.delay', [{ data: new Uint8Array([1]), attributes: { 'pq-id': 'b' } }]);
     forwarder.start();
     await until(() => errors.length > 0);
-    await until(() => api.calls.some((call) => /^modack jobs\.delay \S+ 5$/.test(call)));
+    // No pause of its own: the kit's Forwarder backs off its pulls while publishes fail.
+    await until(() => api.calls.some((call) => /^modack jobs\.delay \S+ 0$/.test(call)));
     await forwarder.stop('abandon');
     expect(errors[0]).toBe('forward');
     expect(api.messagesOf('jobs.delay')).toHaveLength(1);

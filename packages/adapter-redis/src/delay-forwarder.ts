@@ -14,13 +14,6 @@ export const HOLD_IN_MEMORY_BELOW_MS = 2_000;
 /** Pause after a pull that found nothing due soon: how late a short new delay may be noticed. */
 export const FORWARD_IDLE_MS = 100;
 export const FORWARD_PULL_SIZE = 200;
-/**
- * An entry handed back (its move failed) is skipped by pulls for this long: the kit's Forwarder
- * backs off failed pulls, not failed publishes, and a move that keeps failing (a key of the wrong
- * type, out of memory) would otherwise be retried, and reported, in a tight loop.
- */
-export const HANDED_BACK_PAUSE_MS = 1_000;
-
 /** A member of the delayed sorted set: a whole entry (cmsgpack), scored by its due time. */
 interface DelayedMember {
   readonly member: Buffer;
@@ -44,8 +37,6 @@ const OK: SendOutcome = Object.freeze({ ok: true });
 class DelayedSet implements ForwarderSource<DelayedMember> {
   readonly #queue: QueueContext;
   readonly #outstanding = new Set<string>();
-  /** Handed-back entries, by key, and when pulls may return them again. */
-  readonly #paused = new Map<string, number>();
 
   constructor(queue: QueueContext) {
     this.#queue = queue;
@@ -53,9 +44,7 @@ class DelayedSet implements ForwarderSource<DelayedMember> {
 
   async pull(max: number): Promise<readonly DelayedMember[]> {
     const { client, clock, keys } = this.#queue;
-    const now = clock.now();
-    const horizon = now + HOLD_IN_MEMORY_BELOW_MS;
-    for (const [key, until] of this.#paused) if (until <= now) this.#paused.delete(key);
+    const horizon = clock.now() + HOLD_IN_MEMORY_BELOW_MS;
     const reply = (await client.call('ZRANGEBYSCORE', [
       keys.delayed,
       '-inf',
@@ -63,13 +52,13 @@ class DelayedSet implements ForwarderSource<DelayedMember> {
       'WITHSCORES',
       'LIMIT',
       0,
-      max + this.#outstanding.size + this.#paused.size,
+      max + this.#outstanding.size,
     ])) as Buffer[];
     const found: DelayedMember[] = [];
     for (let i = 0; i + 1 < reply.length && found.length < max; i += 2) {
       const member = reply[i]!;
       const key = createHash('sha1').update(member).digest('base64');
-      if (this.#outstanding.has(key) || this.#paused.has(key)) continue;
+      if (this.#outstanding.has(key)) continue;
       this.#outstanding.add(key);
       found.push({ member, key, dueAt: Number(reply[i + 1]!.toString()) });
     }
@@ -104,12 +93,13 @@ class DelayedSet implements ForwarderSource<DelayedMember> {
     for (const message of messages) this.#outstanding.delete(message.key);
   }
 
+  /**
+   * Its move failed: it stays in the set for a later pull. A move that keeps failing (a key of the
+   * wrong type, out of memory) fails the whole batch, and the kit's Forwarder then backs off its
+   * pulls, so no pause of our own is needed against a tight retry loop.
+   */
   async handBack(messages: readonly DelayedMember[]): Promise<void> {
-    const until = this.#queue.clock.now() + HANDED_BACK_PAUSE_MS;
-    for (const message of messages) {
-      this.#outstanding.delete(message.key);
-      this.#paused.set(message.key, until);
-    }
+    for (const message of messages) this.#outstanding.delete(message.key);
   }
 }
 
