@@ -1,4 +1,4 @@
-import type { Delivery, Receiver } from '@polyqueue/core/driver';
+import { type Delivery, type Receiver, untilAborted } from '@polyqueue/core/driver';
 import type { AmqpMessage } from './amqp-client.js';
 import { ConsumerChannel } from './amqp-consumer.js';
 import { bounded } from './amqp-deadline.js';
@@ -253,19 +253,5 @@ export class AmqpReceiver implements Receiver {
     }
     this.#consumer = consumer;
     return consumer;
-  }
-}
-
-/** The promise's value, or undefined as soon as `signal` aborts (the promise keeps running). */
-async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
   }
 }

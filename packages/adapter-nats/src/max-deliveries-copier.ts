@@ -3,6 +3,7 @@ import {
   completeMeta,
   type DeadLetterRecord,
   type QueueService,
+  Wakeup,
 } from '@polyqueue/core/driver';
 import { publishDeadLetter } from './dead-letter-copy.js';
 import { deadLetterMsgId, nativeId } from './nats-delivery.js';
@@ -36,7 +37,7 @@ export class MaxDeliveriesCopier implements QueueService {
   readonly #loop: BackgroundLoop;
   readonly #advisories: MaxDeliveriesAdvisory[] = [];
   #unsubscribe: (() => void) | undefined;
-  #arrived: (() => void) | undefined;
+  readonly #arrived = new Wakeup();
 
   constructor(queue: QueueContext) {
     this.#queue = queue;
@@ -66,7 +67,6 @@ export class MaxDeliveriesCopier implements QueueService {
   async stop(mode: 'graceful' | 'abandon' = 'graceful'): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.#arrived?.();
     await this.#loop.stop();
     if (mode === 'abandon') return;
     for (const advisory of this.#advisories.splice(0))
@@ -80,13 +80,13 @@ export class MaxDeliveriesCopier implements QueueService {
       this.#queue.report('copy-exhausted', error);
       return;
     }
-    this.#arrived?.();
+    this.#arrived.notify();
   }
 
   async #step(signal: AbortSignal): Promise<'idle' | 'busy'> {
     const advisory = this.#advisories.shift();
     if (advisory === undefined) {
-      await this.#nextArrival(signal);
+      await this.#arrived.wait(signal);
       return 'idle';
     }
     try {
@@ -97,19 +97,6 @@ export class MaxDeliveriesCopier implements QueueService {
       throw error;
     }
     return 'busy';
-  }
-
-  #nextArrival(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#arrived = undefined;
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#arrived = done;
-      signal.addEventListener('abort', done, { once: true });
-      if (signal.aborted) done();
-    });
   }
 
   async #copy(advisory: MaxDeliveriesAdvisory): Promise<void> {

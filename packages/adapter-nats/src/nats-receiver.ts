@@ -1,4 +1,4 @@
-import type { Delivery, Receiver, ReceiverOptions } from '@polyqueue/core/driver';
+import { type Delivery, type Receiver, type ReceiverOptions, untilAborted } from '@polyqueue/core/driver';
 import type { PullBatch, ReceivedMessage } from './nats-client.js';
 import { NatsDelivery } from './nats-delivery.js';
 import { WORKER_CONSUMER } from './nats-names.js';
@@ -66,7 +66,7 @@ export class NatsReceiver implements Receiver {
       if (out.length > 0 || this.#pulls.length === 0) continue;
       let taken: Taken | undefined;
       try {
-        taken = await firstOrAbort(this.#pulls.map(waitOn), signal);
+        taken = await untilAborted(Promise.race(this.#pulls.map(waitOn)), signal);
       } catch (error) {
         this.#dropPulls();
         throw error;
@@ -167,18 +167,4 @@ export class NatsReceiver implements Receiver {
 function waitOn(pull: OpenPull): Promise<Taken> {
   pull.waiting ??= pull.batch.next().then((message) => ({ pull, message }));
   return pull.waiting;
-}
-
-/**
- * The first of `waits` to settle, or undefined as soon as `signal` aborts; the waits run on (a
- * message a pull brings meanwhile is the next receive's). The listener is removed either way.
- */
-function firstOrAbort<T>(waits: readonly Promise<T>[], signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  let onAbort!: () => void;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([...waits, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }

@@ -1,5 +1,11 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { type Delivery, pause, type Receiver, type ReceiverOptions } from '@polyqueue/core/driver';
+import {
+  type Delivery,
+  pause,
+  type Receiver,
+  type ReceiverOptions,
+  untilAborted,
+} from '@polyqueue/core/driver';
 import { FifoGate } from './fifo-gate.js';
 import { type QueueContext, SHORT_POLL_IDLE_MS } from './queue-context.js';
 import type { QueueRef } from './queue-ref.js';
@@ -78,29 +84,21 @@ export class SqsReceiver implements Receiver {
     });
     const toDeliveries = (messages: readonly Message[]) =>
       messages.map((message) => new SqsDelivery(this.#context, queue, message));
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<'aborted'>((resolve) => {
-      onAbort = () => resolve('aborted');
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const outcome = await Promise.race([request, aborted]);
-      if (outcome !== 'aborted') {
-        if (outcome.length === 0 && this.#context.waitTimeSeconds === 0)
-          await pause(this.#context.clock, SHORT_POLL_IDLE_MS, signal);
-        return toDeliveries(outcome);
-      }
-      request.then(
-        (late) => this.#giveBack(toDeliveries(late)),
-        // Cut short by the driver's close: the close working, not a fault.
-        (error: unknown) => {
-          if (this.#context.alive()) this.#background('receive', error);
-        },
-      );
-      return [];
-    } finally {
-      signal.removeEventListener('abort', onAbort!);
+    // undefined: aborted while the request runs on; what it brings late is given back.
+    const outcome = await untilAborted(request, signal);
+    if (outcome !== undefined) {
+      if (outcome.length === 0 && this.#context.waitTimeSeconds === 0)
+        await pause(this.#context.clock, SHORT_POLL_IDLE_MS, signal);
+      return toDeliveries(outcome);
     }
+    request.then(
+      (late) => this.#giveBack(toDeliveries(late)),
+      // Cut short by the driver's close: the close working, not a fault.
+      (error: unknown) => {
+        if (this.#context.alive()) this.#background('receive', error);
+      },
+    );
+    return [];
   }
 
   /**

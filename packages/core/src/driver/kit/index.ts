@@ -13,5 +13,6 @@ export { networkErrorCode } from './network-errors.js';
 export { type QueueService, QueueServices } from './queue-services.js';
 export { type RedriveSource, redrive } from './redrive.js';
 export { pause, sleep } from './sleep.js';
+export { untilAborted } from './until-aborted.js';
 export { formatDuration, UrlParams } from './url-params.js';
 export { Wakeup } from './wakeup.js';
