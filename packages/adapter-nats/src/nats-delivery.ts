@@ -1,4 +1,10 @@
-import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
+import {
+  completeMeta,
+  type DeadLetterRecord,
+  type Delivery,
+  type JobMeta,
+  SettleOnce,
+} from '@polyqueue/core/driver';
 import { publishDeadLetter } from './dead-letter-copy.js';
 import type { ReceivedMessage } from './nats-client.js';
 import { decodeMessage, jobHeaders } from './nats-wire.js';
@@ -27,7 +33,8 @@ export class NatsDelivery implements Delivery {
   readonly deliveryCount: number;
   readonly #message: ReceivedMessage;
   readonly #queue: QueueContext;
-  #settled = false;
+  /** A second settlement, or one after the driver closed, is a no-op. */
+  readonly #once = new SettleOnce(() => this.#queue.alive());
 
   constructor(queue: QueueContext, message: ReceivedMessage) {
     const decoded = decodeMessage(message.headers);
@@ -47,11 +54,11 @@ export class NatsDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.#settle()) this.#message.ack();
+    if (this.#once.claim()) this.#message.ack();
   }
 
   async retry(delayMs: number, attempt: number): Promise<void> {
-    if (!this.#settle()) return;
+    if (!this.#once.claim()) return;
     if (delayMs <= this.#queue.settings.maxNakDelayMs) {
       this.#message.nak(delayMs > 0 ? delayMs : undefined);
       return;
@@ -66,7 +73,7 @@ export class NatsDelivery implements Delivery {
   }
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
-    if (!this.#settle()) return;
+    if (!this.#once.claim()) return;
     await publishDeadLetter(this.#queue, {
       body: this.body,
       attributes: this.attributes,
@@ -78,7 +85,7 @@ export class NatsDelivery implements Delivery {
   }
 
   async release(): Promise<void> {
-    if (!this.#settle()) return;
+    if (!this.#once.claim()) return;
     const full = this.#fullMeta();
     const { notBefore: _, ...meta } = {
       ...full,
@@ -89,7 +96,7 @@ export class NatsDelivery implements Delivery {
 
   async extendLease(): Promise<void> {
     // +WPI restarts AckWait, which is the queue's lease.
-    if (!this.#settled && this.#queue.alive()) this.#message.working();
+    if (this.#once.open) this.#message.working();
   }
 
   /** Publish a copy (confirmed), then ack this one: a crash in between duplicates, never loses. */
@@ -101,13 +108,6 @@ export class NatsDelivery implements Delivery {
   #fullMeta(): JobMeta {
     // A foreign message's enqueuedAt is when the stream stored it.
     return completeMeta(this.meta, this.#message.storedAt ?? this.#queue.clock.now());
-  }
-
-  /** True the first time, on a live connection: a second settlement is a no-op. */
-  #settle(): boolean {
-    if (this.#settled || !this.#queue.alive()) return false;
-    this.#settled = true;
-    return true;
   }
 }
 

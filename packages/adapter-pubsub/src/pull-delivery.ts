@@ -1,4 +1,10 @@
-import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
+import {
+  completeMeta,
+  type DeadLetterRecord,
+  type Delivery,
+  type JobMeta,
+  SettleOnce,
+} from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
 import type { PullSource } from './pull-source.js';
 import type { QueueContext } from './queue-context.js';
@@ -24,7 +30,8 @@ export class PullDelivery implements Delivery {
   readonly #queue: QueueContext;
   readonly #source: PullSource;
   readonly #onSettle: (() => void) | undefined;
-  #settled = false;
+  /** A second settlement, or one after the connection closed, is a no-op. */
+  readonly #once = new SettleOnce(() => this.#queue.alive);
 
   /** `onSettle`: called once, when the first settlement is called (the receiver's room is freed). */
   constructor(
@@ -79,14 +86,13 @@ export class PullDelivery implements Delivery {
   }
 
   async extendLease(leaseMs: number): Promise<void> {
-    if (this.#settled || !this.#queue.alive) return;
+    if (!this.#once.open) return;
     await this.#source.extend(this.native, leaseMs);
   }
 
   /** True for the first settlement on a live connection; it then owns the message. */
   #take(): boolean {
-    if (this.#settled || !this.#queue.alive) return false;
-    this.#settled = true;
+    if (!this.#once.claim()) return false;
     this.#queue.forget(this);
     this.#onSettle?.();
     return true;

@@ -4,6 +4,7 @@ import {
   type DeadLetterRecord,
   type Delivery,
   type JobMeta,
+  SettleOnce,
 } from '@polyqueue/core/driver';
 import { DEAD_LETTER, EXTEND, RELEASE, RETRY } from './lua-scripts.js';
 import type { QueueContext } from './queue-context.js';
@@ -39,7 +40,8 @@ export class RedisDelivery implements Delivery {
   readonly native: RedisMessage;
   readonly #queue: QueueContext;
   readonly #acks: Batcher<string>;
-  #settled = false;
+  /** A second settlement, or one after the driver closed, is a no-op. */
+  readonly #once = new SettleOnce(() => this.#queue.alive());
 
   constructor(queue: QueueContext, message: RedisMessage, deliveryCount: number, acks: Batcher<string>) {
     const decoded = decodeEntry(message);
@@ -54,11 +56,11 @@ export class RedisDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.#settle()) await this.#acks.add(this.native.id);
+    if (this.#once.claim()) await this.#acks.add(this.native.id);
   }
 
   async retry(delayMs: number, attempt: number): Promise<void> {
-    if (!this.#settle()) return;
+    if (!this.#once.claim()) return;
     const { notBefore: _, ...rest } = this.#fullMeta();
     const due = delayMs > 0 ? this.#queue.clock.now() + delayMs : undefined;
     const meta: JobMeta = {
@@ -79,7 +81,7 @@ export class RedisDelivery implements Delivery {
   }
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
-    if (!this.#settle()) return;
+    if (!this.#once.claim()) return;
     const { stream, dead } = this.#queue.keys;
     await DEAD_LETTER.run(
       this.#queue.client,
@@ -89,13 +91,13 @@ export class RedisDelivery implements Delivery {
   }
 
   async release(): Promise<void> {
-    if (!this.#settle()) return;
+    if (!this.#once.claim()) return;
     await RELEASE.run(this.#queue.client, [this.#queue.keys.stream], this.#owner());
   }
 
   /** Resets the entry's idle time: XAUTOCLAIM reclaims it only a whole lease from now. */
   async extendLease(): Promise<void> {
-    if (this.#settled || !this.#queue.alive()) return;
+    if (!this.#once.open) return;
     await EXTEND.run(this.#queue.client, [this.#queue.keys.stream], this.#owner());
   }
 
@@ -105,13 +107,6 @@ export class RedisDelivery implements Delivery {
 
   #fullMeta(): JobMeta {
     return completeMeta(this.meta, entryTime(this.native.id));
-  }
-
-  /** True the first time, on a live driver: a second settlement is a no-op. */
-  #settle(): boolean {
-    if (this.#settled || !this.#queue.alive()) return false;
-    this.#settled = true;
-    return true;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
-import type { DeadLetterRecord, Delivery, JobMeta } from '@polyqueue/core/driver';
+import { type DeadLetterRecord, type Delivery, type JobMeta, SettleOnce } from '@polyqueue/core/driver';
 import type { BusReceiver, BusSender, BusSessionReceiver } from './bus/bus-client.js';
 import { copyMessageId } from './copy-id.js';
 import { deadLetterOptions } from './dead-letter-fit.js';
@@ -49,7 +49,8 @@ export class ServiceBusDelivery implements Delivery {
   readonly native: ServiceBusReceivedMessage;
   readonly #context: DeliveryContext;
   readonly #releases: number;
-  #settled = false;
+  /** A second settlement, or one after the connection closed, is a no-op. */
+  readonly #once = new SettleOnce(() => this.#context.alive());
 
   /** `uncounted`: earlier deliveries the service did not count (a session lost by its holder). */
   constructor(
@@ -133,7 +134,7 @@ export class ServiceBusDelivery implements Delivery {
   }
 
   async extendLease(): Promise<void> {
-    if (this.#settled || !this.#context.alive()) return;
+    if (!this.#once.open) return;
     const { receiver, session } = this.#context;
     // On a session queue the message lock is the session lock (renewMessageLock is refused there).
     if (session) await session.extend();
@@ -156,8 +157,7 @@ export class ServiceBusDelivery implements Delivery {
   }
 
   async #settle(action: () => Promise<void>): Promise<void> {
-    if (this.#settled || !this.#context.alive()) return;
-    this.#settled = true;
+    if (!this.#once.claim()) return;
     try {
       await action();
     } finally {

@@ -1,5 +1,11 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
+import {
+  completeMeta,
+  type DeadLetterRecord,
+  type Delivery,
+  type JobMeta,
+  SettleOnce,
+} from '@polyqueue/core/driver';
 import type { QueueContext } from './queue-context.js';
 import type { QueueRef } from './queue-ref.js';
 import { decodeAttributes } from './sqs-wire.js';
@@ -32,7 +38,8 @@ export class SqsDelivery implements Delivery {
   onSettled: ((kind: SettleKind) => void) | undefined;
   readonly #context: QueueContext;
   readonly #queue: QueueRef;
-  #settled = false;
+  /** A second settlement, or one after the connection closed, is a no-op. */
+  readonly #once = new SettleOnce(() => this.#context.alive());
 
   constructor(context: QueueContext, queue: QueueRef, message: Message) {
     const decoded = decodeAttributes(message.MessageAttributes);
@@ -93,7 +100,7 @@ export class SqsDelivery implements Delivery {
   }
 
   async extendLease(leaseMs: number): Promise<void> {
-    if (this.#settled || !this.#context.alive()) return;
+    if (!this.#once.open) return;
     const now = Date.now();
     const seconds = Math.min(toSeconds(leaseMs), remainingBudgetSeconds(this.receivedAt, now));
     if (seconds < 1) throw new Error(`Job ${this.meta.id} has used up the 12 h SQS visibility budget`);
@@ -105,7 +112,7 @@ export class SqsDelivery implements Delivery {
    * group head went back, late results of an aborted poll, held messages at close).
    */
   async giveBack(): Promise<void> {
-    if (this.#begin()) await this.#handBack();
+    if (this.#once.claim()) await this.#handBack();
   }
 
   /** Visible again at once, and this receive credited: it ran nothing. */
@@ -125,7 +132,7 @@ export class SqsDelivery implements Delivery {
    * group must wait for it ('back').
    */
   async #settle(kind: SettleKind, work: () => Promise<unknown>): Promise<void> {
-    if (!this.#begin()) return;
+    if (!this.#once.claim()) return;
     let outcome: SettleKind = 'back';
     try {
       await work();
@@ -133,12 +140,6 @@ export class SqsDelivery implements Delivery {
     } finally {
       this.onSettled?.(outcome);
     }
-  }
-
-  #begin(): boolean {
-    if (this.#settled || !this.#context.alive()) return false;
-    this.#settled = true;
-    return true;
   }
 
   #changeVisibility(seconds: number): Promise<unknown> {

@@ -1,5 +1,11 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { completeMeta, type DeadLetterRecord, type Delivery, type JobMeta } from '@polyqueue/core/driver';
+import {
+  completeMeta,
+  type DeadLetterRecord,
+  type Delivery,
+  type JobMeta,
+  SettleOnce,
+} from '@polyqueue/core/driver';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { QueueContext } from '../queue-context.js';
 import type { QueueRef } from '../queue-ref.js';
@@ -29,7 +35,8 @@ export class LambdaDelivery implements Delivery {
   readonly #context: QueueContext;
   readonly #queue: QueueRef;
   readonly #receivedAt = Date.now();
-  #settled = false;
+  /** A second settlement is a no-op (the invocation's connection lives as long as it does). */
+  readonly #once = new SettleOnce(() => true);
 
   constructor(context: QueueContext, queue: QueueRef, record: SQSRecord) {
     const decoded = decodeAttributes(toSdkAttributes(record.messageAttributes));
@@ -45,11 +52,11 @@ export class LambdaDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.#begin()) this.verdict = 'success';
+    if (this.#once.claim()) this.verdict = 'success';
   }
 
   async retry(delayMs: number, attempt: number): Promise<void> {
-    if (!this.#begin()) return;
+    if (!this.#once.claim()) return;
     const seconds = toSeconds(delayMs);
     if (seconds <= remainingBudgetSeconds(this.#receivedAt, Date.now())) {
       await this.#changeVisibility(seconds);
@@ -64,7 +71,7 @@ export class LambdaDelivery implements Delivery {
   }
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
-    if (!this.#begin()) return;
+    if (!this.#once.claim()) return;
     await this.#context.copies.sendToDeadLetters(
       this.#context.topology,
       this.native.body,
@@ -78,21 +85,15 @@ export class LambdaDelivery implements Delivery {
 
   /** Unstarted (the core's contract): visible again at once, and this receive is no attempt. */
   async release(): Promise<void> {
-    if (!this.#begin()) return;
+    if (!this.#once.claim()) return;
     this.#context.unstarted.add(this.native.messageId);
     await this.#changeVisibility(0);
   }
 
   async extendLease(leaseMs: number): Promise<void> {
-    if (this.#settled) return;
+    if (!this.#once.open) return;
     const seconds = Math.min(toSeconds(leaseMs), remainingBudgetSeconds(this.#receivedAt, Date.now()));
     if (seconds >= 1) await this.#changeVisibility(seconds);
-  }
-
-  #begin(): boolean {
-    if (this.#settled) return false;
-    this.#settled = true;
-    return true;
   }
 
   #changeVisibility(seconds: number): Promise<unknown> {

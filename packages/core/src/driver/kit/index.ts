@@ -12,6 +12,7 @@ export { completeMeta, redrivenMeta } from './job-meta.js';
 export { networkErrorCode } from './network-errors.js';
 export { type QueueService, QueueServices } from './queue-services.js';
 export { type RedriveSource, redrive } from './redrive.js';
+export { SettleOnce } from './settle-once.js';
 export { pause, sleep } from './sleep.js';
 export { untilAborted } from './until-aborted.js';
 export { formatDuration, UrlParams } from './url-params.js';
