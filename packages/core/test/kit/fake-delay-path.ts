@@ -27,6 +27,10 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
   returnHandedBack = false;
   /** When set, publish waits for this before answering. */
   gate: Promise<void> | undefined;
+  /** When set, pull waits for this before taking what is available. */
+  pullGate: Promise<void> | undefined;
+  /** When each publish call was made, failed or not. */
+  readonly publishTimes: number[] = [];
   readonly #clock: Clock;
 
   constructor(clock: Clock) {
@@ -45,6 +49,7 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
       this.pullFailures--;
       throw new Error('delay path down');
     }
+    await this.pullGate;
     return this.available.splice(0, max);
   }
 
@@ -66,6 +71,7 @@ export class FakeDelayPath implements ForwarderSource<Msg> {
   }
 
   async publish(messages: readonly Msg[]): Promise<readonly SendOutcome[]> {
+    this.publishTimes.push(this.#clock.now());
     await this.gate;
     if (this.publishFailures > 0) {
       this.publishFailures--;

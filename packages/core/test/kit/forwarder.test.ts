@@ -286,6 +286,34 @@ describe('Forwarder', () => {
     expect(path.acked).toEqual(['a', 'b']);
   });
 
+  it('does not forward at once what a pull brought back while a whole publish failed: it waits the backoff first', async () => {
+    const clock = new VirtualClock();
+    const { path, reports, forwarder } = setup({}, clock);
+    path.returnHandedBack = true;
+    path.publishFailures = 1;
+    const openPublish = gate(path);
+    path.add('a', 0);
+    forwarder.start();
+    await clock.advance(0); // 'a' pulled, its publish held up; the next pull finds nothing
+    await clock.advance(100); // idle wait over: this pull is held up too, in flight
+    let openPull!: () => void;
+    path.pullGate = new Promise((resolve) => {
+      openPull = resolve;
+    });
+    await clock.advance(100);
+    openPublish(); // fails whole: 'a' handed back, available to the pull in flight
+    await clock.advance(0);
+    path.pullGate = undefined;
+    openPull();
+    await clock.advance(0);
+    expect(reports.map((r) => r.action)).toEqual(['forward']);
+    const failedAt = path.publishTimes[0]!;
+    await clock.advance(2_000);
+    expect(path.acked).toEqual(['a']);
+    expect(path.publishTimes.length, 'publish calls').toBe(2);
+    expect(path.publishTimes[1]! - failedAt).toBeGreaterThanOrEqual(250);
+  });
+
   it('stop ends a backoff wait at once', async () => {
     const clock = new VirtualClock();
     const { path, forwarder } = setup({}, clock);

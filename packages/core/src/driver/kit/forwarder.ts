@@ -87,6 +87,8 @@ export class Forwarder<M> {
    */
   readonly #publishBackoff: ErrorBackoff;
   #publishFailing = false;
+  /** Whole publish failures so far: tells a pull whether one happened while it ran. */
+  #wholeFailures = 0;
   /** Woken when a publish settles, which frees room under maxHeld. */
   readonly #roomFreed = new Wakeup();
 
@@ -144,8 +146,15 @@ export class Forwarder<M> {
       await this.#publishBackoff.wait(signal);
       if (signal.aborted) return 'busy';
     }
+    const failuresBefore = this.#wholeFailures;
     const messages = await this.#source.pull(room, signal);
     if (messages.length === 0) return 'idle';
+    if (this.#publishFailing && this.#wholeFailures !== failuresBefore) {
+      // A publish failed whole while this pull ran, so the pull may have brought straight back what
+      // that publish handed back: forwarding it now would fail again with no backoff between.
+      if (this.#mode !== 'abandon') await this.#handBack(messages, 'publish-failed');
+      return 'busy';
+    }
     if (signal.aborted) {
       // Pulled while stopping: nobody will forward these, so give them back now (graceful).
       if (this.#mode !== 'abandon') await this.#handBack(messages, 'stop');
@@ -248,6 +257,7 @@ export class Forwarder<M> {
     // Only a batch with no success backs the pulls off: one refused entry among good ones is that
     // entry's problem, and must not slow the whole delay path.
     this.#publishFailing = published.length === 0;
+    if (this.#publishFailing) this.#wholeFailures++;
     if (published.length > 0) this.#publishBackoff.reset();
     if (this.#mode === 'abandon') return;
     await Promise.all([
