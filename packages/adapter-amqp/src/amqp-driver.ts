@@ -1,4 +1,4 @@
-import { ConfigError } from '@polyqueue/core';
+import { ConfigError, UnsupportedFeatureError } from '@polyqueue/core';
 import {
   type BackgroundErrorSink,
   BackgroundErrors,
@@ -22,6 +22,7 @@ import { bounded } from './amqp-deadline.js';
 import { Declarations } from './amqp-declarations.js';
 import type { CopyPublisher } from './amqp-delivery.js';
 import { AmqpUnavailableError, amqpErrorCode } from './amqp-errors.js';
+import { ManagementApi } from './amqp-management.js';
 import { publishOptions } from './amqp-message.js';
 import {
   checkLogicalNames,
@@ -35,6 +36,7 @@ import { type AmqpOptions, MAX_DELAY_LEVELS } from './amqp-options.js';
 import type { AmqpPublisher } from './amqp-publisher.js';
 import { AmqpReceiver } from './amqp-receiver.js';
 import { AmqpSession, type Link } from './amqp-session.js';
+import { DeadLetterChannel } from './dead-letter-channel.js';
 import type { QueueContext } from './queue-context.js';
 
 /**
@@ -77,10 +79,16 @@ export class AmqpDriver implements Driver {
   readonly #errors = new BackgroundErrors();
   #state: 'open' | 'closed' = 'open';
   readonly #copies: CopyPublisher;
+  /** The management HTTP API, when `management_url` is given. */
+  readonly #management: ManagementApi | undefined;
 
   constructor(options: AmqpDriverOptions) {
     this.#options = options;
     this.names = new NativeNames(options.queuePrefix, options.queueType);
+    this.#management =
+      options.managementUrl === undefined
+        ? undefined
+        : new ManagementApi(options.managementUrl, options.vhost, options.publishTimeoutMs);
     this.capabilities = {
       maxMessageBytes: options.maxMessageBytes,
       maxBatchSize: MAX_BATCH,
@@ -89,7 +97,13 @@ export class AmqpDriver implements Driver {
       ordering: false,
       dedup: false,
       nativeDeadLetter: options.queueType === 'quorum',
-      stats: false,
+      // Passive declares count ready messages; only the management API counts unacknowledged ones.
+      // Delayed jobs wait in the delay cascade every queue of the prefix shares: not countable.
+      stats:
+        options.managementUrl === undefined
+          ? ['ready', 'deadLettered']
+          : ['ready', 'inFlight', 'deadLettered'],
+      listQueues: options.managementUrl !== undefined,
       timing: { granularityMs: GRANULARITY_MS, toleranceMs: TOLERANCE_MS },
     };
     this.#declarations = new Declarations({
@@ -176,9 +190,36 @@ export class AmqpDriver implements Driver {
     return new AmqpDeadLetterStore(this.#queueContext(queue));
   }
 
-  /** Not offered (capability `stats` is false): AMQP reports only ready counts, per queue. */
-  async stats(_queue: QueueTopology): Promise<QueueStats> {
-    throw new Error('stats are not supported on RabbitMQ (capability stats is false)');
+  /**
+   * ready and deadLettered: the message counts of passive declares (queue.declare-ok counts ready
+   * messages, not unacknowledged ones). inFlight: `messages_unacknowledged` of the management API
+   * when `management_url` is given. delayed: undefined, see the README.
+   */
+  async stats(queue: QueueTopology): Promise<QueueStats> {
+    checkLogicalNames(queue);
+    const context = this.#queueContext(queue);
+    const { work, deadLetter } = context.targets;
+    const [ready, deadLettered, managed] = await Promise.all([
+      this.#readyCount(context, work),
+      this.#readyCount(context, deadLetter),
+      this.#management?.queue(work),
+    ]);
+    return { ready, delayed: undefined, inFlight: managed?.messagesUnacknowledged, deadLettered };
+  }
+
+  /** The work queues of the prefix: those bound to the cascade's deliver exchange (a DLQ is not). */
+  async queues(): Promise<readonly string[]> {
+    if (this.#management === undefined)
+      throw new UnsupportedFeatureError('listQueues', this.name, 'give the management_url parameter');
+    const bound = await this.#management.queuesBoundTo(this.names.deliver);
+    return bound.flatMap((native) => this.names.logical(native) ?? []);
+  }
+
+  #readyCount(context: QueueContext, nativeQueue: string): Promise<number> {
+    return DeadLetterChannel.using(context, async ({ channel }) => {
+      const checking = channel.checkQueue(nativeQueue);
+      return (await bounded(checking, context.timeoutMs, 'queue.declare (passive)')).messageCount;
+    });
   }
 
   errorCode(error: unknown): ErrorCode {

@@ -1,4 +1,5 @@
 import { type DriverContext, UrlParams } from '@polyqueue/core/driver';
+import { parseManagementUrl } from './amqp-management.js';
 
 export type QueueType = 'quorum' | 'classic';
 
@@ -25,6 +26,13 @@ export interface AmqpOptions {
    * DeadlineExceeded. Default 15 s.
    */
   readonly publishTimeoutMs: number;
+  /**
+   * The RabbitMQ management HTTP API (`http://user:pass@host:15672`), read for what AMQP cannot
+   * tell: the in-flight count of `stats()` and the list of `broker.queues()`. Default: none.
+   */
+  readonly managementUrl: string | undefined;
+  /** The virtual host, as the management API names it. Default `/` (from the URL's path). */
+  readonly vhost: string;
 }
 
 export const DEFAULT_OPTIONS: AmqpOptions = {
@@ -35,6 +43,8 @@ export const DEFAULT_OPTIONS: AmqpOptions = {
   connectTimeoutMs: 10_000,
   reconnectMaxMs: 5_000,
   publishTimeoutMs: 15_000,
+  managementUrl: undefined,
+  vhost: '/',
 };
 
 /**
@@ -55,6 +65,7 @@ export const PARAMETERS = [
   'reconnect_max_ms',
   'publish_timeout_ms',
   'heartbeat',
+  'management_url',
 ] as const;
 
 /** The highest cascade level count: 2^40 ms is about 35 years, and keeps routing keys short. */
@@ -86,7 +97,15 @@ export function parseOptions(context: DriverContext): AmqpOptions {
       max: 3_600_000,
       default: d.publishTimeoutMs,
     }),
+    managementUrl: managementUrl(params.string('management_url')),
+    // amqplib's reading: the path after the first "/", percent-decoded; none is the default vhost.
+    vhost: context.url.pathname.length > 1 ? decodeURIComponent(context.url.pathname.slice(1)) : d.vhost,
   };
+}
+
+function managementUrl(text: string | undefined): string | undefined {
+  if (text !== undefined) parseManagementUrl(text);
+  return text;
 }
 
 /** The URL amqplib connects to: ours, without polyqueue's own parameters, with a heartbeat. */

@@ -2,6 +2,7 @@ import type { AdapterModule, DriverContext } from '@polyqueue/core/driver';
 import { type AmqpConnect, type AmqpConnection, amqplibConnect } from './amqp-client.js';
 import { AmqpDriver } from './amqp-driver.js';
 import { amqpErrorCode } from './amqp-errors.js';
+import { managementSecrets } from './amqp-management.js';
 import { type AmqpOptions, amqplibUrl, DEFAULT_OPTIONS, PARAMETERS, parseOptions } from './amqp-options.js';
 
 export type {
@@ -32,6 +33,11 @@ export const adapter: AdapterModule = {
   // A failed first connect is coded by the same table as every other error: unreachable is
   // Unavailable (retryable), a refused login (403 ACCESS_REFUSED) PermissionDenied.
   errorCode: amqpErrorCode,
+  // The management API's password travels inside a parameter core does not know as secret.
+  secrets: (text) => {
+    const given = URL.canParse(text) ? new URL(text).searchParams.get('management_url') : null;
+    return given === null ? [] : managementSecrets(given);
+  },
 };
 
 /**

@@ -112,6 +112,8 @@ export interface NatsClient {
   /** Rejects with the SDK's StreamNotFoundError when the stream does not exist. */
   streamState(stream: string): Promise<StreamState>;
   consumerState(stream: string, consumer: string): Promise<ConsumerState>;
+  /** The names of every stream on the server that start with `prefix` (listed page by page). */
+  streamNames(prefix: string): Promise<string[]>;
   /** `undefined` when no message has that sequence (deleted, or never stored). */
   getMessage(stream: string, seq: number): Promise<StoredMessage | undefined>;
   /** The last message stored on `subject`; `undefined` when there is none. */

@@ -21,7 +21,7 @@ import { MaxDeliveriesCopier } from './max-deliveries-copier.js';
 import type { NatsClient, PubAck } from './nats-client.js';
 import { NatsDeadLetterStore } from './nats-dead-letters.js';
 import { NatsStreamMissingError, natsErrorCode } from './nats-errors.js';
-import { FORWARDER_CONSUMER, WORKER_CONSUMER } from './nats-names.js';
+import { decodeName, delayStreamPrefix, FORWARDER_CONSUMER, WORKER_CONSUMER } from './nats-names.js';
 import type { NatsSettings } from './nats-options.js';
 import { NatsReceiver } from './nats-receiver.js';
 import { jobHeaders } from './nats-wire.js';
@@ -202,6 +202,13 @@ export class NatsDriver implements Driver {
     return { ready: consumer.pending, delayed, inFlight: consumer.ackPending, deadLettered };
   }
 
+  /** The work queues of this stream prefix: one delay stream each (dead-letter queues have none). */
+  async queues(): Promise<readonly string[]> {
+    const start = delayStreamPrefix(this.#settings.streamPrefix);
+    const streams = await this.#client.streamNames(start);
+    return streams.map((stream) => decodeName(stream.slice(start.length)));
+  }
+
   errorCode(error: unknown): ErrorCode {
     return natsErrorCode(error);
   }
@@ -283,7 +290,8 @@ export function natsCapabilities(client: NatsClient, settings: NatsSettings): Ca
     ordering: false,
     dedup: { windowMs: settings.dedupWindowMs },
     nativeDeadLetter: false,
-    stats: true,
+    stats: ['ready', 'delayed', 'inFlight', 'deadLettered'],
+    listQueues: true,
     timing: { granularityMs: 1, toleranceMs: 250 },
   };
 }

@@ -55,12 +55,30 @@ export function encodeName(name: string): string {
   return out;
 }
 
+/** The inverse of `encodeName`: `orders_2edlq` → `orders.dlq`. */
+export function decodeName(encoded: string): string {
+  return Buffer.from(
+    encoded.replace(/_([0-9a-f]{2})|[^_]+/g, (part, hex: string | undefined) =>
+      hex === undefined ? Buffer.from(part, 'utf8').toString('hex') : hex,
+    ),
+    'hex',
+  ).toString('utf8');
+}
+
+/**
+ * The start of every delay stream name of `prefix`: each work queue has one, made at provision,
+ * and dead-letter queues have none, so these streams list the work queues.
+ */
+export function delayStreamPrefix(prefix: string): string {
+  return `${prefix}_D_`;
+}
+
 export function queueNames(prefix: string, name: string): QueueNames {
   const encoded = encodeName(name);
   return {
     stream: `${prefix}_Q_${encoded}`,
     subject: `${prefix}.q.${encoded}`,
-    delayStream: `${prefix}_D_${encoded}`,
+    delayStream: `${delayStreamPrefix(prefix)}${encoded}`,
     delaySubject: `${prefix}.d.${encoded}`,
     bodyStream: `${prefix}_B_${encoded}`,
     bodySubject: `${prefix}.b.${encoded}`,

@@ -132,6 +132,12 @@ export class SdkClient implements NatsClient {
     return { pending: info.num_pending, ackPending: info.num_ack_pending };
   }
 
+  async streamNames(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const name of this.#jsm.streams.names()) if (name.startsWith(prefix)) names.push(name);
+    return names;
+  }
+
   async getMessage(stream: string, seq: number): Promise<StoredMessage | undefined> {
     const stored = await this.#jsm.streams.getMessage(stream, { seq });
     return stored ? fromStored(stored) : undefined;

@@ -100,6 +100,10 @@ export class FakeClient implements NatsClient {
     this.consumers.set(`${spec.stream}/${spec.name}`, spec);
   }
 
+  async streamNames(prefix: string): Promise<string[]> {
+    return [...this.streams.keys()].filter((name) => name.startsWith(prefix));
+  }
+
   async streamState(stream: string): Promise<StreamState> {
     if (!this.streams.has(stream)) throw new FakeError('StreamNotFoundError', 'stream not found', 10059);
     const seqs = [...this.#messages(stream).keys()];

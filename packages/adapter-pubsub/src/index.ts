@@ -7,6 +7,8 @@
  *
  * The push endpoint handler is in `@polyqueue/adapter-pubsub/push`.
  */
+
+export type { MonitoringClient, TimeSeriesLike } from './monitoring-stats.js';
 export { createPubSubDriver, type PubSubDriverOptions, pubsubAdapter as adapter } from './pubsub-adapter.js';
 export type { PubSubApi, PulledMessage } from './pubsub-client.js';
 export { PubSubDriver } from './pubsub-driver.js';

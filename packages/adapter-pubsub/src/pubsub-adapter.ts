@@ -2,6 +2,7 @@ import { type ClientConfig, PubSub } from '@google-cloud/pubsub';
 import { ConfigError } from '@polyqueue/core';
 import { type AdapterModule, type DriverContext, UrlParams } from '@polyqueue/core/driver';
 import { PassThroughClient } from 'google-auth-library';
+import type { MonitoringClient } from './monitoring-stats.js';
 import type { PubSubApi } from './pubsub-client.js';
 import { PubSubDriver, type PubSubDriverSettings } from './pubsub-driver.js';
 import { pubsubErrorCode } from './pubsub-errors.js';
@@ -24,6 +25,11 @@ export interface PubSubDriverOptions {
   readonly deadLetterPolicy?: boolean;
   /** How long a pull loop waits after an empty answer (how often an emulator is polled). Default 25 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * A Cloud Monitoring `MetricServiceClient` of yours (`@google-cloud/monitoring`), for the
+   * delayed and dead-lettered counts of `stats()`. Without it, Pub/Sub counts nothing.
+   */
+  readonly monitoring?: MonitoringClient;
   /** @internal A stand-in for the SDK (unit tests). */
   readonly api?: PubSubApi;
 }
@@ -40,6 +46,7 @@ export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDri
     minLeaseMs: options.minLeaseMs ?? DEFAULT_MIN_LEASE_MS,
     deadLetterPolicy: options.deadLetterPolicy ?? true,
     pollIntervalMs: options.pollIntervalMs ?? 25,
+    monitoring: options.monitoring,
   };
   return new PubSubDriver(api, settings);
 }

@@ -48,6 +48,8 @@ export interface PubSubApi {
   getAckDeadlineSeconds(subscription: string): Promise<number>;
   deleteSubscription(subscription: string): Promise<void>;
   deleteTopic(topic: string): Promise<void>;
+  /** The short names of the project's topics that start with `prefix`, read page by page. */
+  topicNames(prefix: string): Promise<string[]>;
   /**
    * Publishes each message and resolves with one outcome per message, in order. Messages with an
    * ordering key are published in order for that key.

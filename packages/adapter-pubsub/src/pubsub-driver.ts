@@ -1,5 +1,4 @@
 import type { PubSub } from '@google-cloud/pubsub';
-import { UnsupportedFeatureError } from '@polyqueue/core';
 import {
   type BackgroundErrorSink,
   BackgroundErrors,
@@ -15,9 +14,11 @@ import {
   type ReceiverOptions,
   type SendOutcome,
   systemClock,
+  UNKNOWN_STATS,
 } from '@polyqueue/core/driver';
 import { delayForwarder } from './delay-forwarder.js';
 import { DeliveryCounter } from './delivery-counter.js';
+import { type MonitoringClient, undeliveredCounts } from './monitoring-stats.js';
 import type { PubSubApi, SubscriptionSettings } from './pubsub-client.js';
 import { PubSubDeadLetters } from './pubsub-dead-letters.js';
 import { ALREADY_EXISTS, hasGrpcCode, pubsubErrorCode } from './pubsub-errors.js';
@@ -37,6 +38,8 @@ export interface PubSubDriverSettings {
   readonly deadLetterPolicy: boolean;
   /** How long a pull loop waits after an empty answer (how often an emulator is polled). */
   readonly pollIntervalMs: number;
+  /** Cloud Monitoring, for the delayed and dead-lettered counts of `stats()`. Default: none. */
+  readonly monitoring?: MonitoringClient | undefined;
 }
 
 /** Pub/Sub: 10 MB per message, data plus attributes; polyqueue's own attributes take the rest. */
@@ -109,7 +112,10 @@ export class PubSubDriver implements Driver {
       ordering: false,
       dedup: false,
       nativeDeadLetter: settings.deadLetterPolicy,
-      stats: false,
+      // Only Cloud Monitoring counts, and only unacknowledged messages per subscription (leased
+      // ones included): the delay and dead-letter subscriptions, never ready apart from in flight.
+      stats: settings.monitoring === undefined ? [] : ['delayed', 'deadLettered'],
+      listQueues: true,
       timing: { granularityMs: 10, toleranceMs: 1_000 },
     };
   }
@@ -185,8 +191,34 @@ export class PubSubDriver implements Driver {
     return new PubSubDeadLetters(this.#queue(topology));
   }
 
-  async stats(): Promise<QueueStats> {
-    throw new UnsupportedFeatureError('stats', this.name);
+  /**
+   * Without a monitoring client, every count is undefined (after checking the queue exists). With
+   * one: delayed and deadLettered from `num_undelivered_messages` of the delay and dead-letter
+   * subscriptions, a sample up to a few minutes old. See the README.
+   */
+  async stats(topology: QueueTopology): Promise<QueueStats> {
+    this.#assertOpen();
+    const { work, delay, deadLetter } = this.#queue(topology).names;
+    await this.#api.getAckDeadlineSeconds(work);
+    const monitoring = this.#settings.monitoring;
+    if (monitoring === undefined) return UNKNOWN_STATS;
+    const counts = await undeliveredCounts(monitoring, this.#api.projectId, [delay, deadLetter], Date.now());
+    return {
+      ready: undefined,
+      delayed: counts.get(delay),
+      inFlight: undefined,
+      deadLettered: counts.get(deadLetter),
+    };
+  }
+
+  /** The work queues of the prefix: topics whose `.ready` topic exists (a dead-letter topic has none). */
+  async queues(): Promise<readonly string[]> {
+    this.#assertOpen();
+    const { prefix } = this.#settings;
+    const topics = new Set(await this.#api.topicNames(prefix));
+    return [...topics]
+      .filter((topic) => topics.has(`${topic}.ready`))
+      .map((topic) => topic.slice(prefix.length));
   }
 
   errorCode(error: unknown): ErrorCode {

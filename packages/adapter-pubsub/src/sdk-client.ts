@@ -76,6 +76,14 @@ export class SdkPubSubApi implements PubSubApi {
     await this.native.subscription(subscription).delete();
   }
 
+  async topicNames(prefix: string): Promise<string[]> {
+    // The SDK follows the pages itself (autoPaginate), 1,000 topics a request.
+    const [topics] = await this.native.getTopics({ pageSize: 1_000 });
+    return topics
+      .map((topic) => topic.name.slice(topic.name.lastIndexOf('/') + 1))
+      .filter((name) => name.startsWith(prefix));
+  }
+
   async deleteTopic(topic: string): Promise<void> {
     await this.native.topic(topic).delete();
   }

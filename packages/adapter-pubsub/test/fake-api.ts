@@ -69,6 +69,10 @@ export class FakePubSubApi implements PubSubApi {
     return `projects/fake/subscriptions/${subscription}`;
   }
 
+  async topicNames(prefix: string): Promise<string[]> {
+    return [...this.topics].filter((topic) => topic.startsWith(prefix));
+  }
+
   async createTopic(topic: string): Promise<void> {
     this.calls.push(`createTopic ${topic}`);
     if (this.topics.has(topic)) throw grpcError(6, 'ALREADY_EXISTS');

@@ -55,6 +55,21 @@ export class IoredisClient implements RedisClient {
     };
   }
 
+  async scan(pattern: string, pageSize: number): Promise<string[]> {
+    const client = this.#client;
+    const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+    const found = new Set<string>();
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', pageSize);
+        for (const key of keys) found.add(key);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return [...found];
+  }
+
   onError(listener: (error: unknown) => void): void {
     this.#listeners.add(listener);
   }

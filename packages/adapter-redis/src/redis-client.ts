@@ -15,6 +15,11 @@ export interface RedisClient {
    * otherwise hold up every other command on the shared connection.
    */
   blocking(): BlockingConnection;
+  /**
+   * Every key matching the glob `pattern`, by SCAN (on every master of a Cluster): a page of
+   * about `pageSize` keys per round trip, never one KEYS that blocks the server.
+   */
+  scan(pattern: string, pageSize: number): Promise<string[]>;
   /** Errors of the connection itself (a refused reconnect, a TLS failure): no command awaits them. */
   onError(listener: (error: unknown) => void): void;
   /** The native client (the escape hatch): an ioredis `Redis` or `Cluster`. */

@@ -21,10 +21,13 @@ import { type QueueContext, queueContext } from './queue-context.js';
 import type { RedisClient } from './redis-client.js';
 import { RedisDeadLetterStore } from './redis-dead-letters.js';
 import { redisErrorCode } from './redis-errors.js';
-import { WORKER_GROUP } from './redis-names.js';
+import { queueOfStreamKey, streamKeyPattern, WORKER_GROUP } from './redis-names.js';
 import type { RedisSettings } from './redis-options.js';
 import { RedisReceiver } from './redis-receiver.js';
 import { entryFields } from './redis-wire.js';
+
+/** Keys SCAN looks at per round trip when listing queues. */
+const SCAN_PAGE = 1_000;
 
 /** Most messages one send script carries (the core chunks larger batches). */
 export const MAX_BATCH_SIZE = 500;
@@ -143,6 +146,13 @@ export class RedisDriver implements Driver {
     };
   }
 
+  /** Every queue whose stream exists under the key prefix (made at provision; dead letters live in the source queue's keys). */
+  async queues(): Promise<readonly string[]> {
+    const prefix = this.#settings.keyPrefix;
+    const keys = await this.#client.scan(streamKeyPattern(prefix), SCAN_PAGE);
+    return [...new Set(keys.flatMap((key) => queueOfStreamKey(prefix, key) ?? []))];
+  }
+
   errorCode(error: unknown): ErrorCode {
     return redisErrorCode(error);
   }
@@ -198,7 +208,8 @@ export function redisCapabilities(settings: RedisSettings): Capabilities {
     ordering: false,
     dedup: { windowMs: settings.dedupWindowMs },
     nativeDeadLetter: false,
-    stats: true,
+    stats: ['ready', 'delayed', 'inFlight', 'deadLettered'],
+    listQueues: true,
     // Late by at most: the forwarder's idle pause (a new short delay, 100 ms), or a reclaim
     // period (an expired lease, at most 200 ms), plus a round trip.
     timing: { granularityMs: 1, toleranceMs: 250 },

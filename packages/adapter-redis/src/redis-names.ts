@@ -30,6 +30,19 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
   };
 }
 
+/** The SCAN pattern of every queue's stream under `prefix` (prefix and names hold no glob character). */
+export function streamKeyPattern(prefix: string): string {
+  return `${prefix}:{*}:jobs`;
+}
+
+/** The queue name in a stream key of `prefix`, or undefined for a key of another shape. */
+export function queueOfStreamKey(prefix: string, key: string): string | undefined {
+  const match = /^\{([A-Za-z0-9._-]+)\}:jobs$/.exec(
+    key.startsWith(`${prefix}:`) ? key.slice(prefix.length + 1) : '',
+  );
+  return match?.[1];
+}
+
 /** A key prefix: letters, digits, `-`, `_`, `.` and `:` (never a brace, which would move the hash tag). */
 export function isValidPrefix(prefix: string): boolean {
   return /^[A-Za-z0-9._:-]{1,64}$/.test(prefix);

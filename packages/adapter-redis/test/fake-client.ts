@@ -32,6 +32,11 @@ export class FakeRedisClient implements RedisClient {
     return { call: async (command, args) => this.#answer(command, args, true), close: () => undefined };
   }
 
+  /** Answered by `reply` as one SCAN call whose args are the pattern and page size. */
+  async scan(pattern: string, pageSize: number): Promise<string[]> {
+    return (await this.#answer('SCAN', [pattern, pageSize], false)) as string[];
+  }
+
   onError(listener: (error: unknown) => void): void {
     this.#listeners.push(listener);
   }

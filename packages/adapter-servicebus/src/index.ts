@@ -11,6 +11,7 @@ import { settingsFromParams, targetFromUrl, URL_PARAMETERS } from './settings.js
 export type {
   BusAdmin,
   BusClient,
+  BusQueueCounts,
   BusQueueSettings,
   BusReceiver,
   BusSender,

@@ -13,7 +13,7 @@ import type {
   ReceiverOptions,
   SendOutcome,
 } from '@polyqueue/core/driver';
-import { BackgroundErrors, systemClock } from '@polyqueue/core/driver';
+import { BackgroundErrors, systemClock, UNKNOWN_STATS } from '@polyqueue/core/driver';
 import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-client.js';
 import { firstSendIdentity, toServiceBusMessage } from './message-codec.js';
 import { MAX_LOCK_MS, MIN_LOCK_MS, provisionQueue } from './provisioning.js';
@@ -59,9 +59,10 @@ export class ServiceBusDriver implements Driver {
       ordering: settings.sessions,
       dedup: settings.dedupWindowMs === undefined ? false : { windowMs: settings.dedupWindowMs },
       nativeDeadLetter: true,
-      // Service Bus counts active (locked or not), scheduled and dead-lettered messages, but not
-      // locked ones apart: an in-flight count cannot be given.
-      stats: false,
+      // The administration API counts active messages (locked or not: neither ready nor in flight
+      // alone can be told), scheduled and dead-lettered ones. Without it, nothing.
+      stats: bus.admin === undefined ? [] : ['delayed', 'deadLettered'],
+      listQueues: bus.admin !== undefined,
       // Scheduled messages are enqueued by the service's clock, which may differ from this one.
       timing: { granularityMs: 1_000, toleranceMs: 2_000 },
     };
@@ -134,8 +135,30 @@ export class ServiceBusDriver implements Driver {
     return new ServiceBusDeadLetterStore(this.#queueContext(queue), queue, (name) => this.nativeName(name));
   }
 
-  async stats(_queue: QueueTopology): Promise<QueueStats> {
-    throw new UnsupportedFeatureError('stats', this.name);
+  /**
+   * delayed = scheduled messages (delays and retry backoffs); deadLettered = the dead-letter
+   * sub-queue. ready and inFlight stay undefined: Service Bus counts them together as "active".
+   */
+  async stats(queue: QueueTopology): Promise<QueueStats> {
+    const admin = this.#bus.admin;
+    if (admin === undefined) return UNKNOWN_STATS;
+    const nativeName = this.nativeName(queue.name);
+    const counts = await admin.queueCounts(nativeName);
+    return {
+      ready: undefined,
+      delayed: counts.scheduled,
+      inFlight: undefined,
+      deadLettered: counts.deadLettered,
+    };
+  }
+
+  /** Every queue of the prefix: Service Bus keeps dead letters in sub-queues, which are not listed. */
+  async queues(): Promise<readonly string[]> {
+    const admin = this.#bus.admin;
+    if (admin === undefined)
+      throw new UnsupportedFeatureError('listQueues', this.name, 'give an administration client');
+    const prefix = this.#settings.queuePrefix;
+    return (await admin.queueNames(prefix)).map((name) => name.slice(prefix.length));
   }
 
   errorCode(error: unknown): ErrorCode {

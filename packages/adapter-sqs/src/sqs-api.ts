@@ -22,6 +22,9 @@ import {
   ListMessageMoveTasksCommand,
   type ListMessageMoveTasksRequest,
   type ListMessageMoveTasksResult,
+  ListQueuesCommand,
+  type ListQueuesRequest,
+  type ListQueuesResult,
   ReceiveMessageCommand,
   type ReceiveMessageRequest,
   type ReceiveMessageResult,
@@ -62,6 +65,7 @@ export interface SqsApi {
   ): Promise<ListDeadLetterSourceQueuesResult>;
   startMessageMoveTask(input: StartMessageMoveTaskRequest): Promise<StartMessageMoveTaskResult>;
   listMessageMoveTasks(input: ListMessageMoveTasksRequest): Promise<ListMessageMoveTasksResult>;
+  listQueues(input: ListQueuesRequest): Promise<ListQueuesResult>;
 }
 
 /** The SqsApi over a real (possibly user-supplied) `SQSClient`. */
@@ -80,5 +84,6 @@ export function sdkApi(client: SQSClient): SqsApi {
     listDeadLetterSourceQueues: (input) => client.send(new ListDeadLetterSourceQueuesCommand(input)),
     startMessageMoveTask: (input) => client.send(new StartMessageMoveTaskCommand(input)),
     listMessageMoveTasks: (input) => client.send(new ListMessageMoveTasksCommand(input)),
+    listQueues: (input) => client.send(new ListQueuesCommand(input)),
   };
 }

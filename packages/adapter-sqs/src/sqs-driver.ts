@@ -22,6 +22,7 @@ import { MessageCalls } from './message-calls.js';
 import { sendRouted } from './outgoing.js';
 import { type DriverBase, type QueueContext, queueContext } from './queue-context.js';
 import { QueueDirectory } from './queue-directory.js';
+import { listWorkQueues } from './queue-list.js';
 import { RecentSends } from './recent-sends.js';
 import type { SqsApi } from './sqs-api.js';
 import { SqsDeadLetterStore } from './sqs-dead-letters.js';
@@ -96,7 +97,8 @@ export class SqsDriver implements Driver {
       ordering: settings.fifo,
       dedup: settings.fifo ? { windowMs: 300_000 } : false,
       nativeDeadLetter: true,
-      stats: true,
+      stats: ['ready', 'delayed', 'inFlight', 'deadLettered'],
+      listQueues: true,
       // Delays and visibility are whole seconds, rounded up: late by up to 1 s plus a poll, never
       // early but for clock skew between the sending and the forwarding process.
       timing: { granularityMs: 10, toleranceMs: 1_500 },
@@ -151,6 +153,11 @@ export class SqsDriver implements Driver {
 
   stats(topology: QueueTopology): Promise<QueueStats> {
     return queueStats(this.context(topology));
+  }
+
+  /** The work queues of the queue prefix (see queue-list.ts). */
+  queues(): Promise<readonly string[]> {
+    return listWorkQueues(this.#settings.api, this.#settings.queuePrefix, this.#settings.fifo);
   }
 
   errorCode(error: unknown): ErrorCode {

@@ -20,7 +20,8 @@ export async function queueStats(context: QueueContext): Promise<QueueStats> {
       QueueUrl: (await ref).url,
       AttributeNames: [...COUNTS],
     });
-    return COUNTS.map((name) => Number(a[name] ?? 0));
+    // A count SQS did not return stays unknown: NaN here, undefined in the result, never 0.
+    return COUNTS.map((name) => (a[name] === undefined ? Number.NaN : Number(a[name])));
   };
   const [work, dead, delay] = await Promise.all([
     read(context.work()),
@@ -30,11 +31,15 @@ export async function queueStats(context: QueueContext): Promise<QueueStats> {
       throw error;
     }),
   ]);
-  const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+  const sum = (counts: number[]) => known(counts.reduce((a, b) => a + b, 0));
   return {
-    ready: work[0]!,
-    delayed: work[1]! + sum(delay),
-    inFlight: work[2]!,
+    ready: known(work[0]!),
+    delayed: sum([work[1]!, ...delay]),
+    inFlight: known(work[2]!),
     deadLettered: sum(dead),
   };
+}
+
+function known(count: number): number | undefined {
+  return Number.isNaN(count) ? undefined : count;
 }

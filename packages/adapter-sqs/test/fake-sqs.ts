@@ -73,6 +73,11 @@ export class FakeSqs {
   }
 
   readonly api: SqsApi = {
+    listQueues: async (input) => {
+      this.#record('listQueues', input);
+      const names = [...this.queues.keys()].filter((name) => name.startsWith(input.QueueNamePrefix ?? ''));
+      return { QueueUrls: names.map((name) => this.urlOf(name)) };
+    },
     createQueue: async (input) => {
       this.#record('createQueue', input);
       this.create(input.QueueName!, input.Attributes ?? {});
@@ -90,7 +95,7 @@ export class FakeSqs {
         Attributes: {
           ...queue.attributes,
           QueueArn: `arn:aws:sqs:us-east-1:000000000000:${queue.name}`,
-          ApproximateNumberOfMessages: String(queue.messages.length),
+          ...approximateCounts(queue.messages, Date.now()),
         },
       };
     },
@@ -203,4 +208,24 @@ export class FakeSqs {
   #record(action: string, input: object): void {
     this.calls.push({ action, input: structuredClone(input) as Record<string, unknown> });
   }
+}
+
+/**
+ * SQS's three counts as the fake can tell them: a hidden message never received is delayed, a
+ * hidden one received is in flight (not visible), the rest are visible.
+ */
+function approximateCounts(messages: readonly FakeMessage[], now: number): Record<string, string> {
+  let visible = 0;
+  let delayed = 0;
+  let notVisible = 0;
+  for (const message of messages) {
+    if ((message.hiddenUntil ?? 0) <= now) visible++;
+    else if (message.receiveCount === 0) delayed++;
+    else notVisible++;
+  }
+  return {
+    ApproximateNumberOfMessages: String(visible),
+    ApproximateNumberOfMessagesDelayed: String(delayed),
+    ApproximateNumberOfMessagesNotVisible: String(notVisible),
+  };
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { peek, purge, redrive } from './commands/dead-letters.js';
 import { inspect } from './commands/inspect.js';
+import { queues } from './commands/queues.js';
 import { send } from './commands/send.js';
 import { stats } from './commands/stats.js';
 import { parseCount, parseDuration } from './duration.js';
@@ -33,9 +34,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', '\nExample:\n  polyqueue inspect --url amqp://guest:guest@localhost:5672')
     .action(run((s) => inspect(s)));
   program
+    .command('queues')
+    .description('the queues polyqueue provisioned on the broker (exit 1 where the broker cannot list)')
+    .addHelpText('after', '\nExample:\n  polyqueue queues --json | jq -r .queue')
+    .action(run((s) => queues(s)));
+  program
     .command('stats')
-    .description('ready / delayed / in-flight / dead-lettered counts; "-" where the broker cannot tell')
-    .argument('<queue...>', 'queues to read')
+    .description(
+      'ready / delayed / in-flight / dead-lettered counts; "n/a" (JSON null) where the broker cannot tell',
+    )
+    .argument('[queue...]', 'queues to read (default: every queue `polyqueue queues` lists)')
     .option('--watch', 'redraw in place until Ctrl-C')
     .option('--interval <duration>', 'redraw interval with --watch', '2s')
     .addHelpText('after', '\nExample:\n  polyqueue stats emails invoices --watch')

@@ -80,6 +80,24 @@ describe('polyqueue CLI on RabbitMQ', () => {
     expect(received).toEqual({ id, payload: { n: 7 }, tenant: 'acme' });
   });
 
+  it('stats shows what RabbitMQ cannot count as n/a, and as null in JSON, never 0', async () => {
+    const run = await runCli(['stats', 'jobs', '--json'], { url });
+    expect(run.code).toBe(0);
+    const [row] = records(run);
+    expect(row).toMatchObject({ queue: 'jobs', delayed: null, inFlight: null });
+    expect(typeof row!.ready).toBe('number');
+    expect(typeof row!.deadLettered).toBe('number');
+    const human = await runCli(['stats', 'jobs'], { url });
+    expect(human.stdout).toMatch(/^jobs\s+\d+\s+n\/a\s+n\/a\s+\d+$/m);
+  });
+
+  it('queues without management_url exits 1 in one line naming the parameter', async () => {
+    const run = await runCli(['queues'], { url });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('management_url');
+  });
+
   it('an unknown queue fails with exit 1 and says so in one line', async () => {
     const run = await runCli(['peek', 'no-such-queue'], { url });
     expect(run.code).toBe(1);

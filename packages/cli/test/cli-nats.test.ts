@@ -28,6 +28,16 @@ describe('polyqueue CLI on NATS', () => {
     expect(human.stdout).toMatch(/^orders\s+1\s+1\s+0\s+0$/m);
   });
 
+  it('queues lists the provisioned queue, and stats with no queue reads every listed one', async () => {
+    const listed = await runCli(['queues', '--json'], { url });
+    expect(listed.code).toBe(0);
+    expect(records(listed)).toEqual([{ queue: 'orders' }]);
+    expect((await runCli(['queues'], { url })).stdout).toBe('orders\n');
+    const all = await runCli(['stats', '--json'], { url });
+    expect(all.code).toBe(0);
+    expect(records(all).map((row) => row.queue)).toEqual(['orders']);
+  });
+
   it('an unknown queue exits 1', async () => {
     const run = await runCli(['stats', 'nowhere'], { url });
     expect(run.code).toBe(1);

@@ -12,6 +12,7 @@ import { leaseRules } from './rules/lease.js';
 import { nameRules } from './rules/names.js';
 import { nativeTypeRules } from './rules/native-types.js';
 import { orderingRules } from './rules/ordering.js';
+import { queueListRules } from './rules/queues.js';
 import { retryRules } from './rules/retry.js';
 import { sendRules } from './rules/send.js';
 import { shutdownRules } from './rules/shutdown.js';
@@ -37,6 +38,7 @@ export function runConformance(harness: ConformanceHarness, test: TestApi): void
     deadLetterRules(suite);
     sizeLimitRules(suite);
     deadLetterOpsRules(suite);
+    queueListRules(suite);
     flowRules(suite);
     shutdownRules(suite);
     orderingRules(suite);

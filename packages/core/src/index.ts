@@ -14,7 +14,7 @@ export type { AdapterSource } from './config/resolve-driver.js';
 export type { BackgroundError, BackgroundErrorSink } from './driver/background-error.js';
 export type { Capabilities } from './driver/capabilities.js';
 export { sleep } from './driver/kit/sleep.js';
-export type { QueueStats } from './driver/queue-stats.js';
+export { type QueueStats, STATS_FIELDS, type StatsField } from './driver/queue-stats.js';
 export * from './errors/index.js';
 export type {
   Instrumentation,

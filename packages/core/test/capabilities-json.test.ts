@@ -23,4 +23,15 @@ describe('broker.capabilities when printed', () => {
     expect(JSON.parse(JSON.stringify(broker.capabilities)).maxNativeDelayMs).toBe(900_000);
     await broker.close();
   });
+
+  it('writes the stats fields as a list, and hands out a frozen copy of it', async () => {
+    const driver = new MemoryServer().connect();
+    const broker = await connect({ driver });
+    const json = JSON.parse(JSON.stringify(broker.capabilities));
+    expect(json.stats).toEqual(['ready', 'delayed', 'inFlight', 'deadLettered']);
+    expect(json.listQueues).toBe(true);
+    expect(Object.isFrozen(broker.capabilities.stats)).toBe(true);
+    expect(broker.capabilities.stats).not.toBe(driver.capabilities.stats);
+    await broker.close();
+  });
 });

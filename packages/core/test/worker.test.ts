@@ -211,6 +211,6 @@ describe('worker: events, middleware, lifecycle', () => {
     await t.advance(1_000);
     await closed;
     expect(done).toBe(true);
-    expect((await q.stats()).inFlight + (await q.stats()).ready).toBe(0);
+    expect(await q.stats()).toMatchObject({ inFlight: 0, ready: 0 });
   });
 });

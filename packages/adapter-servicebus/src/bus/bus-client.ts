@@ -89,8 +89,22 @@ export interface BusQueueSettings {
   readonly duplicateDetectionWindowMs: number;
 }
 
+/** A queue's runtime message counts, as the administration API reports them. */
+export interface BusQueueCounts {
+  /** Available and locked alike: Service Bus does not count locked (in-flight) messages apart. */
+  readonly active: number;
+  /** Scheduled for a later enqueue time. */
+  readonly scheduled: number;
+  /** In the queue's dead-letter sub-queue. */
+  readonly deadLettered: number;
+}
+
 /** `ServiceBusAdministrationClient`, narrowed. Every call needs the Manage right. */
 export interface BusAdmin {
+  /** The queue's runtime counts; rejects with the API's 404 when it does not exist. */
+  queueCounts(queue: string): Promise<BusQueueCounts>;
+  /** The names of the namespace's queues that start with `prefix`, read page by page. */
+  queueNames(prefix: string): Promise<string[]>;
   /** The queue's settings, or undefined when it does not exist. */
   getQueue(queue: string): Promise<BusQueueSettings | undefined>;
   createQueue(queue: string, settings: BusQueueSettings): Promise<void>;

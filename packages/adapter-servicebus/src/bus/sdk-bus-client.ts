@@ -7,6 +7,7 @@ import type {
 import type {
   BusAdmin,
   BusClient,
+  BusQueueCounts,
   BusQueueSettings,
   BusReceiver,
   BusSender,
@@ -141,6 +142,22 @@ export class SdkBusAdmin implements BusAdmin {
       if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
       throw error;
     }
+  }
+
+  async queueCounts(queue: string): Promise<BusQueueCounts> {
+    const counts = await this.#admin.getQueueRuntimeProperties(queue);
+    return {
+      active: counts.activeMessageCount,
+      scheduled: counts.scheduledMessageCount,
+      deadLettered: counts.deadLetterMessageCount,
+    };
+  }
+
+  async queueNames(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const page of this.#admin.listQueues().byPage({ maxPageSize: 100 }))
+      for (const queue of page) if (queue.name.startsWith(prefix)) names.push(queue.name);
+    return names;
   }
 
   async createQueue(queue: string, settings: BusQueueSettings): Promise<void> {

@@ -2,6 +2,7 @@ import type { ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/servic
 import type {
   BusAdmin,
   BusClient,
+  BusQueueCounts,
   BusQueueSettings,
   BusReceiver,
   BusSender,
@@ -294,6 +295,26 @@ class FakeAdmin implements BusAdmin {
   async getQueue(queue: string): Promise<BusQueueSettings | undefined> {
     this.#authorize();
     return this.#bus.entity(queue)?.settings;
+  }
+
+  async queueCounts(queue: string): Promise<BusQueueCounts> {
+    this.#authorize();
+    const entity = this.#bus.entity(queue);
+    if (entity === undefined)
+      throw Object.assign(new Error(`The messaging entity '${queue}' could not be found.`), {
+        name: 'RestError',
+        statusCode: 404,
+      });
+    return {
+      active: entity.active.length,
+      scheduled: entity.scheduled,
+      deadLettered: entity.deadLetter.length,
+    };
+  }
+
+  async queueNames(prefix: string): Promise<string[]> {
+    this.#authorize();
+    return this.#bus.entityNames().filter((name) => name.startsWith(prefix));
   }
 
   async createQueue(queue: string, settings: BusQueueSettings): Promise<void> {

@@ -27,6 +27,10 @@ export class FakeServiceBus {
     this.clock = clock;
   }
 
+  entityNames(): string[] {
+    return [...this.#entities.keys()];
+  }
+
   entity(name: string): FakeEntity | undefined {
     return this.#entities.get(name);
   }

@@ -1,26 +1,29 @@
-import type { QueueStats } from '@polyqueue/core';
+import { type Broker, type QueueStats, STATS_FIELDS } from '@polyqueue/core';
 import logUpdate from 'log-update';
-import { UsageError } from '../exit-codes.js';
 import type { Session } from '../session.js';
 
-const FIELDS = ['ready', 'delayed', 'inFlight', 'deadLettered'] as const;
+/** What a count the broker cannot tell shows as, on a terminal (JSON: null). Never 0. */
+const UNKNOWN = 'n/a';
 
 export interface StatsOptions {
   readonly watch?: boolean;
   readonly interval: number;
 }
 
-/** One table of counts per queue; with --watch it is drawn again in place (NDJSON: a line per queue per round). */
+type Row = QueueStats & { readonly queue: string };
+
+/**
+ * One table of counts per queue, every queue `broker.queues()` lists when none is named; with
+ * --watch it is drawn again in place (NDJSON: a line per queue per round).
+ */
 export async function stats(
   session: Session,
   queues: readonly string[],
   options: StatsOptions,
 ): Promise<void> {
-  if (queues.length === 0)
-    throw new UsageError('name at least one queue (listing queues is not available yet)');
   const broker = await session.broker();
-  const read = async () =>
-    Promise.all(queues.map(async (name) => ({ queue: name, ...(await broker.queue(name).stats()) })));
+  const names = queues.length > 0 ? queues : await broker.queues();
+  const read = () => readAll(broker, names);
   if (options.watch !== true) return render(session, await read(), false);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
@@ -34,17 +37,32 @@ export async function stats(
   if (!session.out.json) logUpdate.done();
 }
 
-function render(session: Session, rows: readonly (QueueStats & { queue: string })[], redraw: boolean): void {
+function readAll(broker: Broker, names: readonly string[]): Promise<Row[]> {
+  return Promise.all(names.map(async (queue) => ({ queue, ...(await broker.queue(queue).stats()) })));
+}
+
+function render(session: Session, rows: readonly Row[], redraw: boolean): void {
   const { out } = session;
   if (out.json) {
-    for (const row of rows) out.record({ at: new Date().toISOString(), ...row });
+    const at = new Date().toISOString();
+    // JSON has no undefined: a count the broker cannot tell is null, so the key stays visible.
+    for (const row of rows)
+      out.record({
+        at,
+        queue: row.queue,
+        ...Object.fromEntries(STATS_FIELDS.map((f) => [f, row[f] ?? null])),
+      });
+    return;
+  }
+  if (rows.length === 0) {
+    out.line('no queues');
     return;
   }
   const width = Math.max(5, ...rows.map((row) => row.queue.length));
-  const show = (n: number | undefined) => (n === undefined ? '-' : String(n)).padStart(12);
+  const show = (n: number | undefined) => (n === undefined ? UNKNOWN : String(n)).padStart(12);
   const lines = [
-    `${'queue'.padEnd(width)} ${FIELDS.map((f) => f.padStart(12)).join(' ')}`,
-    ...rows.map((row) => `${row.queue.padEnd(width)} ${FIELDS.map((f) => show(row[f])).join(' ')}`),
+    `${'queue'.padEnd(width)} ${STATS_FIELDS.map((f) => f.padStart(12)).join(' ')}`,
+    ...rows.map((row) => `${row.queue.padEnd(width)} ${STATS_FIELDS.map((f) => show(row[f])).join(' ')}`),
   ];
   if (redraw) logUpdate(out.redact(lines.join('\n')));
   else for (const line of lines) out.line(line);

@@ -29,7 +29,7 @@ export function shutdownRules(suite: RuleRegistry): void {
       );
       const completedA = recordEvents(ctx, workerA, 'completed');
       await ctx.waitFor('the first worker to start a job', () => startedA.count >= 1, ctx.ms(5_000));
-      if (ctx.capabilities.stats) {
+      if (ctx.capabilities.stats.includes('inFlight')) {
         const prefetched = async () => (await queueA.stats()).inFlight === 3;
         await ctx.waitFor('the first worker to prefetch the other two jobs', prefetched, ctx.ms(2_000));
       }
@@ -106,7 +106,7 @@ export function shutdownRules(suite: RuleRegistry): void {
       );
       const completed = recordEvents(ctx, worker, 'completed');
       await ctx.waitFor('the worker to start a job', () => started.count >= 1, ctx.ms(5_000));
-      if (ctx.capabilities.stats) {
+      if (ctx.capabilities.stats.includes('inFlight')) {
         const prefetched = async () => (await queueA.stats()).inFlight === 3;
         await ctx.waitFor('the worker to prefetch the other two jobs', prefetched, ctx.ms(2_000));
       }

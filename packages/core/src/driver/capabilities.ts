@@ -1,3 +1,5 @@
+import type { StatsField } from './queue-stats.js';
+
 /**
  * What a driver can do, declared, never guessed. The same names are the conformance suite's
  * switches and the rows of each adapter README's "Characteristics" table.
@@ -20,8 +22,13 @@ export interface Capabilities {
   readonly dedup: false | { readonly windowMs: number };
   /** The broker moves crash-looping messages to the dead-letter queue itself. */
   readonly nativeDeadLetter: boolean;
-  /** `stats()` returns counts (rule Q4). */
-  readonly stats: boolean;
+  /**
+   * The `QueueStats` counts `stats()` gives (rule Q4); the others are `undefined` there. Empty
+   * when the broker can count nothing.
+   */
+  readonly stats: readonly StatsField[];
+  /** `broker.queues()` lists the queues polyqueue provisioned on the broker (rule Q5). */
+  readonly listQueues: boolean;
   /** How precisely the broker keeps time. */
   readonly timing: TimingCapability;
 }

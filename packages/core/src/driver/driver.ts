@@ -70,8 +70,23 @@ export interface Driver {
 
   deadLetters(queue: QueueTopology): DeadLetterStore;
 
-  /** Approximate counts. Only called when `capabilities.stats`. */
+  /**
+   * Approximate counts. Every field `capabilities.stats` does not list must be `undefined` (rule
+   * Q4: an honest "cannot tell", never a 0); with none listed, `UNKNOWN_STATS` of the kit. A queue
+   * that does not exist fails with an error `errorCode` maps to NotFound, where the broker can tell.
+   */
   stats(queue: QueueTopology): Promise<QueueStats>;
+
+  /**
+   * The logical names of the work queues polyqueue provisioned on this broker (within the URL's
+   * prefix or namespace), sorted: never a dead-letter queue, nor a delay, ready or ledger entity
+   * of the adapter's own. Absent when the adapter cannot list at all (core then rejects with
+   * `UnsupportedFeatureError`). When only some connections can (a URL parameter is needed),
+   * `capabilities.listQueues` is false on the others and this rejects with an
+   * `UnsupportedFeatureError` whose hint names what is missing. Bounded: a broker with very many
+   * entities is listed page by page, never in one unbounded call.
+   */
+  queues?(): Promise<readonly string[]>;
 
   /** Map a native error to the closed code set. Unknown errors map to Unknown. */
   errorCode(error: unknown): ErrorCode;

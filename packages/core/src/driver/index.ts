@@ -18,6 +18,6 @@ export type { Driver } from './driver.js';
 export * from './kit/index.js';
 export type { OutgoingMessage, SendOutcome } from './outgoing-message.js';
 export type { QueuePlatform } from './platform.js';
-export type { QueueStats } from './queue-stats.js';
+export { type QueueStats, STATS_FIELDS, type StatsField, UNKNOWN_STATS } from './queue-stats.js';
 export type { QueueTopology } from './queue-topology.js';
 export type { ReceiveBatching, Receiver, ReceiverOptions } from './receiver.js';

@@ -8,10 +8,14 @@ import { PolyqueueError } from './polyqueue-error.js';
 export class UnsupportedFeatureError extends PolyqueueError {
   readonly capability: string;
 
-  constructor(capability: string, adapter: string) {
-    super(`The ${adapter} adapter does not declare the "${capability}" capability`, {
-      code: ErrorCode.InvalidArgument,
-    });
+  /** `hint`: what would make it available, when something would (a URL parameter...). */
+  constructor(capability: string, adapter: string, hint?: string) {
+    super(
+      `The ${adapter} adapter does not declare the "${capability}" capability${hint ? `: ${hint}` : ''}`,
+      {
+        code: ErrorCode.InvalidArgument,
+      },
+    );
     this.capability = capability;
   }
 }

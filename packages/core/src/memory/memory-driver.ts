@@ -39,7 +39,8 @@ export class MemoryDriver<S extends MemoryQueues = MemoryQueues> implements Driv
       ordering: true,
       dedup: { windowMs: server.dedupWindowMs },
       nativeDeadLetter: false,
-      stats: true,
+      stats: ['ready', 'delayed', 'inFlight', 'deadLettered'],
+      listQueues: true,
       timing: { granularityMs: 1, toleranceMs: 100 },
     };
   }
@@ -58,6 +59,7 @@ export class MemoryDriver<S extends MemoryQueues = MemoryQueues> implements Driv
     checkWorkQueueName(queue);
     this.server.create(queue.name);
     this.server.create(queue.deadLetterName);
+    this.server.markWorkQueue(queue.name);
   }
 
   async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
@@ -99,6 +101,11 @@ export class MemoryDriver<S extends MemoryQueues = MemoryQueues> implements Driv
     const counts = this.#queue(topology.name).counts();
     const dlq = this.server.queue(topology.deadLetterName)?.counts();
     return { ...counts, deadLettered: dlq ? dlq.ready + dlq.delayed + dlq.inFlight : 0 };
+  }
+
+  async queues(): Promise<readonly string[]> {
+    this.#assertOpen();
+    return this.server.workQueueNames();
   }
 
   errorCode(error: unknown): ErrorCode {

@@ -18,6 +18,10 @@ export interface MemoryQueues {
   queueNames(): string[];
   /** Creates the queue if needed (idempotent). */
   create(name: string): MemoryQueue;
+  /** Remembers `name` as a work queue polyqueue provisioned (for `broker.queues()`). */
+  markWorkQueue(name: string): void;
+  /** The work queues provisioned so far, dead-letter queues not included. */
+  workQueueNames(): string[];
   /** Logs a send for the test helpers; a no-op unless `recordsSends`. */
   recordSend(queue: string, message: MemoryMessage): void;
 }

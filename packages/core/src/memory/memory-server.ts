@@ -36,6 +36,8 @@ export class MemoryServer implements MemoryQueues {
   readonly maxNativeDelayMs: number;
   readonly dedupWindowMs: number;
   readonly #queues = new Map<string, MemoryQueue>();
+  /** Provisioned as work queues (the others are dead-letter queues or raw-published ones). */
+  readonly #workQueues = new Set<string>();
   readonly #sent: Map<string, MemoryMessage[]> | undefined;
   #version = 0;
   #nativeIds = 0;
@@ -72,6 +74,14 @@ export class MemoryServer implements MemoryQueues {
 
   queueNames(): string[] {
     return [...this.#queues.keys()];
+  }
+
+  markWorkQueue(name: string): void {
+    this.#workQueues.add(name);
+  }
+
+  workQueueNames(): string[] {
+    return [...this.#workQueues];
   }
 
   /** Creates the queue if needed (idempotent). */

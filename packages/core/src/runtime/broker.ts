@@ -6,6 +6,7 @@ import type { QueueTopology } from '../driver/queue-topology.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { QueueNotFoundError } from '../errors/queue-not-found-error.js';
+import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
 import type { Instrumentation, InstrumentationSlot } from '../instrument/instrumentation.js';
 import { compileBackoff, DEFAULT_BACKOFF } from '../policy/backoff.js';
 import type { Serializer } from '../serialization/serializer.js';
@@ -107,6 +108,23 @@ export class Broker {
   instrument(instrumentation: Instrumentation | undefined): this {
     this.#instrumentation.current = instrumentation;
     return this;
+  }
+
+  /**
+   * The names of the queues polyqueue provisioned on this broker (within the URL's prefix or
+   * namespace), sorted; dead-letter queues and the adapter's own delay entities are not listed.
+   * Fails with `UnsupportedFeatureError` where the broker cannot list (`capabilities.listQueues`).
+   */
+  async queues(): Promise<string[]> {
+    this.#assertOpen('list queues');
+    const { driver, secrets, provision } = this.#settings;
+    // A driver that can list on some connections only rejects itself, saying what is missing.
+    if (driver.queues === undefined) throw new UnsupportedFeatureError('listQueues', driver.name);
+    try {
+      return [...(await driver.queues())].sort();
+    } catch (error) {
+      throw wrapDriverError(driver, '', error, 'list queues', secrets, provision);
+    }
   }
 
   /** Defines (or re-opens) a queue. Nothing touches the broker until the first use. */

@@ -1,6 +1,5 @@
 import type { QueueStats } from '../driver/queue-stats.js';
 import { ConfigError } from '../errors/config-error.js';
-import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
 import { DeadLetters } from './dead-letters.js';
 import { compose, type Handler } from './job.js';
 import type { SendOptions, WorkerOptions } from './options.js';
@@ -69,10 +68,12 @@ export class Queue<T = unknown, I = T> {
     return worker;
   }
 
-  /** Approximate ready / delayed / in-flight / dead-lettered counts (capability `stats`). */
+  /**
+   * Approximate ready / delayed / in-flight / dead-lettered counts. A count the broker cannot tell
+   * is `undefined` (`broker.capabilities.stats` lists those it gives), never a made-up 0.
+   */
   async stats(): Promise<QueueStats> {
     this.#rt.assertOpen('read stats');
-    if (!this.#rt.driver.capabilities.stats) throw new UnsupportedFeatureError('stats', this.#rt.driver.name);
     await this.#rt.ensureProvisioned();
     try {
       return await this.#rt.driver.stats(this.#rt.topology);

@@ -33,10 +33,13 @@ export function wrapDriverError(
     code = ErrorCode.Unknown;
   }
   const cause = sanitizeError(error, secrets);
-  if (code === ErrorCode.NotFound) return new QueueNotFoundError(queue, cause, { provisioning });
+  if (code === ErrorCode.NotFound && queue !== '')
+    return new QueueNotFoundError(queue, cause, { provisioning });
   const detail = redactText(
     redactCredentials(error instanceof Error ? error.message : String(error)),
     secrets,
   );
-  return new BrokerError(`${driver.name}: could not ${action} on queue "${queue}": ${detail}`, code, cause);
+  // No queue: a broker-wide action (listing the queues).
+  const where = queue === '' ? '' : ` on queue "${queue}"`;
+  return new BrokerError(`${driver.name}: could not ${action}${where}: ${detail}`, code, cause);
 }
