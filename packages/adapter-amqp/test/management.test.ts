@@ -12,7 +12,9 @@ const PASSWORD = 'mgmt-s3cret-pw';
 const prefix = runPrefix('mgmt');
 const fake = await ManagementFake.start('ops', PASSWORD);
 const managementUrl = (password: string) => `http://ops:${password}@127.0.0.1:${fake.port}`;
-const base = `${RABBITMQ_URL}?queue_prefix=${prefix}&delay_levels=10`;
+// The default cascade (32 levels): Q4's 60 s delays then take one pass and never come back to the
+// work queue early (see the README on delays longer than a pass).
+const base = `${RABBITMQ_URL}?queue_prefix=${prefix}`;
 const url = `${base}&management_url=${encodeURIComponent(managementUrl(PASSWORD))}`;
 const raw = await rawConnection();
 
