@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { dashboard } from './commands/dashboard.js';
 import { peek, purge, redrive } from './commands/dead-letters.js';
 import { inspect } from './commands/inspect.js';
 import { queues } from './commands/queues.js';
@@ -92,6 +93,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(
       (queue: string, json: string | undefined, o: { delay?: string; attr: string[]; dedupId?: string }) =>
         run((s) => send(s, queue, json, o))(),
+    );
+
+  program
+    .command('dashboard')
+    .description('serve the web dashboard (loopback only unless --token is given) until Ctrl-C')
+    .option('--port <n>', 'port to listen on', '4000')
+    .option('--host <host>', 'interface to listen on; any but loopback needs --token', '127.0.0.1')
+    .addOption(
+      new Option('--token <token>', 'needed by every request (16+ characters)').env(
+        'POLYQUEUE_DASHBOARD_TOKEN',
+      ),
+    )
+    .option('--read-only', 'hide and refuse redrive, purge and send')
+    .option(
+      '--queue <name>',
+      'a queue to show (repeatable; needed where the broker cannot list)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .addHelpText('after', '\nExample:\n  polyqueue dashboard --url nats://localhost:4222 --read-only')
+    .action((o: { port: string; host: string; token?: string; readOnly?: boolean; queue: string[] }) =>
+      run((s) => dashboard(s, o))(),
     );
 
   try {

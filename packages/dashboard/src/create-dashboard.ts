@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeBroker, RecentErrors } from './api/broker-info.js';
+import { parseQuery, readDeadLetterPage } from './api/dead-letter-page.js';
+import { isObject, parseJobForm } from './api/job-form.js';
+import { QueueSampler } from './api/queue-sampler.js';
+import { checkMutation, checkRead, type GuardSettings } from './http/guard.js';
+import { HttpError } from './http/http-error.js';
+import { readJson } from './http/read-json.js';
+import { sendError, sendJson } from './http/respond.js';
+import { setSecurityHeaders } from './http/security-headers.js';
+import { serveUiFile } from './http/static-files.js';
+import { type DashboardOptions, resolveOptions } from './options.js';
+
+/**
+ * A plain Node request handler, as `http.createServer`, Express (`app.use(path, handler)`),
+ * Fastify and Hono's node server take it. `close()` stops its background reading of the broker
+ * (it does not close the broker: that is the caller's).
+ */
+export interface DashboardHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  close(): Promise<void>;
+}
+
+const QUEUE_ROUTE = /^\/api\/queues\/([^/]+)\/(dead-letters|dead-letters\/redrive|dead-letters\/purge|jobs)$/;
+const MAX_REDRIVE_IDS = 1_000;
+
+export function createDashboard(options: DashboardOptions): DashboardHandler {
+  const settings = resolveOptions(options);
+  const { broker, basePath } = settings;
+  const guard: GuardSettings = {
+    // Without a configured token, mutations still need one: made here, handed only to pages of
+    // this origin (GET api/session), so a cross-site page can neither read nor guess it.
+    token: settings.token ?? randomBytes(24).toString('base64url'),
+    readsNeedToken: settings.token !== undefined,
+    readOnly: settings.readOnly,
+    trustedOrigins: settings.trustedOrigins,
+  };
+  const sampler = new QueueSampler(broker, settings.queues, settings.refreshMs);
+  const errors = new RecentErrors(broker);
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string, params: URLSearchParams) {
+    const method = req.method ?? 'GET';
+    const reading = method === 'GET' || method === 'HEAD';
+    if (!path.startsWith('/api/')) {
+      if (!reading) throw new HttpError(405, 'the UI is read with GET');
+      return serveUiFile(res, path, method === 'HEAD');
+    }
+    if (path === '/api/session') {
+      if (!reading) throw new HttpError(405, 'GET only');
+      return sendJson(res, 200, {
+        readOnly: settings.readOnly,
+        tokenRequired: guard.readsNeedToken,
+        // Same-origin pages only can read this (no CORS): the CSRF token of a token-less dashboard.
+        ...(guard.readsNeedToken || settings.readOnly ? {} : { token: guard.token }),
+      });
+    }
+    if (reading) checkRead(req, guard);
+    else checkMutation(req, guard);
+    if (path === '/api/info' && reading) {
+      const snapshot = await sampler.snapshot();
+      return sendJson(res, 200, {
+        broker: describeBroker(broker),
+        readOnly: settings.readOnly,
+        refreshMs: settings.refreshMs,
+        health: snapshot.health,
+        errors: errors.list(),
+      });
+    }
+    if (path === '/api/queues' && reading) {
+      const snapshot = await sampler.snapshot();
+      return sendJson(res, 200, {
+        ...snapshot,
+        fields: broker.capabilities.stats,
+        refreshMs: settings.refreshMs,
+      });
+    }
+    const match = QUEUE_ROUTE.exec(path);
+    if (match === null) throw new HttpError(404, `no API route ${method} ${path}`);
+    const queue = broker.queue(decodeURIComponent(match[1]!));
+    const action = match[2];
+    if (action === 'dead-letters' && reading)
+      return sendJson(res, 200, await readDeadLetterPage(queue, parseQuery(params)));
+    if (reading) throw new HttpError(405, `${path} takes POST`);
+    if (action === 'dead-letters') throw new HttpError(405, `${path} takes GET`);
+    const body = await readJson(req);
+    if (action === 'jobs') {
+      const form = parseJobForm(body);
+      const id = await queue.send(form.payload, form.options);
+      await sampler.refresh();
+      return sendJson(res, 201, { id });
+    }
+    if (action === 'dead-letters/purge') {
+      const deleted = await queue.deadLetters.purge();
+      await sampler.refresh();
+      return sendJson(res, 200, { deleted });
+    }
+    const moved = await redrive(queue, body);
+    await sampler.refresh();
+    return sendJson(res, 200, { moved });
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
+    setSecurityHeaders(res);
+    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const original = new URL(
+      (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+      'http://dashboard.invalid',
+    );
+    // Mounted by a framework that strips the prefix (Express) or not (node:http, Fastify's raw).
+    let path = url.pathname;
+    if (basePath !== '' && (path === basePath || path.startsWith(`${basePath}/`)))
+      path = path.slice(basePath.length);
+    // The page's assets and API are relative to it: it must be served at ".../", not "...".
+    if (path === '' || (path === '/' && !original.pathname.endsWith('/'))) {
+      res.writeHead(308, { Location: `${original.pathname}/${original.search}` });
+      res.end();
+      return;
+    }
+    route(req, res, path, url.searchParams).catch((error: unknown) => {
+      if (
+        error instanceof HttpError &&
+        error.status === 404 &&
+        next !== undefined &&
+        !path.startsWith('/api/')
+      )
+        return next();
+      sendError(res, error);
+    });
+  }) as DashboardHandler;
+  handler.close = async () => {
+    errors.close();
+    await sampler.close();
+  };
+  return handler;
+}
+
+/** `{ all: true }` or `{ ids: [...] }`: the whole dead-letter queue, or the chosen ones. */
+async function redrive(
+  queue: ReturnType<DashboardOptions['broker']['queue']>,
+  body: unknown,
+): Promise<number> {
+  if (!isObject(body)) throw new HttpError(400, 'send { "all": true } or { "ids": [...] }');
+  if (body.all === true) return queue.deadLetters.redrive();
+  const { ids } = body;
+  if (
+    !Array.isArray(ids) ||
+    ids.length === 0 ||
+    ids.length > MAX_REDRIVE_IDS ||
+    !ids.every((id) => typeof id === 'string')
+  )
+    throw new HttpError(400, `ids must be 1 to ${MAX_REDRIVE_IDS} dead-letter ids`);
+  throw new HttpError(501, 'redriving chosen dead letters needs a core with DeadLetters.redrive({ ids })');
+}

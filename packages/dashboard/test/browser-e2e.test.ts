@@ -1,0 +1,288 @@
+import { join } from 'node:path';
+import { type Broker, connect, type Worker } from '@polyqueue/core';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPrefix as amqpPrefix, deleteEntities, RABBITMQ_URL } from '../../adapter-amqp/test/rabbitmq.js';
+import { deleteStreams, NATS_URL, runPrefix as natsPrefix } from '../../adapter-nats/test/nats-server.js';
+import { type ServedDashboard, serveDashboard } from '../src/index.js';
+import { type Browser, launchBrowser } from './support/browser.js';
+import { ensureUiBuilt } from './support/build-ui.js';
+import { screenshotDir } from './support/screenshots.js';
+import { servePage } from './support/serve-page.js';
+
+// The dashboard in Debian's headless Chromium, against the shared RabbitMQ and NATS. Each broker
+// gets queues under a prefix of this run only, deleted in afterAll. Every wait is bounded.
+const XSS = '<img src=x onerror=alert(1)>';
+const WAIT = { timeout: 15_000, interval: 200 };
+
+interface Target {
+  readonly name: string;
+  readonly url: string;
+  cleanUp(): Promise<void>;
+  /** The run whose pictures go to docs/images/ (NATS: it gives all four counts). */
+  readonly screenshots?: boolean;
+}
+
+const BROKERS: Target[] = [
+  (() => {
+    const prefix = amqpPrefix('dash');
+    return {
+      name: 'RabbitMQ',
+      url: `${RABBITMQ_URL}?queue_prefix=${prefix}`,
+      cleanUp: () => deleteEntities(prefix),
+    };
+  })(),
+  (() => {
+    const prefix = natsPrefix('dash');
+    return {
+      name: 'NATS',
+      url: `${NATS_URL}?stream_prefix=${prefix}`,
+      cleanUp: () => deleteStreams(prefix).then(() => undefined),
+      screenshots: true,
+    };
+  })(),
+];
+
+let browser: Browser;
+/** A site of another origin, as one the operator might have open beside the dashboard. */
+let attacker: { url: string; close(): Promise<void> };
+const shots = screenshotDir();
+
+beforeAll(async () => {
+  await ensureUiBuilt();
+  browser = await launchBrowser();
+  attacker = await servePage('<!doctype html><title>another site</title><body></body>');
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await attacker?.close();
+});
+
+describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
+  let producer: Broker;
+  let viewer: Broker;
+  let dashboard: ServedDashboard;
+  let readOnly: ServedDashboard;
+  let page: Page;
+  const workers: Worker<unknown>[] = [];
+  const alerts: string[] = [];
+
+  const shoot = async (name: string) => {
+    if (target.screenshots === true) await page.screenshot({ path: join(shots, `dashboard-${name}.png`) });
+  };
+  const failing = (queue: string) =>
+    producer.queue(queue, { maxAttempts: 1 }).process(async () => {
+      throw new Error(`template rendering failed near ${XSS}`);
+    });
+  const deadLetterCount = async (queue: string) => (await producer.queue(queue).deadLetters.peek()).length;
+
+  beforeAll(async () => {
+    producer = await connect(target.url);
+    for (const queue of ['emails', 'reports', 'invoices'])
+      await producer.queue(queue, { maxAttempts: 1 }).provision();
+    // The dashboard's own connection, as `polyqueue dashboard` opens it: it creates nothing.
+    viewer = await connect(target.url, { provision: false });
+    const options = { broker: viewer, port: 0, queues: ['emails', 'reports', 'invoices'], refreshMs: 500 };
+    dashboard = await serveDashboard(options);
+    readOnly = await serveDashboard({ ...options, readOnly: true });
+    page = await browser.context.newPage();
+    page.on('dialog', (dialog) => {
+      alerts.push(dialog.message());
+      void dialog.dismiss();
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await page?.close();
+    await Promise.all(workers.map((w) => w.close()));
+    await dashboard?.close();
+    await readOnly?.close();
+    await viewer?.close();
+    await producer?.close();
+    await target.cleanUp();
+  }, 60_000);
+
+  it('the queues page shows counts changing while a producer sends', async () => {
+    const started = performance.now();
+    await page.goto(`${dashboard.url}#/queues`);
+    const ready = page.locator('tr[data-queue="emails"] td[data-field="ready"]');
+    await ready.getByText('0', { exact: true }).waitFor();
+    console.log(
+      `[dashboard] ${target.name}: queues page first render ${Math.round(performance.now() - started)} ms`,
+    );
+    for (let n = 1; n <= 3; n++) {
+      await producer.queue('emails').send({ to: `user${n}@example.com` });
+      await expect.poll(() => ready.textContent(), WAIT).toBe(String(n));
+    }
+    await producer.queue('invoices').send({ invoice: 1042 }, { delay: 3_600_000 });
+  });
+
+  it('a dead letter opens to its error and payload, shown as text (the XSS payload stays text)', async () => {
+    const worker = failing('reports');
+    await producer.queue('reports').send({ report: 'weekly', html: XSS }, { attributes: { tenant: 'acme' } });
+    await expect.poll(() => deadLetterCount('reports'), WAIT).toBe(1);
+    await worker.close();
+    if (target.screenshots === true) {
+      // The charts need a few readings to draw a line.
+      await page.goto(`${dashboard.url}#/queues`);
+      await page.locator('tr[data-queue="reports"] svg.chart').waitFor();
+      await shoot('queues');
+    }
+    await page.goto(`${dashboard.url}#/queues/reports/dead-letters`);
+    const row = page.locator('table.dead-letters tbody tr');
+    await expect.poll(() => row.count(), WAIT).toBe(1);
+    await shoot('dead-letters');
+    await row.getByRole('button').click();
+    const dialog = page.getByRole('dialog', { name: 'Dead letter' });
+    await expect
+      .poll(() => dialog.locator('.error-message').textContent(), WAIT)
+      .toBe(`template rendering failed near ${XSS}`);
+    expect(await dialog.locator('.error-name').textContent()).toBe('Error');
+    expect(await dialog.locator('pre.payload').textContent()).toContain(`"html": "${XSS}"`);
+    expect(await dialog.getByRole('row', { name: /tenant/ }).textContent()).toContain('acme');
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    await shoot('dead-letter');
+    expect(alerts).toEqual([]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count(), WAIT).toBe(0);
+  });
+
+  it('redrive all moves it back, and a worker processes it', async () => {
+    const processed: unknown[] = [];
+    workers.push(
+      producer.queue('reports', { maxAttempts: 1 }).process(async (job) => {
+        processed.push(job.payload);
+      }),
+    );
+    await page.getByRole('button', { name: 'Redrive all' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Redrive dead letters?' });
+    await confirm.getByRole('button', { name: 'Redrive' }).click();
+    await expect
+      .poll(() => page.getByRole('status').textContent(), WAIT)
+      .toContain('Redrove 1 dead letter(s)');
+    await expect.poll(() => processed, WAIT).toEqual([{ report: 'weekly', html: XSS }]);
+    await expect.poll(() => page.locator('table.dead-letters tbody tr').count(), WAIT).toBe(0);
+  });
+
+  it('purge deletes the dead letters, after a confirmation', async () => {
+    await workers.pop()?.close();
+    const worker = failing('reports');
+    await producer.queue('reports').send({ report: 'a' });
+    await producer.queue('reports').send({ report: 'b' });
+    await expect.poll(() => deadLetterCount('reports'), WAIT).toBe(2);
+    await worker.close();
+    await page.goto(`${dashboard.url}#/queues/reports/dead-letters`);
+    await expect.poll(() => page.locator('table.dead-letters tbody tr').count(), WAIT).toBe(2);
+    await page.getByRole('button', { name: 'Purge' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Purge dead letters?' });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect(await deadLetterCount('reports')).toBe(2);
+    await page.getByRole('button', { name: 'Purge' }).click();
+    await confirm.getByRole('button', { name: 'Purge' }).click();
+    await expect
+      .poll(() => page.getByRole('status').textContent(), WAIT)
+      .toContain('Purged 2 dead letter(s)');
+    expect(await deadLetterCount('reports')).toBe(0);
+  });
+
+  it('the send form validates the JSON, then sends with attributes', async () => {
+    const received: { payload: unknown; attributes: unknown }[] = [];
+    workers.push(
+      producer.queue('emails').process(async (job) => {
+        received.push({ payload: job.payload, attributes: job.attributes });
+      }),
+    );
+    await page.goto(`${dashboard.url}#/send?queue=emails`);
+    const payload = page.getByLabel('Payload (JSON)');
+    const send = page.getByRole('button', { name: 'Send', exact: true });
+    await payload.fill('{"to": "ada@example.com",');
+    await page.getByText(/^Invalid JSON/).waitFor();
+    expect(await send.isDisabled()).toBe(true);
+    await payload.fill('{"to": "ada@example.com", "template": "welcome"}');
+    await page.getByRole('button', { name: 'Add attribute' }).click();
+    await page.getByLabel('Attribute 1 name').fill('tenant');
+    await page.getByLabel('Attribute 1 value').fill('acme');
+    await shoot('send');
+    await send.click();
+    await expect.poll(() => page.getByRole('status').textContent(), WAIT).toMatch(/^Sent to emails: job \S+/);
+    await expect
+      .poll(() => received.find((r) => (r.payload as { template?: string }).template === 'welcome'), WAIT)
+      .toMatchObject({ payload: { to: 'ada@example.com' }, attributes: { tenant: 'acme' } });
+  });
+
+  it('the broker page shows the adapter, its capabilities and health, without credentials', async () => {
+    await page.goto(`${dashboard.url}#/broker`);
+    await page.getByText(/^connected/).waitFor();
+    expect(await page.locator('table.capabilities tbody tr').count()).toBeGreaterThan(5);
+    expect(await page.content()).not.toMatch(/guest:guest|\/\/[^/*\s]+:[^/*\s]+@/);
+    await shoot('broker');
+  });
+
+  it('a mutation without the token, or from a foreign origin, is refused in the browser', async () => {
+    const worker = failing('reports');
+    await producer.queue('reports').send({ report: 'kept' });
+    await expect.poll(() => deadLetterCount('reports'), WAIT).toBe(1);
+    await worker.close();
+    const purge = `${dashboard.url}api/queues/reports/dead-letters/purge`;
+    await page.goto(`${dashboard.url}#/queues`);
+    const noToken = await page.evaluate(
+      async (url) =>
+        (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }))
+          .status,
+      purge,
+    );
+    expect(noToken).toBe(401);
+    // A page of another origin (a site the operator visits) cannot learn the token; a fetch
+    // with a guessed one is stopped at its CORS preflight, and a form post, which needs no
+    // preflight, is refused for its Origin.
+    await page.goto(attacker.url);
+    const crossSite = await page.evaluate(
+      `fetch(${JSON.stringify(purge)}, { method: 'POST', headers: { Authorization: 'Bearer guess', 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status, () => 'blocked')`,
+    );
+    expect(crossSite).toBe('blocked');
+    const formAnswer = page.waitForResponse((response) => response.url() === purge);
+    await page.evaluate(
+      `(() => { const f = document.createElement('form'); f.method = 'POST'; f.action = ${JSON.stringify(purge)}; f.enctype = 'text/plain'; document.body.append(f); f.submit(); })()`,
+    );
+    expect((await formAnswer).status()).toBe(403);
+    await page.waitForURL(purge);
+    expect(await deadLetterCount('reports')).toBe(1);
+  });
+
+  it('read-only shows no action and the server refuses the POST', async () => {
+    await page.goto(`${readOnly.url}#/queues/reports/dead-letters`);
+    await expect.poll(() => page.locator('table.dead-letters tbody tr').count(), WAIT).toBe(1);
+    expect(await page.getByText('read-only', { exact: true }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: /Redrive|Purge/ }).count()).toBe(0);
+    expect(await page.getByRole('checkbox').count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Send a job' }).count()).toBe(0);
+    await page.locator('table.dead-letters tbody tr').getByRole('button').click();
+    expect(await page.getByRole('dialog').getByRole('button', { name: 'Redrive' }).count()).toBe(0);
+    const status = await page.evaluate(
+      async (url) =>
+        (
+          await fetch(url, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: '{"all":true}',
+          })
+        ).status,
+      `${readOnly.url}api/queues/reports/dead-letters/redrive`,
+    );
+    expect(status).toBe(403);
+    expect(await deadLetterCount('reports')).toBe(1);
+  });
+
+  it('at phone width the queues page fits the screen (tables scroll inside their frame)', async () => {
+    await page.setViewportSize({ width: 390, height: 780 });
+    try {
+      await page.goto(`${dashboard.url}#/queues`);
+      await page.locator('tr[data-queue="emails"]').waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await shoot('phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});
