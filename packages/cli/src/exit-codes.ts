@@ -6,6 +6,8 @@ export const EXIT = {
   failed: 1,
   /** The command line was wrong: unknown option, bad JSON, bad --delay, purge refused without --yes. */
   usage: 2,
+  /** Stopped by Ctrl-C (`move`): what it held is handed back, a rerun goes on. */
+  interrupted: 130,
 } as const;
 
 /** A mistake in the command line: reported in one line, exit code 2. */

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { dashboard } from './commands/dashboard.js';
 import { peek, purge, redrive } from './commands/dead-letters.js';
 import { inspect } from './commands/inspect.js';
+import { move, parseRate } from './commands/move.js';
 import { queues } from './commands/queues.js';
 import { send } from './commands/send.js';
 import { stats } from './commands/stats.js';
@@ -14,7 +15,28 @@ const EXIT_HELP = `
 Exit codes:
   0  done (inspect: the broker answered)
   1  the operation failed: unreachable broker, refused credentials, unknown queue
-  2  usage error: bad option, bad JSON, bad --delay, purge without --yes in a pipe`;
+  2  usage error: bad option, bad JSON, bad --delay, purge without --yes in a pipe
+  130  move stopped by Ctrl-C: what it held is back on the source; run it again to go on`;
+
+const MOVE_HELP = `
+It is at-least-once: each batch is published to the target, confirmed, and only then acked on the
+source. Jobs keep their id, attributes, attempt count, enqueuedAt and trace context; where the
+target deduplicates, the job id is the dedup id, so a job moved twice arrives once.
+
+Jobs still delayed on the source (a delayed send, a retry in backoff) are not moved: they stay
+there until due. Keep a worker on the source (processAll, docs/migrating-brokers.md) or run move
+again later; \`polyqueue stats <queue> --url <source>\` shows how many are delayed.
+
+--dead-letters first redrives the source's dead letters onto its queue (attempts reset), then
+moves them with the rest: they arrive on the target as jobs to run again, not as dead letters.
+
+Ctrl-C stops it: no more receiving, publishes under way finish, what it holds is handed back
+(exit 130); a rerun goes on. Killed outright, it loses nothing: what it held returns on the source
+when its lease expires or its connection drops.
+
+Examples:
+  polyqueue move emails --from amqp://guest:guest@old:5672 --to sqs://eu-west-1 --rate 500/s
+  polyqueue move emails --from $OLD --to $NEW --dead-letters --json | jq -c 'select(.event=="done")'`;
 
 /** Runs the CLI on `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -28,6 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Each action runs inside a session so the broker is closed whatever happens.
   const run = (body: (session: Session) => Promise<void>) => () =>
     openSession(program.opts<GlobalOptions>(), body);
+  // A command that ends with another code than 0 on success (move stopped by Ctrl-C).
+  let exitCode: number = EXIT.ok;
 
   program
     .command('inspect')
@@ -117,9 +141,35 @@ export async function main(argv: readonly string[]): Promise<number> {
       run((s) => dashboard(s, o))(),
     );
 
+  program
+    .command('move')
+    .description("move a queue's deliverable jobs from one broker to another (--url is not used)")
+    .argument('<queue>')
+    .requiredOption('--from <url>', 'the broker to move jobs off')
+    .requiredOption('--to <url>', 'the broker to move them to')
+    .option('--dead-letters', 'also move the dead letters, as jobs to run again')
+    .option('--limit <n>', 'at most this many (default: until nothing is deliverable)')
+    .option('--rate <n/s>', 'at most this many jobs a second, e.g. 500/s')
+    .addHelpText('after', MOVE_HELP)
+    .action(
+      async (
+        queue: string,
+        o: { from: string; to: string; deadLetters?: boolean; limit?: string; rate?: string },
+      ) => {
+        exitCode = await move(queue, {
+          from: o.from,
+          to: o.to,
+          deadLetters: o.deadLetters === true,
+          json: program.opts<GlobalOptions>().json === true,
+          ...(o.limit === undefined ? {} : { limit: parseCount(o.limit, '--limit') }),
+          ...(o.rate === undefined ? {} : { rate: parseRate(o.rate) }),
+        });
+      },
+    );
+
   try {
     await program.parseAsync(argv as string[]);
-    return EXIT.ok;
+    return exitCode;
   } catch (error) {
     return failure(error, program.opts<GlobalOptions>());
   }

@@ -1,0 +1,126 @@
+import { type Broker, connect, type Job } from '@polyqueue/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runPrefix as amqpPrefix, deleteEntities, RABBITMQ_URL } from '../../adapter-amqp/test/rabbitmq.js';
+import { deleteStreams, NATS_URL, runPrefix as natsPrefix } from '../../adapter-nats/test/nats-server.js';
+import { records, runCli } from './run-cli.js';
+
+// The shared RabbitMQ and NATS: every queue and stream of this run carries a prefix of its own and
+// is deleted at the end.
+const rabbitPrefix = amqpPrefix('climove');
+const natsStreams = natsPrefix('climove');
+const from = `${RABBITMQ_URL}?queue_prefix=${rabbitPrefix}`;
+const to = `${NATS_URL}?stream_prefix=${natsStreams}`;
+let rabbit: Broker;
+let nats: Broker;
+
+beforeAll(async () => {
+  rabbit = await connect(from);
+  nats = await connect(to);
+  // The target's queue exists once its workers run (migration step 1); the CLI creates nothing.
+  await Promise.all([rabbit.queue('orders').provision(), nats.queue('orders').provision()]);
+});
+
+afterAll(async () => {
+  await Promise.all([rabbit?.close(), nats?.close()]);
+  await Promise.all([deleteEntities(rabbitPrefix), deleteStreams(natsStreams)]);
+});
+
+/** Every job on `queue` of `broker`, handled until `count` arrived. */
+async function drain(broker: Broker, queue: string, count: number): Promise<Job<unknown>[]> {
+  const jobs: Job<unknown>[] = [];
+  const worker = broker.queue(queue).process(async (job) => void jobs.push(job), { concurrency: 8 });
+  await vi.waitFor(() => expect(jobs.length).toBeGreaterThanOrEqual(count), { timeout: 20_000 });
+  await worker.close();
+  return jobs;
+}
+
+describe('polyqueue move, RabbitMQ to NATS', () => {
+  it('moves every job with its id, payload, attributes and enqueuedAt; NDJSON on stdout, no password', async () => {
+    const sent = await rabbit
+      .queue('orders')
+      .sendBatch(
+        Array.from({ length: 25 }, (_, n) => ({ payload: { n }, options: { attributes: { n: `${n}` } } })),
+      );
+    const ids = sent.map((result) => (result.ok ? result.id : 'failed'));
+
+    const run = await runCli(['move', 'orders', '--from', from, '--to', to, '--json']);
+
+    expect(run.code).toBe(0);
+    const done = records(run).find((line) => line.event === 'done');
+    expect(done).toEqual({
+      event: 'done',
+      queue: 'orders',
+      moved: 25,
+      ended: 'drained',
+      deadLettersRedriven: 0,
+    });
+    expect(run.stdout + run.stderr).not.toContain('guest:guest');
+    const jobs = await drain(nats, 'orders', 25);
+    expect(jobs.map((job) => job.id).sort()).toEqual([...ids].sort());
+    for (const job of jobs) {
+      expect(job.attributes).toEqual({ n: `${(job.payload as { n: number }).n}` });
+      expect(job.attempt).toBe(1);
+    }
+    expect(await rabbit.queue('orders').stats()).toMatchObject({ ready: 0 });
+  });
+
+  it('--limit moves that many and --rate paces them; the rest stays on the source', async () => {
+    await rabbit.queue('orders').sendBatch(Array.from({ length: 10 }, (_, n) => ({ payload: { n } })));
+    const run = await runCli([
+      'move',
+      'orders',
+      '--from',
+      from,
+      '--to',
+      to,
+      '--limit',
+      '4',
+      '--rate',
+      '50/s',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('moved 4 job(s) of orders: limit reached');
+    await vi.waitFor(async () => expect(await rabbit.queue('orders').stats()).toMatchObject({ ready: 6 }));
+    await drain(nats, 'orders', 4);
+    // Leave the source empty for the next test.
+    await runCli(['move', 'orders', '--from', from, '--to', to]);
+    await drain(nats, 'orders', 6);
+  });
+
+  it('an unknown queue fails with exit 1 and names the side', async () => {
+    const run = await runCli(['move', 'no-such-queue', '--from', from, '--to', to]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/source broker: .*"no-such-queue" does not exist/);
+    const target = await runCli([
+      'move',
+      'orders',
+      '--from',
+      from,
+      '--to',
+      `${NATS_URL}?stream_prefix=${natsStreams}x`,
+    ]);
+    expect(target.code).toBe(1);
+    expect(target.stderr).toMatch(/target broker: .*"orders" does not exist/);
+  });
+
+  it('an unreachable broker fails with exit 1 in one line, credentials masked', async () => {
+    const run = await runCli(['move', 'orders', '--from', 'amqp://ops:s3cret@127.0.0.1:1', '--to', to]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toContain('s3cret');
+  });
+
+  it('bad input is a usage error (exit 2): --rate, --limit, a missing --to', async () => {
+    for (const args of [
+      ['--rate', 'fast'],
+      ['--rate', '0/s'],
+      ['--limit', '0'],
+    ]) {
+      const run = await runCli(['move', 'orders', '--from', from, '--to', to, ...args]);
+      expect(run.code, args.join(' ')).toBe(2);
+    }
+    const missing = await runCli(['move', 'orders', '--from', from]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--to');
+  });
+});
