@@ -72,7 +72,8 @@ try {
       'Check a broker: `inspect`',
       [run(['inspect']), run(['inspect', '--url', 'nats://ops:s3cret@127.0.0.1:1'])],
     ],
-    ['Counts: `stats`', [run(['stats', 'emails']), run(['stats', 'emails', '--json'])]],
+    ['Queues: `queues`', [run(['queues']), run(['queues', '--json'])]],
+    ['Counts: `stats`', [run(['stats', 'emails']), run(['stats', 'emails', '--json']), run(['stats'])]],
     [
       'Dead letters: `peek`',
       [run(['peek', 'emails', '--limit', '1']), run(['peek', 'emails', '--limit', '1', '--json'])],
@@ -99,7 +100,9 @@ try {
     ],
     ['Unknown queue', [run(['peek', 'no-such-queue'])]],
   ];
-  const help = ['inspect', 'stats', 'peek', 'redrive', 'purge', 'send'].map((c) => run([c, '--help']));
+  const help = ['inspect', 'queues', 'stats', 'peek', 'redrive', 'purge', 'send'].map((c) =>
+    run([c, '--help']),
+  );
   const page = [
     '# polyqueue CLI',
     '',
@@ -109,7 +112,8 @@ try {
     'the adapter is the one `connect()` picks for it (install it beside the CLI). Results go to stdout,',
     'as one JSON object per line with `--json`; progress, logs and errors go to stderr. `NO_COLOR` is',
     'respected, and credentials are masked in every line. The CLI connects with provisioning off: a',
-    'misspelt queue name is reported as unknown, never created.',
+    'misspelt queue name is reported as unknown, never created. A count the broker cannot tell (see',
+    "each adapter README's Characteristics) shows as `n/a`, and as `null` in JSON: never as 0.",
     '',
     '## Exit codes',
     '',
