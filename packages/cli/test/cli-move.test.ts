@@ -36,12 +36,14 @@ async function drain(broker: Broker, queue: string, count: number): Promise<Job<
 
 describe('polyqueue move, RabbitMQ to NATS', () => {
   it('moves every job with its id, payload, attributes and enqueuedAt; NDJSON on stdout, no password', async () => {
+    const before = Date.now();
     const sent = await rabbit
       .queue('orders')
       .sendBatch(
         Array.from({ length: 25 }, (_, n) => ({ payload: { n }, options: { attributes: { n: `${n}` } } })),
       );
     const ids = sent.map((result) => (result.ok ? result.id : 'failed'));
+    const sentBy = Date.now();
 
     const run = await runCli(['move', 'orders', '--from', from, '--to', to, '--json']);
 
@@ -60,6 +62,9 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
     for (const job of jobs) {
       expect(job.attributes).toEqual({ n: `${(job.payload as { n: number }).n}` });
       expect(job.attempt).toBe(1);
+      // The time it was first sent, not the time of the move.
+      expect(job.enqueuedAt.getTime()).toBeGreaterThanOrEqual(before);
+      expect(job.enqueuedAt.getTime()).toBeLessThanOrEqual(sentBy);
     }
     expect(await rabbit.queue('orders').stats()).toMatchObject({ ready: 0 });
   });
