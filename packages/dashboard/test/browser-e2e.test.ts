@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Broker, connect, type Worker } from '@polyqueue/core';
+import { type Broker, connect, UnrecoverableError, type Worker } from '@polyqueue/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPrefix as amqpPrefix, deleteEntities, RABBITMQ_URL } from '../../adapter-amqp/test/rabbitmq.js';
@@ -68,12 +68,23 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
   const workers: Worker<unknown>[] = [];
   const alerts: string[] = [];
 
-  const shoot = async (name: string) => {
-    if (target.screenshots === true) await page.screenshot({ path: join(shots, `dashboard-${name}.png`) });
+  /** The page as the docs show it: a laptop-wide window, as tall as its content. */
+  const shoot = async (name: string, height = 600) => {
+    if (target.screenshots !== true) return;
+    const size = page.viewportSize();
+    if (size !== null && size.width > 600) await page.setViewportSize({ width: 1200, height });
+    await page.screenshot({ path: join(shots, `dashboard-${name}.png`), fullPage: true });
+    if (size !== null) await page.setViewportSize(size);
   };
+  /** A worker that fails every job: with the payload's `error` when it has one, else an XSS. */
   const failing = (queue: string) =>
-    producer.queue(queue, { maxAttempts: 1 }).process(async () => {
-      throw new Error(`template rendering failed near ${XSS}`);
+    producer.queue(queue, { maxAttempts: 1 }).process(async (job) => {
+      const planned = (job.payload as { error?: { name: string; message: string } }).error;
+      if (planned === undefined) throw new Error(`template rendering failed near ${XSS}`);
+      if (planned.name === 'UnrecoverableError') throw new UnrecoverableError(planned.message);
+      const error =
+        planned.name === 'TypeError' ? new TypeError(planned.message) : new Error(planned.message);
+      throw error;
     });
   const deadLetterCount = async (queue: string) => (await producer.queue(queue).deadLetters.peek()).length;
 
@@ -123,16 +134,13 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
     await producer.queue('reports').send({ report: 'weekly', html: XSS }, { attributes: { tenant: 'acme' } });
     await expect.poll(() => deadLetterCount('reports'), WAIT).toBe(1);
     await worker.close();
-    if (target.screenshots === true) {
-      // The charts need a few readings to draw a line.
-      await page.goto(`${dashboard.url}#/queues`);
-      await page.locator('tr[data-queue="reports"] svg.chart').waitFor();
-      await shoot('queues');
-    }
+    // The queues page counts it (it is still open from the test before).
+    const deadLettered = page.locator('tr[data-queue="reports"] td[data-field="deadLettered"]');
+    await expect.poll(() => deadLettered.textContent(), WAIT).toBe('1');
+    await shoot('queues');
     await page.goto(`${dashboard.url}#/queues/reports/dead-letters`);
     const row = page.locator('table.dead-letters tbody tr');
     await expect.poll(() => row.count(), WAIT).toBe(1);
-    await shoot('dead-letters');
     await row.getByRole('button').click();
     const dialog = page.getByRole('dialog', { name: 'Dead letter' });
     await expect
@@ -142,7 +150,7 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
     expect(await dialog.locator('pre.payload').textContent()).toContain(`"html": "${XSS}"`);
     expect(await dialog.getByRole('row', { name: /tenant/ }).textContent()).toContain('acme');
     expect(await page.locator('img[src="x"]').count()).toBe(0);
-    await shoot('dead-letter');
+    await shoot('dead-letter', 780);
     expect(alerts).toEqual([]);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count(), WAIT).toBe(0);
@@ -168,21 +176,38 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
   it('purge deletes the dead letters, after a confirmation', async () => {
     await workers.pop()?.close();
     const worker = failing('reports');
-    await producer.queue('reports').send({ report: 'a' });
-    await producer.queue('reports').send({ report: 'b' });
-    await expect.poll(() => deadLetterCount('reports'), WAIT).toBe(2);
+    const errors = [
+      { name: 'Error', message: 'PDF renderer timed out after 30000 ms' },
+      { name: 'TypeError', message: "Cannot read properties of undefined (reading 'total')" },
+      { name: 'UnrecoverableError', message: 'report template "q3-summary" does not exist' },
+    ];
+    for (const [n, error] of errors.entries()) await producer.queue('reports').send({ report: n, error });
+    await expect.poll(() => deadLetterCount('reports'), WAIT).toBe(3);
     await worker.close();
     await page.goto(`${dashboard.url}#/queues/reports/dead-letters`);
-    await expect.poll(() => page.locator('table.dead-letters tbody tr').count(), WAIT).toBe(2);
+    await page.reload();
+    const rows = page.locator('table.dead-letters tbody tr');
+    await expect.poll(() => rows.count(), WAIT).toBe(3);
+    await shoot('dead-letters');
+    // The filters: by text in the error, then by reason.
+    const shown = () => rows.allTextContents();
+    await page.getByLabel('Error text').fill('TIMED OUT');
+    await expect.poll(shown, WAIT).toEqual([expect.stringContaining('PDF renderer timed out')]);
+    await page.getByLabel('Error text').fill('');
+    await expect.poll(() => rows.count(), WAIT).toBe(3);
+    await page.getByLabel('Reason').selectOption('unrecoverable');
+    await expect.poll(shown, WAIT).toEqual([expect.stringContaining('"q3-summary" does not exist')]);
+    await page.getByLabel('Reason').selectOption('');
+    await expect.poll(() => rows.count(), WAIT).toBe(3);
     await page.getByRole('button', { name: 'Purge' }).click();
     const confirm = page.getByRole('alertdialog', { name: 'Purge dead letters?' });
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    expect(await deadLetterCount('reports')).toBe(2);
+    expect(await deadLetterCount('reports')).toBe(3);
     await page.getByRole('button', { name: 'Purge' }).click();
     await confirm.getByRole('button', { name: 'Purge' }).click();
     await expect
       .poll(() => page.getByRole('status').textContent(), WAIT)
-      .toContain('Purged 2 dead letter(s)');
+      .toContain('Purged 3 dead letter(s)');
     expect(await deadLetterCount('reports')).toBe(0);
   });
 

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import { get } from '../api';
 import { Chart } from '../components/chart';
 import { Count } from '../components/count';
@@ -13,7 +14,10 @@ export function QueuesPage({
   readOnly: boolean;
   onAuthError: (e: unknown) => void;
 }) {
-  const queues = usePolling(() => get<QueuesResponse>('api/queues'), 2_000, 'queues');
+  // As often as the server reads the broker (its refreshMs): more often would show nothing new.
+  const [every, setEvery] = useState(2_000);
+  const queues = usePolling(() => get<QueuesResponse>('api/queues'), every, 'queues');
+  if (queues.data !== undefined && queues.data.refreshMs !== every) setEvery(queues.data.refreshMs);
   const info = usePolling(() => get<InfoResponse>('api/info'), 0, 'info');
   if (queues.error) onAuthError(queues.error);
   const data = queues.data;
