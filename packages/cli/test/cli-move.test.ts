@@ -92,6 +92,31 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
     await drain(nats, 'orders', 6);
   });
 
+  it('--dead-letters moves dead letters too, as jobs to run again (attempts reset)', async () => {
+    const failing = rabbit.queue('letters', { maxAttempts: 1 });
+    await Promise.all([failing.provision(), nats.queue('letters').provision()]);
+    const worker = failing.process(async () => {
+      throw new Error('boom');
+    });
+    const id = await failing.send({ dead: true });
+    await vi.waitFor(async () => expect(await failing.deadLetters.peek()).toHaveLength(1), {
+      timeout: 10_000,
+    });
+    await worker.close();
+    await failing.send({ live: true });
+
+    const run = await runCli(['move', 'letters', '--from', from, '--to', to, '--dead-letters', '--json']);
+
+    expect(run.code).toBe(0);
+    expect(records(run).find((line) => line.event === 'done')).toMatchObject({
+      moved: 2,
+      deadLettersRedriven: 1,
+    });
+    expect(await failing.deadLetters.peek()).toEqual([]);
+    const jobs = await drain(nats, 'letters', 2);
+    expect(jobs.find((job) => job.id === id)).toMatchObject({ payload: { dead: true }, attempt: 1 });
+  });
+
   it('an unknown queue fails with exit 1 and names the side', async () => {
     const run = await runCli(['move', 'no-such-queue', '--from', from, '--to', to]);
     expect(run.code).toBe(1);
