@@ -134,7 +134,8 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
     await producer.queue('reports').send({ report: 'weekly', html: XSS }, { attributes: { tenant: 'acme' } });
     await expect.poll(() => deadLetterCount('reports'), WAIT).toBe(1);
     await worker.close();
-    // The queues page counts it (it is still open from the test before).
+    // The queues page counts it.
+    await page.goto(`${dashboard.url}#/queues`);
     const deadLettered = page.locator('tr[data-queue="reports"] td[data-field="deadLettered"]');
     await expect.poll(() => deadLettered.textContent(), WAIT).toBe('1');
     await shoot('queues');
