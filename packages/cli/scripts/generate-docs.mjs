@@ -21,6 +21,8 @@ const DOC = fileURLToPath(new URL('../../../docs/cli.md', import.meta.url));
 const ROOT = new URL('../../../', import.meta.url).href;
 const prefix = `pqdoc-${randomBytes(3).toString('hex')}`;
 const url = `nats://127.0.0.1:4222?stream_prefix=${prefix}`;
+// The broker `move` moves to: the same NATS under a prefix of its own (<prefix>new in the page).
+const newUrl = `nats://127.0.0.1:4222?stream_prefix=${prefix}new`;
 
 /** Runs the CLI as a user would (QUEUE_URL set, no colour, stdin a pipe); returns a shell transcript. */
 function run(args, { stdin = '', env = {} } = {}) {
@@ -29,7 +31,10 @@ function run(args, { stdin = '', env = {} } = {}) {
     input: stdin,
     encoding: 'utf8',
   });
-  const shown = args.map((a) => (/[\s{}"']/.test(a) ? `'${a}'` : a)).join(' ');
+  const shown = args
+    .map((a) => (/[\s{}"'?]/.test(a) ? `'${a}'` : a))
+    .join(' ')
+    .replaceAll(prefix, '<prefix>');
   const pipe = stdin === '' ? '' : `echo '${stdin}' | `;
   // The run's stream prefix and this checkout's path would make every regeneration a diff.
   const text = `${result.stdout}${result.stderr}`
@@ -46,6 +51,7 @@ const EXIT_CODES = [
     '2',
     'usage error: bad option, bad JSON, bad `--delay`, `purge` without `--yes` when stdin is not a terminal',
   ],
+  ['130', '`move` stopped by Ctrl-C: what it held is back on the source; run it again to go on'],
 ];
 /** A Markdown table with padded columns, as the repository's formatter writes them. */
 function table(rows) {
@@ -66,6 +72,10 @@ try {
   await emails.send({ to: 'bob@example.com' });
   while ((await emails.deadLetters.peek()).length < 2) await new Promise((r) => setTimeout(r, 100));
   await worker.close();
+  // The new broker's queue exists once its workers run (docs/migrating-brokers.md, step 1).
+  const newBroker = await connect(newUrl);
+  await newBroker.queue('emails').provision();
+  await newBroker.close();
 
   const sections = [
     [
@@ -98,9 +108,17 @@ try {
         run(['send', 'emails', '{}', '--delay', 'soon']),
       ],
     ],
+    [
+      'Move to another broker: `move`',
+      [
+        run(['move', 'emails', '--from', url, '--to', newUrl, '--limit', '1', '--json']),
+        run(['move', 'emails', '--from', url, '--to', newUrl]),
+        run(['move', 'emails', '--from', url, '--to', newUrl, '--rate', 'fast']),
+      ],
+    ],
     ['Unknown queue', [run(['peek', 'no-such-queue'])]],
   ];
-  const help = ['inspect', 'queues', 'stats', 'peek', 'redrive', 'purge', 'send'].map((c) =>
+  const help = ['inspect', 'queues', 'stats', 'peek', 'redrive', 'purge', 'send', 'move'].map((c) =>
     run([c, '--help']),
   );
   const page = [
@@ -114,6 +132,7 @@ try {
     'respected, and credentials are masked in every line. The CLI connects with provisioning off: a',
     'misspelt queue name is reported as unknown, never created. A count the broker cannot tell (see',
     "each adapter README's Characteristics) shows as `n/a`, and as `null` in JSON: never as 0.",
+    '`move` takes a queue from one broker to another: see [Moving to another broker](migrating-brokers.md).',
     '',
     '## Exit codes',
     '',
@@ -138,6 +157,6 @@ try {
   const nc = await natsConnect({ servers: '127.0.0.1:4222' });
   const jsm = await jetstreamManager(nc);
   for await (const name of jsm.streams.names())
-    if (name.startsWith(`${prefix}_`)) await jsm.streams.delete(name);
+    if (name.startsWith(`${prefix}_`) || name.startsWith(`${prefix}new_`)) await jsm.streams.delete(name);
   await nc.close();
 }
