@@ -22,8 +22,8 @@ export async function stats(
   options: StatsOptions,
 ): Promise<void> {
   const broker = await session.broker();
-  const names = queues.length > 0 ? queues : await broker.queues();
-  const read = () => readAll(broker, names);
+  // Listed again each round with --watch, so a queue created meanwhile shows up.
+  const read = async () => readAll(broker, queues.length > 0 ? queues : await broker.queues());
   if (options.watch !== true) return render(session, await read(), false);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
