@@ -24,6 +24,11 @@ export interface DashboardHandler {
 
 const QUEUE_ROUTE = /^\/api\/queues\/([^/]+)\/(dead-letters|dead-letters\/redrive|dead-letters\/purge|jobs)$/;
 const MAX_REDRIVE_IDS = 1_000;
+/**
+ * Whether chosen dead letters (by id) can be redriven: not until core's `DeadLetters.redrive`
+ * takes ids; until then the page offers "Redrive all" only.
+ */
+const REDRIVE_CHOSEN = false;
 
 export function createDashboard(options: DashboardOptions): DashboardHandler {
   const settings = resolveOptions(options);
@@ -51,6 +56,7 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
       return sendJson(res, 200, {
         readOnly: settings.readOnly,
         tokenRequired: guard.readsNeedToken,
+        redriveChosen: REDRIVE_CHOSEN,
         // Same-origin pages only can read this (no CORS): the CSRF token of a token-less dashboard.
         ...(guard.readsNeedToken || settings.readOnly ? {} : { token: guard.token }),
       });

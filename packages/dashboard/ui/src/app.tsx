@@ -98,7 +98,14 @@ function Page({
     case 'queues':
       return <QueuesPage readOnly={readOnly} onAuthError={onAuthError} />;
     case 'dead-letters':
-      return <DeadLettersPage queue={route.queue} readOnly={readOnly} onAuthError={onAuthError} />;
+      return (
+        <DeadLettersPage
+          queue={route.queue}
+          readOnly={readOnly}
+          redriveChosen={session.redriveChosen}
+          onAuthError={onAuthError}
+        />
+      );
     case 'send':
       return readOnly ? (
         <p class="alert">This dashboard is read-only: it sends nothing.</p>

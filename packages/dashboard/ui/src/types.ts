@@ -31,6 +31,8 @@ export interface QueuesResponse {
 export interface Session {
   readonly readOnly: boolean;
   readonly tokenRequired: boolean;
+  /** Whether the server can redrive chosen dead letters (by id), not only all of them. */
+  readonly redriveChosen: boolean;
   readonly token?: string;
 }
 

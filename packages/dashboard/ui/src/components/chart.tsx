@@ -25,6 +25,7 @@ export function Chart({ history, name }: { history: readonly Sample[]; name: str
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       width={WIDTH}
       height={HEIGHT}
+      preserveAspectRatio="none"
       role="img"
       aria-label={`${name}: counts over the last ${minutes} min; now ${summary}`}
     >

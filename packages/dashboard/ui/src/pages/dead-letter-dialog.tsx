@@ -5,12 +5,13 @@ import type { DeadLetterView } from '../types';
 /** One dead letter in full. Everything is rendered as text: a payload is data, never markup. */
 export function DeadLetterDialog({
   letter,
-  readOnly,
+  canRedrive,
   onClose,
   onRedrive,
 }: {
   letter: DeadLetterView;
-  readOnly: boolean;
+  /** Offer "Redrive" for this one (not read-only, and the server can redrive by id). */
+  canRedrive: boolean;
   onClose: () => void;
   onRedrive: () => void;
 }) {
@@ -84,7 +85,7 @@ export function DeadLetterDialog({
         <button type="button" onClick={onClose}>
           Close
         </button>
-        {!readOnly && (
+        {canRedrive && (
           <button type="button" class="primary" onClick={onRedrive}>
             Redrive
           </button>

@@ -16,12 +16,16 @@ type Pending =
 export function DeadLettersPage({
   queue,
   readOnly,
+  redriveChosen,
   onAuthError,
 }: {
   queue: string;
   readOnly: boolean;
+  /** The server can redrive chosen dead letters: rows get checkboxes and a Redrive button. */
+  redriveChosen: boolean;
   onAuthError: (e: unknown) => void;
 }) {
+  const choosing = !readOnly && redriveChosen;
   const [offset, setOffset] = useState(0);
   const [reason, setReason] = useState('');
   const [text, setText] = useState('');
@@ -115,15 +119,17 @@ export function DeadLettersPage({
       </form>
       {!readOnly && (
         <div class="toolbar" role="toolbar" aria-label="Dead-letter actions">
-          <button
-            type="button"
-            disabled={selected.size === 0}
-            onClick={() =>
-              setPending({ kind: 'redrive', ids: [...selected], label: `${selected.size} selected` })
-            }
-          >
-            Redrive selected ({selected.size})
-          </button>
+          {choosing && (
+            <button
+              type="button"
+              disabled={selected.size === 0}
+              onClick={() =>
+                setPending({ kind: 'redrive', ids: [...selected], label: `${selected.size} selected` })
+              }
+            >
+              Redrive selected ({selected.size})
+            </button>
+          )}
           <button
             type="button"
             disabled={data === undefined || data.scanned === 0}
@@ -163,7 +169,7 @@ export function DeadLettersPage({
               </caption>
               <thead>
                 <tr>
-                  {!readOnly && (
+                  {choosing && (
                     <th scope="col">
                       <span class="visually-hidden">Select</span>
                     </th>
@@ -179,7 +185,7 @@ export function DeadLettersPage({
               <tbody>
                 {data.items.map((letter) => (
                   <tr key={letter.id} data-id={letter.id}>
-                    {!readOnly && (
+                    {choosing && (
                       <td>
                         <input
                           type="checkbox"
@@ -234,7 +240,7 @@ export function DeadLettersPage({
       {open !== undefined && (
         <DeadLetterDialog
           letter={open}
-          readOnly={readOnly}
+          canRedrive={choosing}
           onClose={() => setOpen(undefined)}
           onRedrive={() => setPending({ kind: 'redrive', ids: [open.id], label: 'this one' })}
         />

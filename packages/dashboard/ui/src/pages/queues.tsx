@@ -71,11 +71,11 @@ export function QueuesPage({
                     )}
                   </th>
                   {STATS_FIELDS.map((field) => (
-                    <td class="num" key={field} data-field={field}>
+                    <td class="num" key={field} data-field={field} data-label={FIELD_LABELS[field]}>
                       <Count value={queue.latest?.[field]} field={field} adapter={adapter} />
                     </td>
                   ))}
-                  <td>
+                  <td class="chart-cell">
                     <Chart history={queue.history} name={queue.name} />
                   </td>
                   <td class="row-actions">
