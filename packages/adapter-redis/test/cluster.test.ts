@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('redis cluster', () => {
-  it('sends, delays, retries, deduplicates, dead-letters, redrives and counts on queues spread over three masters', async () => {
+  it('sends, delays, retries, deduplicates, dead-letters, redrives, counts and lists queues spread over three masters', async () => {
     const [first, second] = nodes;
     const broker = await connect(
       `redis://127.0.0.1:${first!.port}?cluster=true&hosts=127.0.0.1:${second!.port}`,
@@ -83,6 +83,8 @@ describe('redis cluster', () => {
         expect(await queue.stats()).toMatchObject({ ready: 1, deadLettered: 0 });
         expect(await queue.deadLetters.purge()).toBe(0);
       }
+      // SCAN on every master: a single node's SCAN would see only the queues whose slot it serves.
+      expect([...(await broker.queues())].sort()).toEqual([...names].sort());
       expect(errors).toEqual([]);
     } finally {
       await broker.close({ timeoutMs: 5_000 });
