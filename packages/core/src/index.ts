@@ -30,7 +30,7 @@ export { Broker, DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from './runtime/broker
 export type { BackgroundErrorInfo, BrokerErrorListener } from './runtime/broker-error-events.js';
 export { type Closable, type CloseOnSignalsOptions, closeOnSignals } from './runtime/close-on-signals.js';
 export { type ConnectOptions, connect } from './runtime/connect.js';
-export type { DeadLetter, DeadLetters } from './runtime/dead-letters.js';
+export type { DeadLetter, DeadLetters, RedriveOptions } from './runtime/dead-letters.js';
 export type { DeliveryHandler } from './runtime/delivery-handler.js';
 export type { WorkerEvents } from './runtime/events.js';
 export type { Handler, Job, JobContext, Middleware } from './runtime/job.js';

@@ -23,5 +23,13 @@ export interface StoredDeadLetter {
 export interface DeadLetterStore {
   peek(limit: number): Promise<readonly StoredDeadLetter[]>;
   redrive(limit?: number): Promise<number>;
+  /**
+   * `redrive`, of the letters `select` accepts only (by id, by reason): up to `limit` of them,
+   * the others left where they are, untouched. Optional: where absent, core answers a filtered
+   * redrive with `UnsupportedFeatureError`. With the kit's `redrive` loop, pass `select` through
+   * (the others are held aside until the call ends, so `take` must not give back what an earlier
+   * take of the same call holds).
+   */
+  redriveWhere?(select: (letter: StoredDeadLetter) => boolean, limit?: number): Promise<number>;
   purge(): Promise<number>;
 }

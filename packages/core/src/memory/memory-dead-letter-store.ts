@@ -5,7 +5,7 @@ import type { SendOutcome } from '../driver/outgoing-message.js';
 import type { QueueTopology } from '../driver/queue-topology.js';
 import type { InFlight } from './in-flight.js';
 import type { MemoryConnection } from './memory-connection.js';
-import { toRaw } from './memory-message.js';
+import { type MemoryMessage, toRaw } from './memory-message.js';
 import type { MemoryQueue } from './memory-queue.js';
 
 /** Dead letters are taken under a lease, as a consumer would take them, while a redrive moves them. */
@@ -27,13 +27,7 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
     const letters: StoredDeadLetter[] = [];
     for (const message of this.#dlq().readyMessages()) {
       if (letters.length >= limit) break;
-      letters.push({
-        body: message.body,
-        attributes: message.attributes,
-        meta: message.meta,
-        ...(message.deadLetter ? { record: message.deadLetter } : {}),
-        native: toRaw(message),
-      });
+      letters.push(stored(message));
     }
     return letters;
   }
@@ -47,6 +41,15 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
     return redrive(this.#source(this.#dlq()), {
       ...(limit !== undefined ? { limit } : {}),
       batchSize: REDRIVE_BATCH,
+    });
+  }
+
+  /** `redrive` of the letters `select` accepts; the others are held under the take's lease meanwhile. */
+  redriveWhere(select: (letter: StoredDeadLetter) => boolean, limit?: number): Promise<number> {
+    return redrive(this.#source(this.#dlq()), {
+      ...(limit !== undefined ? { limit } : {}),
+      batchSize: REDRIVE_BATCH,
+      select: (letter) => select(stored(letter.message)),
     });
   }
 
@@ -88,4 +91,14 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
   #dlq(): MemoryQueue {
     return this.#driver.queueOrThrow(this.#topology.deadLetterName);
   }
+}
+
+function stored(message: MemoryMessage): StoredDeadLetter {
+  return {
+    body: message.body,
+    attributes: message.attributes,
+    meta: message.meta,
+    ...(message.deadLetter ? { record: message.deadLetter } : {}),
+    native: toRaw(message),
+  };
 }

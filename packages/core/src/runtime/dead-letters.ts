@@ -1,5 +1,6 @@
 import type { DeadLetterStore, StoredDeadLetter } from '../driver/dead-letter-store.js';
-import type { DeadLetterRecord } from '../wire/job-meta.js';
+import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
+import type { DeadLetterReason, DeadLetterRecord } from '../wire/job-meta.js';
 import type { QueueRuntime } from './queue-runtime.js';
 
 /** A dead letter as the application sees it. */
@@ -12,6 +13,15 @@ export interface DeadLetter<T> {
   /** Why and when it was dead-lettered. Absent when a native safety net moved it. */
   readonly record: DeadLetterRecord | undefined;
   readonly raw: unknown;
+}
+
+export interface RedriveOptions {
+  /** At most this many (default: all that match). */
+  readonly limit?: number;
+  /** Only the dead letters of these job ids. */
+  readonly ids?: readonly string[];
+  /** Only the dead letters of this reason (`failed`, `unrecoverable`, `decode`, `validation`, `exhausted`). */
+  readonly reason?: DeadLetterReason;
 }
 
 /** List, redrive and purge a queue's dead letters (rules Q1–Q3). */
@@ -29,9 +39,24 @@ export class DeadLetters<T> {
     return stored.map((letter) => this.#decode(letter));
   }
 
-  /** Moves `limit` dead letters (all when omitted) back to the queue, attempts reset. */
-  redrive(options: { limit?: number } = {}): Promise<number> {
-    return this.#call('redrive dead letters', (store) => store.redrive(options.limit));
+  /**
+   * Moves `limit` dead letters (all when omitted) back to the queue, attempts reset. With `ids`
+   * or `reason`, only the dead letters of those jobs and of that reason move (both given: both
+   * must hold); on an adapter whose store cannot choose, that fails with UnsupportedFeatureError.
+   */
+  redrive(options: RedriveOptions = {}): Promise<number> {
+    const { limit, ids, reason } = options;
+    if (ids === undefined && reason === undefined)
+      return this.#call('redrive dead letters', (store) => store.redrive(limit));
+    const wanted = ids === undefined ? undefined : new Set(ids);
+    const select = (letter: StoredDeadLetter) =>
+      (wanted === undefined || wanted.has(letter.meta.id)) &&
+      (reason === undefined || letter.record?.reason === reason);
+    return this.#call('redrive chosen dead letters', (store) => {
+      if (store.redriveWhere === undefined)
+        throw new UnsupportedFeatureError('redrive by id or reason', this.#rt.driver.name);
+      return store.redriveWhere(select, limit);
+    });
   }
 
   /** Deletes every dead letter; returns how many. */

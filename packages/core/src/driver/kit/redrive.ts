@@ -18,7 +18,9 @@ export interface RedriveSource<L> {
 
 /**
  * The one redrive loop. Moves at most `limit` jobs (default: all); each job id at most once per
- * call. A job can sit in the dead-letter queue twice (a worker died between writing its dead
+ * call. With `select`, only the letters it accepts move: the others are held aside until the call
+ * ends, so that `take` goes on past them, and are handed back then (a source whose `take` gives
+ * back what an earlier take held must not be given a `select`). A job can sit in the dead-letter queue twice (a worker died between writing its dead
  * letter and settling the original): a later copy of a job moved in this call is removed, not
  * counted, but only once the first copy's publish is confirmed, and handed back otherwise.
  *
@@ -28,15 +30,29 @@ export interface RedriveSource<L> {
  */
 export async function redrive<L>(
   source: RedriveSource<L>,
-  options: { limit?: number; batchSize: number },
+  options: { limit?: number; batchSize: number; select?: (letter: L) => boolean },
+): Promise<number> {
+  const aside: L[] = [];
+  try {
+    return await redriveLoop(source, options, aside);
+  } finally {
+    await handBack(source, aside);
+  }
+}
+
+async function redriveLoop<L>(
+  source: RedriveSource<L>,
+  options: { limit?: number; batchSize: number; select?: (letter: L) => boolean },
+  aside: L[],
 ): Promise<number> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const batchSize = Math.max(1, options.batchSize);
   const moved = new Set<string>();
   let count = 0;
   while (count < limit) {
-    const letters = await source.take(Math.min(batchSize, limit - count));
-    if (letters.length === 0) break;
+    const taken = await source.take(Math.min(batchSize, limit - count));
+    if (taken.length === 0) break;
+    const letters = options.select === undefined ? taken : pick(taken, options.select, aside);
     const { fresh, repeats } = split(source, letters, moved);
     const failures: unknown[] = [];
     const outcomes = await publish(source, fresh);
@@ -65,6 +81,13 @@ export async function redrive<L>(
     if (failures.length > 0) throw failures[0];
   }
   return count;
+}
+
+/** The letters `select` accepts; the others go to `aside`. */
+function pick<L>(letters: readonly L[], select: (letter: L) => boolean, aside: L[]): L[] {
+  const picked: L[] = [];
+  for (const letter of letters) (select(letter) ? picked : aside).push(letter);
+  return picked;
 }
 
 /** The letters of jobs not yet moved (first copy of each), and the rest. */
