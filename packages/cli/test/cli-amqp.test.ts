@@ -91,11 +91,13 @@ describe('polyqueue CLI on RabbitMQ', () => {
     expect(human.stdout).toMatch(/^jobs\s+\d+\s+n\/a\s+n\/a\s+\d+$/m);
   });
 
-  it('queues without management_url exits 1 in one line naming the parameter', async () => {
-    const run = await runCli(['queues'], { url });
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain('management_url');
+  it('queues, and stats with no queue, without management_url exit 1 in one line naming the parameter', async () => {
+    for (const args of [['queues'], ['stats']]) {
+      const run = await runCli(args, { url });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain('management_url');
+    }
   });
 
   it('an unknown queue fails with exit 1 and says so in one line', async () => {
