@@ -90,10 +90,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('redrive')
     .description("move a queue's dead letters back to it, attempts reset")
     .argument('<queue>')
-    .option('--limit <n>', 'at most this many (default: all)')
-    .addHelpText('after', '\nExample:\n  polyqueue redrive emails --limit 100')
-    .action((queue: string, o: { limit?: string }) =>
-      run((s) => redrive(s, queue, o.limit === undefined ? undefined : parseCount(o.limit, '--limit')))(),
+    .option('--limit <n>', 'at most this many (default: all that match)')
+    .option(
+      '--reason <reason>',
+      'only those of this reason: failed, unrecoverable, decode, validation, exhausted',
+    )
+    .option('--id <id...>', 'only the dead letters of these job ids')
+    .addHelpText(
+      'after',
+      '\nChoosing by --reason or --id needs an adapter whose dead-letter store can choose (memory today);\nelsewhere it exits 1 and moves nothing.\n\nExamples:\n  polyqueue redrive emails --limit 100\n  polyqueue redrive emails --reason unrecoverable\n  polyqueue redrive emails --id 0b7e... --id 5f1c...',
+    )
+    .action((queue: string, o: { limit?: string; reason?: string; id?: string[] }) =>
+      run((s) =>
+        redrive(s, queue, {
+          ...(o.limit === undefined ? {} : { limit: parseCount(o.limit, '--limit') }),
+          ...(o.reason === undefined ? {} : { reason: o.reason }),
+          ...(o.id === undefined ? {} : { ids: o.id }),
+        }),
+      )(),
     );
   program
     .command('purge')

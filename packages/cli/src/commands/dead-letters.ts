@@ -1,4 +1,5 @@
 import confirm from '@inquirer/confirm';
+import type { DeadLetterReason } from '@polyqueue/core';
 import pc from 'picocolors';
 import { UsageError } from '../exit-codes.js';
 import type { Session } from '../session.js';
@@ -28,10 +29,28 @@ export async function peek(session: Session, queue: string, limit: number): Prom
   if (letters.length === 0) out.line(`no dead letters on ${queue}`);
 }
 
-export async function redrive(session: Session, queue: string, limit: number | undefined): Promise<void> {
-  const moved = await (await session.broker())
-    .queue(queue)
-    .deadLetters.redrive(limit === undefined ? {} : { limit });
+const REASONS: readonly DeadLetterReason[] = ['failed', 'unrecoverable', 'decode', 'validation', 'exhausted'];
+
+export interface RedriveCommandOptions {
+  readonly limit?: number;
+  readonly reason?: string;
+  readonly ids?: readonly string[];
+}
+
+/** Dead letters back to their queue: all, or those of some jobs (--id) or of one reason (--reason). */
+export async function redrive(
+  session: Session,
+  queue: string,
+  options: RedriveCommandOptions,
+): Promise<void> {
+  const { limit, reason, ids } = options;
+  if (reason !== undefined && !REASONS.includes(reason as DeadLetterReason))
+    throw new UsageError(`--reason "${reason}" is not one of ${REASONS.join(', ')}`);
+  const moved = await (await session.broker()).queue(queue).deadLetters.redrive({
+    ...(limit === undefined ? {} : { limit }),
+    ...(reason === undefined ? {} : { reason: reason as DeadLetterReason }),
+    ...(ids === undefined || ids.length === 0 ? {} : { ids }),
+  });
   session.out.record({ queue, redriven: moved });
   session.out.line(`redrove ${moved} dead letter(s) back to ${queue}`);
 }
