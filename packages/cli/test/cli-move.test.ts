@@ -1,29 +1,12 @@
-import { type Broker, connect, type Job } from '@polyqueue/core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runPrefix as amqpPrefix, deleteEntities, RABBITMQ_URL } from '../../adapter-amqp/test/rabbitmq.js';
-import { deleteStreams, NATS_URL, runPrefix as natsPrefix } from '../../adapter-nats/test/nats-server.js';
+import type { Broker, Job } from '@polyqueue/core';
+import { describe, expect, it, vi } from 'vitest';
+import { NATS_URL } from '../../adapter-nats/test/nats-server.js';
+import { moveBrokers } from './cli-move-brokers.js';
 import { records, runCli } from './run-cli.js';
 
-// The shared RabbitMQ and NATS: every queue and stream of this run carries a prefix of its own and
-// is deleted at the end.
-const rabbitPrefix = amqpPrefix('climove');
-const natsStreams = natsPrefix('climove');
-const from = `${RABBITMQ_URL}?queue_prefix=${rabbitPrefix}`;
-const to = `${NATS_URL}?stream_prefix=${natsStreams}`;
-let rabbit: Broker;
-let nats: Broker;
-
-beforeAll(async () => {
-  rabbit = await connect(from);
-  nats = await connect(to);
-  // The target's queue exists once its workers run (migration step 1); the CLI creates nothing.
-  await Promise.all([rabbit.queue('orders').provision(), nats.queue('orders').provision()]);
-});
-
-afterAll(async () => {
-  await Promise.all([rabbit?.close(), nats?.close()]);
-  await Promise.all([deleteEntities(rabbitPrefix), deleteStreams(natsStreams)]);
-});
+const brokers = moveBrokers('climove', ['orders']);
+const { from, to } = brokers;
+const natsStreams = new URL(to).searchParams.get('stream_prefix');
 
 /** Every job on `queue` of `broker`, handled until `count` arrived. */
 async function drain(broker: Broker, queue: string, count: number): Promise<Job<unknown>[]> {
@@ -37,7 +20,7 @@ async function drain(broker: Broker, queue: string, count: number): Promise<Job<
 describe('polyqueue move, RabbitMQ to NATS', () => {
   it('moves every job with its id, payload, attributes and enqueuedAt; NDJSON on stdout, no password', async () => {
     const before = Date.now();
-    const sent = await rabbit
+    const sent = await brokers.rabbit
       .queue('orders')
       .sendBatch(
         Array.from({ length: 25 }, (_, n) => ({ payload: { n }, options: { attributes: { n: `${n}` } } })),
@@ -57,7 +40,7 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
       deadLettersRedriven: 0,
     });
     expect(run.stdout + run.stderr).not.toContain('guest:guest');
-    const jobs = await drain(nats, 'orders', 25);
+    const jobs = await drain(brokers.nats, 'orders', 25);
     expect(jobs.map((job) => job.id).sort()).toEqual([...ids].sort());
     for (const job of jobs) {
       expect(job.attributes).toEqual({ n: `${(job.payload as { n: number }).n}` });
@@ -66,11 +49,13 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
       expect(job.enqueuedAt.getTime()).toBeGreaterThanOrEqual(before);
       expect(job.enqueuedAt.getTime()).toBeLessThanOrEqual(sentBy);
     }
-    expect(await rabbit.queue('orders').stats()).toMatchObject({ ready: 0 });
+    expect(await brokers.rabbit.queue('orders').stats()).toMatchObject({ ready: 0 });
   });
 
   it('--limit moves that many and --rate paces them; the rest stays on the source', async () => {
-    await rabbit.queue('orders').sendBatch(Array.from({ length: 10 }, (_, n) => ({ payload: { n } })));
+    await brokers.rabbit
+      .queue('orders')
+      .sendBatch(Array.from({ length: 10 }, (_, n) => ({ payload: { n } })));
     const run = await runCli([
       'move',
       'orders',
@@ -85,16 +70,18 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('moved 4 job(s) of orders: limit reached');
-    await vi.waitFor(async () => expect(await rabbit.queue('orders').stats()).toMatchObject({ ready: 6 }));
-    await drain(nats, 'orders', 4);
+    await vi.waitFor(async () =>
+      expect(await brokers.rabbit.queue('orders').stats()).toMatchObject({ ready: 6 }),
+    );
+    await drain(brokers.nats, 'orders', 4);
     // Leave the source empty for the next test.
     await runCli(['move', 'orders', '--from', from, '--to', to]);
-    await drain(nats, 'orders', 6);
+    await drain(brokers.nats, 'orders', 6);
   });
 
   it('--dead-letters moves dead letters too, as jobs to run again (attempts reset)', async () => {
-    const failing = rabbit.queue('letters', { maxAttempts: 1 });
-    await Promise.all([failing.provision(), nats.queue('letters').provision()]);
+    const failing = brokers.rabbit.queue('letters', { maxAttempts: 1 });
+    await Promise.all([failing.provision(), brokers.nats.queue('letters').provision()]);
     const worker = failing.process(async () => {
       throw new Error('boom');
     });
@@ -113,7 +100,7 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
       deadLettersRedriven: 1,
     });
     expect(await failing.deadLetters.peek()).toEqual([]);
-    const jobs = await drain(nats, 'letters', 2);
+    const jobs = await drain(brokers.nats, 'letters', 2);
     expect(jobs.find((job) => job.id === id)).toMatchObject({ payload: { dead: true }, attempt: 1 });
   });
 

@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type Broker, connect } from '@polyqueue/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPrefix as amqpPrefix, deleteEntities, RABBITMQ_URL } from '../../adapter-amqp/test/rabbitmq.js';
-import { deleteStreams, NATS_URL, runPrefix as natsPrefix } from '../../adapter-nats/test/nats-server.js';
+import { describe, expect, it } from 'vitest';
+import { moveBrokers } from './cli-move-brokers.js';
 
 // Issue 13 §3 end to end: 50,000 jobs moved from RabbitMQ to NATS by the `polyqueue move`
 // process while a producer keeps sending to RabbitMQ; the move is SIGKILLed once mid-way and run
@@ -12,23 +10,8 @@ import { deleteStreams, NATS_URL, runPrefix as natsPrefix } from '../../adapter-
 const JOBS = 50_000;
 const KILL_AT = 20_000;
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
-const rabbitPrefix = amqpPrefix('movefault');
-const natsStreams = natsPrefix('movefault');
-const from = `${RABBITMQ_URL}?queue_prefix=${rabbitPrefix}`;
-const to = `${NATS_URL}?stream_prefix=${natsStreams}`;
-let rabbit: Broker;
-let nats: Broker;
-
-beforeAll(async () => {
-  rabbit = await connect(from);
-  nats = await connect(to);
-  await Promise.all([rabbit.queue('work').provision(), nats.queue('work').provision()]);
-});
-
-afterAll(async () => {
-  await Promise.all([rabbit?.close({ timeoutMs: 5_000 }), nats?.close({ timeoutMs: 5_000 })]);
-  await Promise.all([deleteEntities(rabbitPrefix), deleteStreams(natsStreams)]);
-});
+const brokers = moveBrokers('movefault', ['work']);
+const { from, to } = brokers;
 
 /** Starts `polyqueue move work --json`; `onMoved` hears each NDJSON progress line's count. */
 function startMove(onMoved: (moved: number) => void = () => undefined): {
@@ -74,7 +57,7 @@ function startMove(onMoved: (moved: number) => void = () => undefined): {
 }
 
 async function sendRange(first: number, count: number): Promise<string[]> {
-  const results = await rabbit
+  const results = await brokers.rabbit
     .queue('work')
     .sendBatch(Array.from({ length: count }, (_, i) => ({ payload: { n: first + i } })));
   return results.map((result) => {
@@ -92,8 +75,8 @@ async function drainBoth(ids: ReadonlySet<string>): Promise<Map<string, number>>
     lastAt = Date.now();
   };
   const workers = [
-    rabbit.queue('work').process(handler, { concurrency: 64 }),
-    nats.queue('work').process(handler, { concurrency: 64, prefetch: 256 }),
+    brokers.rabbit.queue('work').process(handler, { concurrency: 64 }),
+    brokers.nats.queue('work').process(handler, { concurrency: 64, prefetch: 256 }),
   ];
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
