@@ -83,7 +83,15 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     }
     const match = QUEUE_ROUTE.exec(path);
     if (match === null) throw new HttpError(404, `no API route ${method} ${path}`);
-    const queue = broker.queue(decodeURIComponent(match[1]!));
+    const name = decodeURIComponent(match[1]!);
+    const queue = broker.queue(name);
+    // Only the queues it shows: a misspelt name must not create a queue on a broker that
+    // provisions on first use (a user's broker may), nor send a job nobody consumes.
+    if (!(await sampler.knows(name)))
+      throw new HttpError(
+        404,
+        `no queue "${name}" here: not listed by the broker nor given in the queues option`,
+      );
     const action = match[2];
     if (action === 'dead-letters' && reading)
       return sendJson(res, 200, await readDeadLetterPage(queue, parseQuery(params)));

@@ -300,6 +300,31 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
     expect(await deadLetterCount('reports')).toBe(1);
   });
 
+  it('with a token, the page asks for it, refuses a wrong one, then shows the queues', async () => {
+    const token = `e2e-${'t'.repeat(20)}`;
+    const guarded = await serveDashboard({
+      broker: viewer,
+      port: 0,
+      queues: ['emails'],
+      refreshMs: 500,
+      token,
+    });
+    const fresh = await browser.context.newPage();
+    try {
+      await fresh.goto(`${guarded.url}#/queues`);
+      const field = fresh.getByLabel('Token');
+      await field.fill('not-the-token-at-all');
+      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.getByRole('alert').getByText('That token is not this dashboard’s.').waitFor();
+      await field.fill(token);
+      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.locator('tr[data-queue="emails"]').waitFor();
+    } finally {
+      await fresh.close();
+      await guarded.close();
+    }
+  });
+
   it('at phone width the queues page fits the screen (tables scroll inside their frame)', async () => {
     await page.setViewportSize({ width: 390, height: 780 });
     try {

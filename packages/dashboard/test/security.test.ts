@@ -169,6 +169,19 @@ describe('dashboard server security', () => {
     expect(paging.status).toBe(400);
   });
 
+  it('a queue it does not show is refused (404), not created: a misspelt name sends nothing', async () => {
+    const url = await serve();
+    const token = await sessionToken(url);
+    expect((await call(`${url}api/queues/emials/dead-letters`)).status).toBe(404);
+    const sent = await call(`${url}api/queues/emials/jobs`, { method: 'POST', token, body: '{"payload":1}' });
+    expect(sent.status).toBe(404);
+    expect((await sent.json) as { error: { message: string } }).toMatchObject({
+      error: { message: expect.stringContaining('emials') },
+    });
+    const queues = (await call(`${url}api/queues`)).json as { queues: { name: string }[] };
+    expect(queues.queues.map((q) => q.name)).not.toContain('emials');
+  });
+
   it('no file outside the built UI can be read', async () => {
     const url = await serve();
     for (const path of [

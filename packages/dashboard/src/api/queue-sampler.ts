@@ -84,6 +84,11 @@ export class QueueSampler {
     };
   }
 
+  /** True for a queue of the last snapshot: one the broker lists, or one the options name. */
+  async knows(name: string): Promise<boolean> {
+    return (await this.snapshot()).queues.some((queue) => queue.name === name);
+  }
+
   /** Reads now (after a redrive, a purge, a send) instead of at the next tick. */
   async refresh(): Promise<void> {
     await this.#round;

@@ -1,6 +1,8 @@
 import type { Session } from './types';
 
 const TOKEN_KEY = 'polyqueue-dashboard-token';
+/** Dispatched on window when the server refuses the token. */
+export const UNAUTHORIZED = 'polyqueue-unauthorized';
 
 /** The API's refusal or failure, with the server's message (shown as text). */
 export class ApiError extends Error {
@@ -25,6 +27,10 @@ export function takeTokenFromAddress(): void {
   setToken(decodeURIComponent(match[1]!));
   const rest = location.hash.replace(/[?&]?token=[^&]+/, '').replace(/^#$/, '');
   history.replaceState(null, '', `${location.pathname}${location.search}${rest || '#/queues'}`);
+}
+
+export function hasToken(): boolean {
+  return token !== undefined;
 }
 
 export function setToken(value: string | undefined): void {
@@ -65,6 +71,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     data = text === '' ? undefined : JSON.parse(text);
   } catch {
     throw new ApiError(response.status, `unexpected answer (${response.status}): ${text.slice(0, 200)}`);
+  }
+  if (response.status === 401 && token !== undefined) {
+    // The token was refused (changed on the server, or mistyped): forget it and ask again.
+    setToken(undefined);
+    dispatchEvent(new Event(UNAUTHORIZED));
   }
   if (!response.ok) {
     const message = (data as { error?: { message?: string } } | undefined)?.error?.message;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, loadSession, setToken } from './api';
+import { hasToken, loadSession, UNAUTHORIZED } from './api';
 import { BrokerPage } from './pages/broker';
 import { DeadLettersPage } from './pages/dead-letters';
 import { QueuesPage } from './pages/queues';
@@ -33,17 +33,14 @@ export function App() {
     document.title = `${title} · polyqueue`;
   }, [route.page]);
 
-  // A configured token that the server refused: ask again.
-  const onAuthError = (failure: unknown) => {
-    if (failure instanceof ApiError && failure.status === 401) {
-      setToken(undefined);
-      setSignedIn(false);
-    }
-  };
-  const needsSignIn =
-    session?.tokenRequired === true &&
-    !signedIn &&
-    sessionStorage.getItem('polyqueue-dashboard-token') === null;
+  // With a configured token, the page asks for it until the server takes it; a token the server
+  // later refuses (api.ts forgets it) brings the question back.
+  useEffect(() => {
+    const onRefused = () => setSignedIn(false);
+    addEventListener(UNAUTHORIZED, onRefused);
+    return () => removeEventListener(UNAUTHORIZED, onRefused);
+  }, []);
+  const needsSignIn = session?.tokenRequired === true && !signedIn && !hasToken();
   const active = route.page === 'dead-letters' ? 'queues' : route.page;
 
   return (
@@ -76,35 +73,20 @@ export function App() {
           </p>
         )}
         {session !== undefined && needsSignIn && <SignIn onSignedIn={() => setSignedIn(true)} />}
-        {session !== undefined && !needsSignIn && (
-          <Page route={route} session={session} onAuthError={onAuthError} />
-        )}
+        {session !== undefined && !needsSignIn && <Page route={route} session={session} />}
       </main>
     </>
   );
 }
 
-function Page({
-  route,
-  session,
-  onAuthError,
-}: {
-  route: Route;
-  session: Session;
-  onAuthError: (e: unknown) => void;
-}) {
+function Page({ route, session }: { route: Route; session: Session }) {
   const readOnly = session.readOnly;
   switch (route.page) {
     case 'queues':
-      return <QueuesPage readOnly={readOnly} onAuthError={onAuthError} />;
+      return <QueuesPage readOnly={readOnly} />;
     case 'dead-letters':
       return (
-        <DeadLettersPage
-          queue={route.queue}
-          readOnly={readOnly}
-          redriveChosen={session.redriveChosen}
-          onAuthError={onAuthError}
-        />
+        <DeadLettersPage queue={route.queue} readOnly={readOnly} redriveChosen={session.redriveChosen} />
       );
     case 'send':
       return readOnly ? (
@@ -113,6 +95,6 @@ function Page({
         <SendPage {...(route.queue === undefined ? {} : { queue: route.queue })} />
       );
     case 'broker':
-      return <BrokerPage onAuthError={onAuthError} />;
+      return <BrokerPage />;
   }
 }

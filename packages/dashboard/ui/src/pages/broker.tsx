@@ -3,9 +3,8 @@ import { formatAgo, formatTime, formatValue } from '../format';
 import type { InfoResponse } from '../types';
 import { usePolling } from '../use-polling';
 
-export function BrokerPage({ onAuthError }: { onAuthError: (e: unknown) => void }) {
+export function BrokerPage() {
   const info = usePolling(() => get<InfoResponse>('api/info'), 5_000, 'broker');
-  if (info.error) onAuthError(info.error);
   const data = info.data;
   return (
     <section aria-labelledby="broker-title">

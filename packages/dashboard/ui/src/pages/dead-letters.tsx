@@ -17,13 +17,11 @@ export function DeadLettersPage({
   queue,
   readOnly,
   redriveChosen,
-  onAuthError,
 }: {
   queue: string;
   readOnly: boolean;
   /** The server can redrive chosen dead letters: rows get checkboxes and a Redrive button. */
   redriveChosen: boolean;
-  onAuthError: (e: unknown) => void;
 }) {
   const choosing = !readOnly && redriveChosen;
   const [offset, setOffset] = useState(0);
@@ -42,7 +40,6 @@ export function DeadLettersPage({
     5_000,
     `${queue}?${params}`,
   );
-  if (page.error) onAuthError(page.error);
   const data = page.data;
 
   const run = async (action: Pending) => {

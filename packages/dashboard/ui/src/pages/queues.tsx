@@ -7,19 +7,12 @@ import { href } from '../router';
 import { type InfoResponse, type QueuesResponse, STATS_FIELDS } from '../types';
 import { usePolling } from '../use-polling';
 
-export function QueuesPage({
-  readOnly,
-  onAuthError,
-}: {
-  readOnly: boolean;
-  onAuthError: (e: unknown) => void;
-}) {
+export function QueuesPage({ readOnly }: { readOnly: boolean }) {
   // As often as the server reads the broker (its refreshMs): more often would show nothing new.
   const [every, setEvery] = useState(2_000);
   const queues = usePolling(() => get<QueuesResponse>('api/queues'), every, 'queues');
   if (queues.data !== undefined && queues.data.refreshMs !== every) setEvery(queues.data.refreshMs);
   const info = usePolling(() => get<InfoResponse>('api/info'), 0, 'info');
-  if (queues.error) onAuthError(queues.error);
   const data = queues.data;
   const adapter = info.data?.broker.adapter ?? 'this broker';
 
