@@ -1,6 +1,6 @@
-import type { Broker, Job } from '@polyqueue/core';
+import { type Broker, connect, type Job } from '@polyqueue/core';
 import { describe, expect, it, vi } from 'vitest';
-import { NATS_URL } from '../../adapter-nats/test/nats-server.js';
+import { deleteStreams, NATS_URL, runPrefix } from '../../adapter-nats/test/nats-server.js';
 import { moveBrokers } from './cli-move-brokers.js';
 import { records, runCli } from './run-cli.js';
 
@@ -38,6 +38,8 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
       moved: 25,
       ended: 'drained',
       deadLettersRedriven: 0,
+      // RabbitMQ cannot tell these without its management API.
+      leftOnSource: { delayed: null, inFlight: null },
     });
     expect(run.stdout + run.stderr).not.toContain('guest:guest');
     const jobs = await drain(brokers.nats, 'orders', 25);
@@ -139,5 +141,37 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
     const missing = await runCli(['move', 'orders', '--from', from]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--to');
+  });
+});
+
+describe('polyqueue move, NATS to NATS', () => {
+  it('says what stays on the source: a delayed job, moved once due', async () => {
+    const streams = runPrefix('climovedelay');
+    const source = await connect(`${NATS_URL}?stream_prefix=${streams}`);
+    try {
+      await brokers.nats.queue('later').provision();
+      await source.queue('later').send({ now: true });
+      await source.queue('later').send({ later: true }, { delay: 600_000 });
+
+      const run = await runCli([
+        'move',
+        'later',
+        '--from',
+        `${NATS_URL}?stream_prefix=${streams}`,
+        '--to',
+        to,
+        '--json',
+      ]);
+
+      expect(run.code).toBe(0);
+      expect(records(run).find((line) => line.event === 'done')).toMatchObject({
+        moved: 1,
+        leftOnSource: { delayed: 1, inFlight: 0 },
+      });
+      expect(run.stderr).toContain('1 still delayed on the source: they move once due');
+    } finally {
+      await source.close();
+      await deleteStreams(streams);
+    }
   });
 });

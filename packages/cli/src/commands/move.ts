@@ -62,7 +62,10 @@ export async function move(queue: string, options: MoveCommandOptions): Promise<
         ...(options.rate === undefined ? {} : { ratePerSecond: options.rate }),
       }),
     );
-    report(out, queue, result, redriven);
+    // What a rerun may still find: due later, or back once a lease has passed. Unknown where the
+    // broker cannot tell (or the stats fail: the move itself is done).
+    const left = await source.stats().catch(() => undefined);
+    report(out, queue, result, redriven, { delayed: left?.delayed, inFlight: left?.inFlight });
     return result.ended === 'stopped' ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
     throw redacted(out, error);
@@ -131,13 +134,20 @@ async function withProgress(
   }
 }
 
-function report(out: Output, queue: string, result: MoveResult, redriven: number): void {
+interface LeftOnSource {
+  readonly delayed: number | undefined;
+  readonly inFlight: number | undefined;
+}
+
+function report(out: Output, queue: string, result: MoveResult, redriven: number, left: LeftOnSource): void {
   out.record({
     event: 'done',
     queue,
     moved: result.moved,
     ended: result.ended,
     deadLettersRedriven: redriven,
+    // JSON has no undefined: a count the broker cannot tell is null.
+    leftOnSource: { delayed: left.delayed ?? null, inFlight: left.inFlight ?? null },
   });
   const why =
     result.ended === 'stopped'
@@ -146,6 +156,12 @@ function report(out: Output, queue: string, result: MoveResult, redriven: number
         ? 'limit reached'
         : 'nothing deliverable left on the source (jobs still delayed there stay until due)';
   out.info(`moved ${result.moved} job(s) of ${queue}: ${why}`);
+  if ((left.delayed ?? 0) > 0)
+    out.info(`${left.delayed} still delayed on the source: they move once due (run it again then)`);
+  if ((left.inFlight ?? 0) > 0)
+    out.info(
+      `${left.inFlight} in flight on the source (held by a worker, or by a killed move until its lease passes): run it again later`,
+    );
 }
 
 /** The error as main prints it, with both URLs' credentials masked (main knows only --url). */
