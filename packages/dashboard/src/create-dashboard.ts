@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Queue } from '@polyqueue/core';
 import { describeBroker, RecentErrors } from './api/broker-info.js';
 import { parseQuery, readDeadLetterPage } from './api/dead-letter-page.js';
 import { isObject, parseJobForm } from './api/job-form.js';
 import { QueueSampler } from './api/queue-sampler.js';
+import { canRedriveChosen } from './api/redrive-support.js';
 import { checkMutation, checkRead, type GuardSettings } from './http/guard.js';
 import { HttpError } from './http/http-error.js';
 import { readJson } from './http/read-json.js';
@@ -24,11 +26,6 @@ export interface DashboardHandler {
 
 const QUEUE_ROUTE = /^\/api\/queues\/([^/]+)\/(dead-letters|dead-letters\/redrive|dead-letters\/purge|jobs)$/;
 const MAX_REDRIVE_IDS = 1_000;
-/**
- * Whether chosen dead letters (by id) can be redriven: not until core's `DeadLetters.redrive`
- * takes ids; until then the page offers "Redrive all" only.
- */
-const REDRIVE_CHOSEN = false;
 
 export function createDashboard(options: DashboardOptions): DashboardHandler {
   const settings = resolveOptions(options);
@@ -41,6 +38,8 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     readOnly: settings.readOnly,
     trustedOrigins: settings.trustedOrigins,
   };
+  // Redrive of chosen dead letters is offered only where the adapter's store can choose.
+  const redriveChosen = canRedriveChosen(broker);
   const sampler = new QueueSampler(broker, settings.queues, settings.refreshMs);
   const errors = new RecentErrors(broker);
 
@@ -56,7 +55,7 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
       return sendJson(res, 200, {
         readOnly: settings.readOnly,
         tokenRequired: guard.readsNeedToken,
-        redriveChosen: REDRIVE_CHOSEN,
+        redriveChosen,
         // Same-origin pages only can read this (no CORS): the CSRF token of a token-less dashboard.
         ...(guard.readsNeedToken || settings.readOnly ? {} : { token: guard.token }),
       });
@@ -150,10 +149,7 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
 }
 
 /** `{ all: true }` or `{ ids: [...] }`: the whole dead-letter queue, or the chosen ones. */
-async function redrive(
-  queue: ReturnType<DashboardOptions['broker']['queue']>,
-  body: unknown,
-): Promise<number> {
+async function redrive(queue: Queue, body: unknown): Promise<number> {
   if (!isObject(body)) throw new HttpError(400, 'send { "all": true } or { "ids": [...] }');
   if (body.all === true) return queue.deadLetters.redrive();
   const { ids } = body;
@@ -161,8 +157,9 @@ async function redrive(
     !Array.isArray(ids) ||
     ids.length === 0 ||
     ids.length > MAX_REDRIVE_IDS ||
-    !ids.every((id) => typeof id === 'string')
+    !ids.every((id) => typeof id === 'string' && id !== '')
   )
     throw new HttpError(400, `ids must be 1 to ${MAX_REDRIVE_IDS} dead-letter ids`);
-  throw new HttpError(501, 'redriving chosen dead letters needs a core with DeadLetters.redrive({ ids })');
+  // An adapter whose store cannot choose answers UnsupportedFeatureError (501): nothing moved.
+  return queue.deadLetters.redrive({ ids });
 }
