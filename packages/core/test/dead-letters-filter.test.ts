@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type RedriveSource, redrive } from '../src/driver/index.js';
 import {
   connect,
   MemoryServer,
@@ -68,5 +69,47 @@ describe('redrive by reason and by id', () => {
     );
     expect(redriven).toBe(false);
     await broker.close();
+  });
+});
+
+describe('kit redrive with select', () => {
+  /** Letters are job ids; take goes on past what it handed out, as a held take does. */
+  function source(letters: string[], fail = false): RedriveSource<string> & { log: string[] } {
+    const log: string[] = [];
+    return {
+      log,
+      take: async (max) => letters.splice(0, max),
+      jobId: (letter) => letter,
+      publish: async (chosen) => {
+        log.push(`publish ${chosen.join(',')}`);
+        return chosen.map(() => (fail ? { ok: false, error: new Error('down') } : { ok: true }));
+      },
+      remove: async (chosen) => void log.push(`remove ${chosen.join(',')}`),
+      handBack: async (chosen) => void log.push(`handBack ${chosen.join(',')}`),
+    };
+  }
+
+  it('moves the chosen across takes; the others are handed back once, at the end', async () => {
+    const letters = source(['a1', 'b1', 'a2', 'b2', 'a3']);
+    const moved = await redrive(letters, { batchSize: 2, select: (letter) => letter.startsWith('a') });
+    expect(moved).toBe(3);
+    expect(letters.log).toEqual([
+      'publish a1',
+      'remove a1',
+      'publish a2',
+      'remove a2',
+      'publish a3',
+      'remove a3',
+      'handBack b1,b2',
+    ]);
+  });
+
+  it('a failed publish still hands back the letters held aside', async () => {
+    const letters = source(['b1', 'a1'], true);
+    await expect(
+      redrive(letters, { batchSize: 2, select: (letter) => letter.startsWith('a') }),
+    ).rejects.toThrow('down');
+    expect(letters.log).toContain('handBack b1');
+    expect(letters.log).toContain('handBack a1');
   });
 });
