@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/index.js';
-import { type Broker, connect, MemoryServer, moveJobs } from '../src/index.js';
+import { type Broker, connect, MemoryServer, MessageTooLargeError, moveJobs } from '../src/index.js';
 import { platformOf } from '../src/runtime/platform.js';
-import { delegatingDriver } from './fake-driver.js';
+import { delegatingDriver, fakeDriver } from './fake-driver.js';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -131,6 +131,21 @@ describe('moveJobs', () => {
 
     expect(await a.queue('q').stats()).toMatchObject({ ready: 1, inFlight: 0 });
     expect(await target.queue('q').stats()).toMatchObject({ ready: 2 });
+    await Promise.all([a.close(), target.close()]);
+  });
+
+  it('a job too large for the target fails alone: the rest of its batch is moved, it stays on the source', async () => {
+    const target = await connect({ driver: fakeDriver({ maxMessageBytes: 100 }) });
+    const a = await connect({ driver: new MemoryServer().connect() });
+    await sendMany(a, 'q', 3);
+    await a.queue('q').send({ big: 'x'.repeat(200) });
+
+    await expect(moveJobs(a.queue('q'), target.queue('q'), { idleMs: 50 })).rejects.toBeInstanceOf(
+      MessageTooLargeError,
+    );
+
+    expect(await a.queue('q').stats()).toMatchObject({ ready: 1, inFlight: 0 });
+    expect(await target.queue('q').stats()).toMatchObject({ ready: 3 });
     await Promise.all([a.close(), target.close()]);
   });
 

@@ -1,4 +1,5 @@
 import type { Delivery } from '../driver/delivery.js';
+import type { OutgoingMessage } from '../driver/outgoing-message.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ConfigError } from '../errors/config-error.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -201,19 +202,32 @@ class Move {
   async #moveBatch(batch: readonly Held[]): Promise<void> {
     const { driver, topology } = this.#target;
     const now = this.#source.clock.now();
-    let outcomes: readonly { ok: boolean; error?: unknown }[];
+    // A message the target cannot take (too large there) fails alone; the rest of the batch goes.
+    const outcomes: { ok: boolean; error?: unknown }[] = new Array(batch.length);
+    const messages: OutgoingMessage[] = [];
+    const sent: number[] = [];
+    batch.forEach((held, i) => {
+      try {
+        messages.push(movedMessage(held.delivery, driver.capabilities, now));
+        sent.push(i);
+      } catch (error) {
+        outcomes[i] = { ok: false, error };
+      }
+    });
     try {
-      const messages = batch.map((held) => movedMessage(held.delivery, driver.capabilities, now));
-      outcomes = await driver.send(topology, messages);
+      const results = messages.length === 0 ? [] : await driver.send(topology, messages);
+      sent.forEach((i, n) => {
+        outcomes[i] = results[n] ?? { ok: false, error: new Error('send returned no outcome') };
+      });
     } catch (error) {
-      outcomes = batch.map(() => ({ ok: false, error }));
+      for (const i of sent) outcomes[i] = { ok: false, error };
     }
     let acked = 0;
     await Promise.all(
       batch.map(async (held, i) => {
         const outcome = outcomes[i];
         if (!outcome?.ok) {
-          this.#fail(this.#target.wrapError(outcome?.error ?? new Error('send returned no outcome'), 'send'));
+          this.#fail(this.#target.wrapError(outcome?.error, 'send'));
           return this.#release(held);
         }
         try {
