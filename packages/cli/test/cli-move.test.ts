@@ -106,6 +106,26 @@ describe('polyqueue move, RabbitMQ to NATS', () => {
     expect(jobs.find((job) => job.id === id)).toMatchObject({ payload: { dead: true }, attempt: 1 });
   });
 
+  it('a job the target refuses (over NATS max payload) stays on the source; the others move; exit 1 says how many', async () => {
+    const big = brokers.rabbit.queue('big');
+    await Promise.all([big.provision(), brokers.nats.queue('big').provision()]);
+    await big.sendBatch([{ payload: { n: 1 } }, { payload: { n: 2 } }]);
+    await big.send({ blob: 'x'.repeat(1_100_000) });
+
+    const run = await runCli(['move', 'big', '--from', from, '--to', to, '--json']);
+
+    expect(run.code).toBe(1);
+    expect(records(run).find((line) => line.event === 'failed')).toEqual({
+      event: 'failed',
+      queue: 'big',
+      moved: 2,
+    });
+    expect(run.stderr).toContain('the broker accepts at most 1040384');
+    expect(run.stderr).toContain('moved 2 job(s) of big before the error');
+    await vi.waitFor(async () => expect(await big.stats()).toMatchObject({ ready: 1 }));
+    await drain(brokers.nats, 'big', 2);
+  });
+
   it('an unknown queue fails with exit 1 and names the side', async () => {
     const run = await runCli(['move', 'no-such-queue', '--from', from, '--to', to]);
     expect(run.code).toBe(1);

@@ -44,6 +44,8 @@ export async function move(queue: string, options: MoveCommandOptions): Promise<
   const brokers: Broker[] = [];
   const stop = new AbortController();
   const onSigint = () => stop.abort();
+  // Jobs moved so far, undefined until moving began: reported if the move fails half-way.
+  let moved: number | undefined;
   process.once('SIGINT', onSigint);
   try {
     // Provisioning off on both sides: a misspelt queue is reported, not created. The target's
@@ -54,10 +56,14 @@ export async function move(queue: string, options: MoveCommandOptions): Promise<
     await total(target, 'target');
     const redriven = options.deadLetters === true ? await source.deadLetters.redrive() : 0;
     if (redriven > 0) out.info(`${redriven} dead letter(s) of ${queue} back on its queue, to be moved`);
+    moved = 0;
     const result = await withProgress(out, ready === undefined ? undefined : ready + redriven, (onProgress) =>
       moveJobs(source, target, {
         signal: stop.signal,
-        onProgress,
+        onProgress: (count) => {
+          moved = count;
+          onProgress(count);
+        },
         ...(options.limit === undefined ? {} : { limit: options.limit }),
         ...(options.rate === undefined ? {} : { ratePerSecond: options.rate }),
       }),
@@ -68,6 +74,12 @@ export async function move(queue: string, options: MoveCommandOptions): Promise<
     report(out, queue, result, redriven, { delayed: left?.delayed, inFlight: left?.inFlight });
     return result.ended === 'stopped' ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
+    if (moved !== undefined) {
+      out.record({ event: 'failed', queue, moved });
+      out.info(
+        `moved ${moved} job(s) of ${queue} before the error; the rest is on the source: run it again to go on`,
+      );
+    }
     throw redacted(out, error);
   } finally {
     process.off('SIGINT', onSigint);
