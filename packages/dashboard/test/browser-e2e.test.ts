@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Broker, connect, UnrecoverableError, type Worker } from '@polyqueue/core';
+import { type Broker, connect, STATS_FIELDS, UnrecoverableError, type Worker } from '@polyqueue/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPrefix as amqpPrefix, deleteEntities, RABBITMQ_URL } from '../../adapter-amqp/test/rabbitmq.js';
@@ -138,6 +138,33 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
       await expect.poll(() => ready.textContent(), WAIT).toBe(String(n));
     }
     await producer.queue('invoices').send({ invoice: 1042 }, { delay: 3_600_000 });
+  });
+
+  it('a count the broker cannot tell reads n/a with the reason on hover, never 0', async () => {
+    await page.goto(`${dashboard.url}#/queues`);
+    const row = page.locator('tr[data-queue="emails"]');
+    await row.locator('td[data-field="ready"]').getByText(/^\d+$/).waitFor();
+    for (const field of STATS_FIELDS) {
+      const cell = row.locator(`td[data-field="${field}"]`);
+      if (viewer.capabilities.stats.includes(field)) {
+        expect(await cell.textContent(), field).toMatch(/^\d+$/);
+        continue;
+      }
+      expect(await cell.textContent(), field).toBe('n/a');
+      expect(await cell.locator('abbr').getAttribute('title')).toMatch(/cannot tell the .* count/);
+    }
+  });
+
+  it('is usable from the keyboard: Tab reaches a queue link, Enter opens its dead letters', async () => {
+    await page.goto(`${dashboard.url}#/queues`);
+    await page.locator('tr[data-queue="emails"]').waitFor();
+    const focused = () => page.evaluate('document.activeElement?.textContent ?? ""');
+    for (let presses = 0; presses < 20 && (await focused()) !== 'emails'; presses++)
+      await page.keyboard.press('Tab');
+    expect(await focused()).toBe('emails');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/queues\/emails\/dead-letters$/);
+    await page.getByRole('heading', { name: /Dead letters of/ }).waitFor();
   });
 
   it('a dead letter opens to its error and payload, shown as text (the XSS payload stays text)', async () => {
