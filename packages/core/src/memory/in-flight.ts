@@ -1,9 +1,12 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { type Linked, LinkedSet } from '../util/linked-set.js';
 import type { MemoryMessage } from './memory-message.js';
 
-/** A message handed to a consumer and not settled yet. */
-export interface InFlight {
-  readonly tag: number;
+/**
+ * A message handed to a consumer and not settled yet. The object itself is the delivery's handle
+ * (its receipt): settling a stale one (settled, expired) is a no-op.
+ */
+export interface InFlight extends Linked<InFlight> {
   readonly message: MemoryMessage;
   /** The connection that holds it: settlements from any other are no-ops. */
   readonly owner: object;
@@ -19,8 +22,8 @@ export class InFlightMessages {
   readonly #clock: Clock;
   /** Called with each message whose lease ran out. */
   readonly #expired: (message: MemoryMessage) => void;
-  readonly #held = new Map<number, InFlight>();
-  #nextTag = 1;
+  /** A LinkedSet, not a Map: see LinkedSet for what a churning Map costs the young collector. */
+  readonly #held = new LinkedSet<InFlight>();
   #timer: TimerHandle | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
 
@@ -35,8 +38,15 @@ export class InFlightMessages {
 
   /** Leases `message` to `owner` until `expiresAt`. */
   add(message: MemoryMessage, owner: object, expiresAt: number): InFlight {
-    const held: InFlight = { tag: this.#nextTag++, message, owner, expiresAt };
-    this.#held.set(held.tag, held);
+    const held: InFlight = {
+      message,
+      owner,
+      expiresAt,
+      linkedIn: undefined,
+      linkPrev: undefined,
+      linkNext: undefined,
+    };
+    this.#held.add(held);
     return held;
   }
 
@@ -48,27 +58,22 @@ export class InFlightMessages {
     this.#timer = this.#clock.setTimeout(() => this.#expire(), Math.max(0, expiresAt - this.#clock.now()));
   }
 
-  holds(tag: number, owner: object): boolean {
-    return this.#held.get(tag)?.owner === owner;
+  holds(held: InFlight, owner: object): boolean {
+    return this.#held.has(held) && held.owner === owner;
   }
 
-  /** Removes and returns the delivery, or undefined when `tag` is stale (settled, expired). */
-  settle(tag: number): InFlight | undefined {
-    const held = this.#held.get(tag);
-    if (held !== undefined) this.#held.delete(tag);
-    return held;
+  /** Removes the delivery; false when it is stale (settled, expired). */
+  settle(held: InFlight): boolean {
+    return this.#held.delete(held);
   }
 
-  extend(tag: number, leaseMs: number): void {
-    const held = this.#held.get(tag);
-    if (held) held.expiresAt = this.#clock.now() + leaseMs;
+  extend(held: InFlight, leaseMs: number): void {
+    if (this.#held.has(held)) held.expiresAt = this.#clock.now() + leaseMs;
   }
 
-  /** The tags `owner` holds, for a graceful disconnect. */
-  tagsOf(owner: object): number[] {
-    const tags: number[] = [];
-    for (const held of this.#held.values()) if (held.owner === owner) tags.push(held.tag);
-    return tags;
+  /** The deliveries `owner` holds, for a graceful disconnect. */
+  heldBy(owner: object): InFlight[] {
+    return this.#held.toArray().filter((held) => held.owner === owner);
   }
 
   #expire(): void {
@@ -76,10 +81,10 @@ export class InFlightMessages {
     this.#timerAt = Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const held of [...this.#held.values()]) {
+    for (const held of this.#held.toArray()) {
       if (held.expiresAt <= now) {
         // The consumer went silent: the job comes back, and that delivery counted as an attempt.
-        this.#held.delete(held.tag);
+        this.#held.delete(held);
         this.#expired(held.message);
       } else if (held.expiresAt < next) {
         next = held.expiresAt;

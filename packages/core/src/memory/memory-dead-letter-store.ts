@@ -80,10 +80,10 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
         return letters.map(() => OK);
       },
       remove: async (letters) => {
-        for (const letter of letters) dlq.ack(letter.tag);
+        for (const letter of letters) dlq.ack(letter);
       },
       handBack: async (letters) => {
-        for (const letter of letters) dlq.release(letter.tag);
+        for (const letter of letters) dlq.release(letter);
       },
     };
   }

@@ -6,7 +6,7 @@ import type { MemoryConnection } from './memory-connection.js';
 import { type MemoryMessage, MemoryNativeMessage } from './memory-message.js';
 import type { MemoryQueue } from './memory-queue.js';
 
-/** One message handed to a consumer, settled by its tag on the queue it came from. */
+/** One message handed to a consumer, settled through its in-flight entry on the queue it came from. */
 export class MemoryDelivery implements Delivery {
   readonly body: Uint8Array;
   readonly attributes: Readonly<Record<string, string>>;
@@ -34,30 +34,30 @@ export class MemoryDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.#current()) this.#queue.ack(this.#held.tag);
+    if (this.#current()) this.#queue.ack(this.#held);
   }
 
   async retry(delayMs: number): Promise<void> {
-    if (this.#current()) this.#queue.retry(this.#held.tag, delayMs);
+    if (this.#current()) this.#queue.retry(this.#held, delayMs);
   }
 
   async deadLetter(record: DeadLetterRecord): Promise<void> {
     if (!this.#current()) return;
     const dlq = this.#driver.server.create(this.#topology.deadLetterName);
-    const message = this.#queue.remove(this.#held.tag)!;
+    const message = this.#queue.remove(this.#held)!;
     dlq.enqueue({ ...message, deliveryCount: 0, dueAt: 0, deadLetter: record }, { dedup: false });
   }
 
   async release(): Promise<void> {
-    if (this.#current()) this.#queue.release(this.#held.tag);
+    if (this.#current()) this.#queue.release(this.#held);
   }
 
   async extendLease(leaseMs: number): Promise<void> {
-    if (this.#current()) this.#queue.extend(this.#held.tag, leaseMs);
+    if (this.#current()) this.#queue.extend(this.#held, leaseMs);
   }
 
   /** Settling twice, after lease expiry, or on a dead connection is a no-op (SPI contract). */
   #current(): boolean {
-    return this.#driver.alive && this.#queue.holds(this.#held.tag, this.#driver);
+    return this.#driver.alive && this.#queue.holds(this.#held, this.#driver);
   }
 }

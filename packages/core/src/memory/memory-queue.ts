@@ -127,50 +127,46 @@ export class MemoryQueue {
     }
   }
 
-  // --- settling (a stale tag, e.g. after lease expiry, is a no-op) -------------------------
+  // --- settling (a stale delivery, e.g. after lease expiry, is a no-op) -------------------------
 
-  holds(tag: number, owner: object): boolean {
-    return this.#inFlight.holds(tag, owner);
+  holds(held: InFlight, owner: object): boolean {
+    return this.#inFlight.holds(held, owner);
   }
 
-  ack(tag: number): MemoryMessage | undefined {
-    const held = this.#settle(tag);
-    if (held) {
-      // The next message of its ordering key, if any, may go now.
-      this.#ready.headDone(held.message);
-      this.#serveWaiters();
-    }
-    return held?.message;
+  ack(held: InFlight): MemoryMessage | undefined {
+    if (!this.#settle(held)) return undefined;
+    // The next message of its ordering key, if any, may go now.
+    this.#ready.headDone(held.message);
+    this.#serveWaiters();
+    return held.message;
   }
 
   /** Redeliver after `delayMs`; the delivery count is kept, so the next one is the next attempt. */
-  retry(tag: number, delayMs: number): void {
-    const held = this.#settle(tag);
-    if (!held) return;
+  retry(held: InFlight, delayMs: number): void {
+    if (!this.#settle(held)) return;
     if (delayMs <= 0) this.#makeReady(held.message, true);
     else this.#delay(held.message, this.#clock.now() + delayMs);
   }
 
   /** Give back unstarted: deliverable at once, and the delivery does not count as an attempt. */
-  release(tag: number): void {
-    const held = this.#settle(tag);
-    if (!held) return;
+  release(held: InFlight): void {
+    if (!this.#settle(held)) return;
     held.message.deliveryCount--;
     this.#makeReady(held.message, true);
   }
 
-  extend(tag: number, leaseMs: number): void {
-    this.#inFlight.extend(tag, leaseMs);
+  extend(held: InFlight, leaseMs: number): void {
+    this.#inFlight.extend(held, leaseMs);
   }
 
   /** Removes a message that leaves for another queue (dead-lettering). */
-  remove(tag: number): MemoryMessage | undefined {
-    return this.ack(tag);
+  remove(held: InFlight): MemoryMessage | undefined {
+    return this.ack(held);
   }
 
   /** Every in-flight delivery of `owner` goes back to the queue (a graceful disconnect). */
   releaseAll(owner: object): void {
-    for (const tag of this.#inFlight.tagsOf(owner)) this.release(tag);
+    for (const held of this.#inFlight.heldBy(owner)) this.release(held);
   }
 
   // --- inspection and bulk operations ------------------------------------------------------
@@ -200,10 +196,10 @@ export class MemoryQueue {
 
   // --- internals ---------------------------------------------------------------------------
 
-  #settle(tag: number): InFlight | undefined {
-    const held = this.#inFlight.settle(tag);
-    if (held !== undefined) this.#onChange();
-    return held;
+  #settle(held: InFlight): boolean {
+    const settled = this.#inFlight.settle(held);
+    if (settled) this.#onChange();
+    return settled;
   }
 
   /**

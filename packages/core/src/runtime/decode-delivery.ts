@@ -44,7 +44,11 @@ export function decodeDelivery<T>(
   });
 }
 
-/** A top-level function rather than a closure per job: this runs for every delivery. */
+/**
+ * A top-level function rather than a closure per job: this runs for every delivery. Optional
+ * fields are assigned, not spread: each `...(cond ? { x } : {})` allocated an object and went
+ * through a generic copy, per job.
+ */
 function buildJob<T>(
   rt: QueueRuntime<T>,
   delivery: Delivery,
@@ -52,7 +56,7 @@ function buildJob<T>(
   payload: unknown,
 ): DecodedJob<T> {
   const meta = delivery.meta;
-  return {
+  const job: Mutable<DecodedJob<T>> = {
     id: meta.id,
     queue: rt.topology.name,
     payload: payload as T,
@@ -60,10 +64,13 @@ function buildJob<T>(
     attempt,
     maxAttempts: rt.topology.maxAttempts,
     enqueuedAt: new Date(meta.enqueuedAt ?? rt.clock.now()),
-    ...(meta.orderingKey !== undefined ? { orderingKey: meta.orderingKey } : {}),
-    ...(meta.dedupId !== undefined ? { dedupId: meta.dedupId } : {}),
-    ...(meta.traceparent !== undefined ? { traceparent: meta.traceparent } : {}),
-    ...(meta.tracestate !== undefined ? { tracestate: meta.tracestate } : {}),
     raw: delivery.native,
   };
+  if (meta.orderingKey !== undefined) job.orderingKey = meta.orderingKey;
+  if (meta.dedupId !== undefined) job.dedupId = meta.dedupId;
+  if (meta.traceparent !== undefined) job.traceparent = meta.traceparent;
+  if (meta.tracestate !== undefined) job.tracestate = meta.tracestate;
+  return job;
 }
+
+type Mutable<O> = { -readonly [K in keyof O]: O[K] };

@@ -17,9 +17,10 @@ export class DeliveryHandler<T = unknown> extends TypedEmitter<WorkerEvents<T>> 
   /** @internal Created by `platformOf(queue).createDeliveryHandler` (@polyqueue/core/driver). */
   constructor(rt: QueueRuntime<T>, handler: Handler<T>, handlerTimeoutMs: number | undefined) {
     super(rt.logger);
-    this.#runner = new JobRunner(rt, handler, handlerTimeoutMs, (event, ...args) =>
-      this.emit(event, ...args),
-    );
+    this.#runner = new JobRunner(rt, handler, handlerTimeoutMs, {
+      emit: (event, ...args) => this.emit(event, ...args),
+      listening: (event) => this.hasListeners(event),
+    });
   }
 
   /** Handles one delivery to the end and says how it was settled. Never rejects. */

@@ -25,6 +25,13 @@ export type EmitEvent<T> = <K extends keyof WorkerEvents<T> & string>(
   ...args: WorkerEvents<T>[K]
 ) => void;
 
+/** Where a runner's events go: the worker or delivery handler that owns it. */
+export interface RunnerEvents<T> {
+  readonly emit: EmitEvent<T>;
+  /** True when `event` has a listener: a per-job event nobody hears is not built. */
+  readonly listening: (event: keyof WorkerEvents<T> & string) => boolean;
+}
+
 /**
  * The per-delivery policy, in one place: decode, count attempts, run the handler under its
  * timeout, then ack, retry after backoff, or dead-letter with metadata. Workers use it behind
@@ -35,17 +42,19 @@ export class JobRunner<T> {
   readonly #handler: Handler<T>;
   readonly #handlerTimeoutMs: number | undefined;
   readonly #emit: EmitEvent<T>;
+  readonly #listening: RunnerEvents<T>['listening'];
 
   constructor(
     rt: QueueRuntime<T>,
     handler: Handler<T>,
     handlerTimeoutMs: number | undefined,
-    emit: EmitEvent<T>,
+    events: RunnerEvents<T>,
   ) {
     this.#rt = rt;
     this.#handler = handler;
     this.#handlerTimeoutMs = handlerTimeoutMs;
-    this.#emit = emit;
+    this.#emit = events.emit;
+    this.#listening = events.listening;
   }
 
   async run(held: Settleable): Promise<JobOutcome> {
@@ -93,7 +102,9 @@ export class JobRunner<T> {
       return this.#unsettled('ack a completed job (it will be delivered again)', error);
     }
     scope?.settled({ kind: 'ack' });
-    this.#emit('completed', job, { durationMs: this.#rt.clock.now() - started });
+    // The one event of every job: its arguments and the clock read are skipped when nobody listens.
+    if (this.#listening('completed'))
+      this.#emit('completed', job, { durationMs: this.#rt.clock.now() - started });
     return 'completed';
   }
 
