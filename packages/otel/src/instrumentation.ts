@@ -1,6 +1,7 @@
 import {
   type Attributes,
   context,
+  type Meter,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -42,6 +43,11 @@ export class OtelInstrumentation implements Instrumentation {
   constructor(tracer: Tracer, metrics: PolyqueueMetrics | undefined) {
     this.#tracer = tracer;
     this.#metrics = metrics;
+  }
+
+  /** The meter it records with; undefined when it records no metrics. */
+  get meter(): Meter | undefined {
+    return this.#metrics?.meter;
   }
 
   #names(queue: string, adapter: string): QueueNames {
@@ -98,6 +104,10 @@ export class OtelInstrumentation implements Instrumentation {
         this.#metrics?.sent(names.send, messages.length, (performance.now() - started) / 1000, failed?.name);
       },
     };
+  }
+
+  leaseExtended(queue: string, adapter: string, count: number): void {
+    this.#metrics?.leaseExtensions.add(count, this.#names(queue, adapter).process);
   }
 
   process(queue: string, adapter: string, job: Job<unknown>): ProcessScope | undefined {

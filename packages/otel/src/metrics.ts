@@ -5,6 +5,8 @@ import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
  * (docs/observability.md lists each with its attributes).
  */
 export class PolyqueueMetrics {
+  /** The meter the instruments belong to (queue depth gauges join it). */
+  readonly meter: Meter;
   readonly operationDuration: Histogram;
   readonly sentMessages: Counter;
   readonly consumedMessages: Counter;
@@ -12,8 +14,10 @@ export class PolyqueueMetrics {
   readonly attempts: Histogram;
   readonly deadLetters: Counter;
   readonly handlerTimeouts: Counter;
+  readonly leaseExtensions: Counter;
 
   constructor(meter: Meter) {
+    this.meter = meter;
     this.operationDuration = meter.createHistogram('messaging.client.operation.duration', {
       unit: 's',
       description: 'Duration of a messaging operation initiated by a producer or consumer client.',
@@ -42,6 +46,10 @@ export class PolyqueueMetrics {
     this.handlerTimeouts = meter.createCounter('polyqueue.handler.timeouts', {
       unit: '{attempt}',
       description: 'Handler attempts that ran past handlerTimeoutMs.',
+    });
+    this.leaseExtensions = meter.createCounter('polyqueue.lease.extensions', {
+      unit: '{extension}',
+      description: 'Lease extensions workers asked the broker for while jobs were held.',
     });
   }
 

@@ -8,6 +8,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { connect, MemoryServer, UnrecoverableError, VirtualClock } from '@polyqueue/core';
 import { describe, expect, it } from 'vitest';
 import { instrument } from '../src/index.js';
+import { inMemoryMeter } from './metric-reader.js';
 
 describe('@polyqueue/otel metrics', () => {
   it('counts sent and consumed messages, durations, attempts and dead letters by reason', async () => {
@@ -58,6 +59,52 @@ describe('@polyqueue/otel metrics', () => {
       'messaging.destination.name': 'otel-metrics',
       'messaging.operation.name': 'send',
     });
+    await broker.close();
+    await meterProvider.shutdown();
+  });
+
+  it('counts lease extensions per queue while a handler runs past a third of its lease', async () => {
+    const { meterProvider, collect } = inMemoryMeter();
+    const clock = new VirtualClock();
+    const broker = instrument(await connect({ driver: new MemoryServer({ clock }).connect() }), {
+      tracerProvider: new BasicTracerProvider(),
+      meterProvider,
+    });
+    const q = broker.queue<string>('otel-lease', { leaseMs: 300 });
+    const worker = q.process(() => new Promise<void>((resolve) => clock.setTimeout(resolve, 1_000)));
+    await q.send('slow');
+    for (let ms = 0; ms < 1_100; ms += 50) await clock.advance(50);
+    await worker.close();
+    const extensions = (await collect()).get('polyqueue.lease.extensions') ?? [];
+    // The keeper extends whatever has half a lease left, checking every third: about every 200 ms.
+    expect(extensions.map((point) => point.attributes['messaging.destination.name'])).toEqual(['otel-lease']);
+    expect(extensions[0]!.value).toBeGreaterThanOrEqual(3);
+    await broker.close();
+    await meterProvider.shutdown();
+  });
+
+  it('counts handler timeouts, one per attempt that ran past handlerTimeoutMs', async () => {
+    const { meterProvider, collect } = inMemoryMeter();
+    const clock = new VirtualClock();
+    const broker = instrument(await connect({ driver: new MemoryServer({ clock }).connect() }), {
+      tracerProvider: new BasicTracerProvider(),
+      meterProvider,
+    });
+    const q = broker.queue<string>('otel-timeout', {
+      maxAttempts: 2,
+      handlerTimeoutMs: 50,
+      backoff: { type: 'fixed', delayMs: 100 },
+    });
+    const worker = q.process((job) => (job.payload === 'hang' ? new Promise<void>(() => {}) : undefined));
+    await q.sendBatch([{ payload: 'hang' }, { payload: 'quick' }]);
+    for (let ms = 0; ms < 400; ms += 25) await clock.advance(25);
+    await worker.close();
+    const metrics = await collect();
+    const timeouts = metrics.get('polyqueue.handler.timeouts') ?? [];
+    expect(timeouts.map((point) => [point.attributes['messaging.destination.name'], point.value])).toEqual([
+      ['otel-timeout', 2],
+    ]);
+    expect(metrics.get('polyqueue.dead_letters')?.map((point) => point.value)).toEqual([1]);
     await broker.close();
     await meterProvider.shutdown();
   });

@@ -20,6 +20,12 @@ export interface Instrumentation {
    * is nothing to record: the handler then runs with no wrapper and no closure.
    */
   process(queue: string, adapter: string, job: Job<unknown>): ProcessScope | undefined;
+  /**
+   * A worker asked the broker to extend `count` leases of `queue` in one tick of its lease keeper
+   * (a failed extension also reports on broker 'error'). Optional: a hook without it costs the
+   * lease keeper one property read per tick that extended something.
+   */
+  leaseExtended?(queue: string, adapter: string, count: number): void;
 }
 
 export interface SendScope {

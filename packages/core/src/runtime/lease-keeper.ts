@@ -16,20 +16,26 @@ export class LeaseKeeper<T extends Leased> {
   readonly #leaseMs: number;
   readonly #held: readonly Iterable<T>[];
   readonly #extend: (item: T) => Promise<unknown>;
+  readonly #extended: ((count: number) => void) | undefined;
   #timer: TimerHandle | undefined;
   #stopped = false;
 
-  /** `held`: what to keep, iterated afresh at every tick, so its contents may change freely. */
+  /**
+   * `held`: what to keep, iterated afresh at every tick, so its contents may change freely.
+   * `extended`: told how many extensions a tick asked for, when any (instrumentation's count).
+   */
   constructor(
     clock: Clock,
     leaseMs: number,
     held: readonly Iterable<T>[],
     extend: (item: T) => Promise<unknown>,
+    extended?: (count: number) => void,
   ) {
     this.#clock = clock;
     this.#leaseMs = leaseMs;
     this.#held = held;
     this.#extend = extend;
+    this.#extended = extended;
   }
 
   /**
@@ -54,15 +60,18 @@ export class LeaseKeeper<T extends Leased> {
     const now = this.#clock.now();
     const threshold = now + this.#leaseMs / 2;
     let holding = false;
+    let extended = 0;
     for (const items of this.#held) {
       for (const item of items) {
         holding = true;
         if (item.leaseExpiresAt <= threshold) {
           item.leaseExpiresAt = now + this.#leaseMs;
+          extended++;
           void this.#extend(item);
         }
       }
     }
+    if (extended > 0) this.#extended?.(extended);
     this.#timer = undefined;
     if (holding && !this.#stopped) this.#schedule();
   }

@@ -74,15 +74,20 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     const lease = rt.driver.capabilities.lease;
     if (lease.expires && lease.extendable) {
       const heldBack = { [Symbol.iterator]: () => this.#heldBack.values() };
-      this.#leases = new LeaseKeeper(this.#clock, rt.topology.leaseMs, [this.#held, heldBack], (held) =>
-        held.delivery
-          .extendLease(rt.topology.leaseMs)
-          .catch((error) =>
-            this.#runtimeError(
-              this.#heldBack.has(held.delivery) ? 'extend a held-back lease' : 'extend a lease',
-              error,
+      this.#leases = new LeaseKeeper(
+        this.#clock,
+        rt.topology.leaseMs,
+        [this.#held, heldBack],
+        (held) =>
+          held.delivery
+            .extendLease(rt.topology.leaseMs)
+            .catch((error) =>
+              this.#runtimeError(
+                this.#heldBack.has(held.delivery) ? 'extend a held-back lease' : 'extend a lease',
+                error,
+              ),
             ),
-          ),
+        (count) => rt.instrumentation.current?.leaseExtended?.(this.queue, rt.driver.name, count),
       );
     }
     this.#receiver = rt.driver.receiver(rt.topology, {
