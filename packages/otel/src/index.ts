@@ -8,9 +8,11 @@ import {
 import type { Broker } from '@polyqueue/core';
 import { OtelInstrumentation } from './instrumentation.js';
 import { PolyqueueMetrics } from './metrics.js';
+import { QueueDepthGauges, type QueueDepthOptions } from './queue-depth.js';
 
 export { Attr, OtelInstrumentation } from './instrumentation.js';
 export { PolyqueueMetrics } from './metrics.js';
+export { QUEUE_DEPTH_GAUGES, QueueDepthGauges, type QueueDepthOptions } from './queue-depth.js';
 export { messagingSystem } from './systems.js';
 export { formatTraceparent, parseTraceContext } from './trace-context.js';
 
@@ -25,6 +27,11 @@ export interface InstrumentOptions {
   readonly tracerProvider?: TracerProvider;
   /** Defaults to the global meter provider; `false` records no metrics. */
   readonly meterProvider?: MeterProvider | false;
+  /**
+   * Queues whose depth to observe as gauges (`polyqueue.queue.ready`, ...), read with `stats()`
+   * when the meter collects: a list of queues, or the list with its bounds.
+   */
+  readonly queueDepth?: QueueDepthOptions | QueueDepthOptions['queues'];
 }
 
 /**
@@ -32,10 +39,18 @@ export interface InstrumentOptions {
  * Returns the broker. Call `broker.instrument(undefined)` to turn it off.
  */
 export function instrument(broker: Broker, options: InstrumentOptions = {}): Broker {
-  return broker.instrument(createInstrumentation(options));
+  const instrumentation = createInstrumentation(options);
+  const { queueDepth } = options;
+  const meter = instrumentation.meter;
+  if (queueDepth !== undefined && meter !== undefined) {
+    new QueueDepthGauges(meter, broker, 'queues' in queueDepth ? queueDepth : { queues: queueDepth });
+  }
+  return broker.instrument(instrumentation);
 }
 
-export function createInstrumentation(options: InstrumentOptions = {}): OtelInstrumentation {
+export function createInstrumentation(
+  options: Omit<InstrumentOptions, 'queueDepth'> = {},
+): OtelInstrumentation {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
     INSTRUMENTATION_NAME,
     '0.1.0',
@@ -47,6 +62,6 @@ export function createInstrumentation(options: InstrumentOptions = {}): OtelInst
     options.meterProvider === false ? undefined : (options.meterProvider ?? metricsApi.getMeterProvider());
   const meter = meterProvider ? meterProvider.getMeter(INSTRUMENTATION_NAME, '0.1.0') : undefined;
   // The API's no-op meter (no SDK registered) records nothing: skip metrics, and their cost.
-  const metrics = meter && !(meter instanceof NOOP_METER_CLASS) ? new PolyqueueMetrics(meter) : undefined;
-  return new OtelInstrumentation(tracer, metrics);
+  const recording = meter && !(meter instanceof NOOP_METER_CLASS) ? meter : undefined;
+  return new OtelInstrumentation(tracer, recording && new PolyqueueMetrics(recording));
 }
