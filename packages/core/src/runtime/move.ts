@@ -49,8 +49,9 @@ const MAX_BATCH = 100;
  * context (see `movedMessage`). At-least-once: a batch is published to the target, confirmed, and
  * only then acked on the source. A job the target refuses is released on the source (not counted
  * as an attempt where the broker allows it) and the move rejects with that error once what it
- * holds is settled; run it again to go on. A move killed outright loses nothing: what it held
- * comes back on the source when its lease expires or its connection drops.
+ * holds is settled; run it again to go on. Any other failure (a receive, an ack) ends the move the
+ * same way: it does not retry on its own. A move killed outright loses nothing: what it held comes
+ * back on the source when its lease expires or its connection drops.
  *
  * Jobs still delayed on the source (a delayed send, a retry in backoff) are not deliverable yet:
  * they stay there until due. Run the move again then, or keep a worker on the source until
