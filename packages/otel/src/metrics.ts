@@ -1,5 +1,8 @@
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 
+/** Seconds: the buckets the conventions advise for their duration histograms (the SDK's default is for ms). */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
 /**
  * The instruments: the four the messaging conventions define, then polyqueue's own
  * (docs/observability.md lists each with its attributes).
@@ -21,6 +24,7 @@ export class PolyqueueMetrics {
     this.operationDuration = meter.createHistogram('messaging.client.operation.duration', {
       unit: 's',
       description: 'Duration of a messaging operation initiated by a producer or consumer client.',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
     this.sentMessages = meter.createCounter('messaging.client.sent.messages', {
       unit: '{message}',
@@ -33,6 +37,7 @@ export class PolyqueueMetrics {
     this.processDuration = meter.createHistogram('messaging.process.duration', {
       unit: 's',
       description: 'Duration of processing operation (handler and settlement).',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
     this.attempts = meter.createHistogram('polyqueue.job.attempts', {
       unit: '{attempt}',
