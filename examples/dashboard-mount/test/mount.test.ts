@@ -21,6 +21,8 @@ describe.each(FRAMEWORKS)('the dashboard mounted under /queues in $name', ({ ser
 
   beforeAll(async () => {
     broker = await connect('memory://');
+    // The dashboard acts on the queues the broker lists: one that exists.
+    await broker.queue('emails').provision();
     app = await serve(broker, 0, TOKEN);
   });
 

@@ -6,6 +6,7 @@ import { parseQuery, readDeadLetterPage } from './api/dead-letter-page.js';
 import { isObject, parseJobForm } from './api/job-form.js';
 import { QueueSampler } from './api/queue-sampler.js';
 import { canRedriveChosen } from './api/redrive-support.js';
+import type { InfoResponse, QueuesResponse, SessionResponse } from './api/wire.js';
 import { checkMutation, checkRead, type GuardSettings } from './http/guard.js';
 import { HttpError } from './http/http-error.js';
 import { readJson } from './http/read-json.js';
@@ -52,33 +53,36 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     }
     if (path === '/api/session') {
       if (!reading) throw new HttpError(405, 'GET only');
-      return sendJson(res, 200, {
+      const session: SessionResponse = {
         readOnly: settings.readOnly,
         tokenRequired: guard.readsNeedToken,
         redriveChosen,
         // Same-origin pages only can read this (no CORS): the CSRF token of a token-less dashboard.
         ...(guard.readsNeedToken || settings.readOnly ? {} : { token: guard.token }),
-      });
+      };
+      return sendJson(res, 200, session);
     }
     if (reading) checkRead(req, guard);
     else checkMutation(req, guard);
     if (path === '/api/info' && reading) {
       const snapshot = await sampler.snapshot();
-      return sendJson(res, 200, {
+      const info: InfoResponse = {
         broker: describeBroker(broker),
         readOnly: settings.readOnly,
         refreshMs: settings.refreshMs,
         health: snapshot.health,
         errors: errors.list(),
-      });
+      };
+      return sendJson(res, 200, info);
     }
     if (path === '/api/queues' && reading) {
       const snapshot = await sampler.snapshot();
-      return sendJson(res, 200, {
+      const queues: QueuesResponse = {
         ...snapshot,
         fields: broker.capabilities.stats,
         refreshMs: settings.refreshMs,
-      });
+      };
+      return sendJson(res, 200, queues);
     }
     const match = QUEUE_ROUTE.exec(path);
     if (match === null) throw new HttpError(404, `no API route ${method} ${path}`);

@@ -1,13 +1,6 @@
 import type { BackgroundErrorInfo, Broker, BrokerError } from '@polyqueue/core';
 import { redactCredentials } from '@polyqueue/core';
-
-export interface RecentError {
-  readonly at: number;
-  readonly action: string;
-  readonly queue?: string;
-  readonly name: string;
-  readonly message: string;
-}
+import type { InfoResponse, RecentError } from './wire.js';
 
 const KEPT_ERRORS = 20;
 
@@ -44,7 +37,7 @@ export class RecentErrors {
 }
 
 /** What the Broker page shows. The URL is the broker's own redacted form: no credentials. */
-export function describeBroker(broker: Broker) {
+export function describeBroker(broker: Broker): InfoResponse['broker'] {
   const { adapter, url } = broker.toJSON();
   // Through JSON so an unlimited value reads "Infinity", as `broker.capabilities` prints it.
   const capabilities = JSON.parse(JSON.stringify(broker.capabilities)) as Record<string, unknown>;

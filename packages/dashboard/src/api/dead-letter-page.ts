@@ -1,5 +1,6 @@
-import type { DeadLetter, DeadLetterReason, DeadLetterRecord, Queue } from '@polyqueue/core';
+import type { DeadLetter, Queue } from '@polyqueue/core';
 import { HttpError } from '../http/http-error.js';
+import type { DeadLetterPage, DeadLetterView } from './wire.js';
 
 /** Dead letters are peeked, never taken: this bounds how many one page view reads. */
 export const MAX_SCAN = 1_000;
@@ -12,29 +13,6 @@ export interface DeadLetterQuery {
   readonly reason: string | undefined;
   /** Case-insensitive text searched in the error name and message. */
   readonly text: string | undefined;
-}
-
-/** A dead letter as the page shows it: data only, nothing to render as HTML. */
-export interface DeadLetterView {
-  readonly id: string;
-  /** The decoded payload; undefined (and `bodyText` set) when it could not be decoded. */
-  readonly payload?: unknown;
-  readonly bodyText?: string;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly record: DeadLetterRecord | null;
-}
-
-export interface DeadLetterPage {
-  readonly items: readonly DeadLetterView[];
-  readonly offset: number;
-  readonly limit: number;
-  /** Dead letters matching the filter among the `scanned` first ones. */
-  readonly matched: number;
-  readonly scanned: number;
-  /** True when the queue may hold more than were scanned (the scan stopped at its bound). */
-  readonly more: boolean;
-  /** How many of the scanned dead letters have each reason: the filter's choices. */
-  readonly reasons: Readonly<Partial<Record<DeadLetterReason | 'unknown', number>>>;
 }
 
 export function parseQuery(params: URLSearchParams): DeadLetterQuery {

@@ -1,32 +1,6 @@
-import {
-  type Broker,
-  type QueueStats,
-  redactCredentials,
-  STATS_FIELDS,
-  UnsupportedFeatureError,
-} from '@polyqueue/core';
+import { type Broker, redactCredentials, STATS_FIELDS, UnsupportedFeatureError } from '@polyqueue/core';
 import { untilAborted } from '@polyqueue/core/driver';
-
-/** One reading of a queue's counts; a count the broker cannot tell is null ("n/a"), never 0. */
-export type Sample = { readonly at: number } & { readonly [F in keyof QueueStats]: number | null };
-
-export interface QueueRow {
-  readonly name: string;
-  readonly latest: Sample | undefined;
-  /** Why the last reading failed, when it did. */
-  readonly error?: string;
-  /** Readings of the last HISTORY_MS, oldest first. */
-  readonly history: readonly Sample[];
-}
-
-export interface Snapshot {
-  readonly at: number | undefined;
-  readonly queues: readonly QueueRow[];
-  /** Why the queue list is only the configured one, when `broker.queues()` could not list. */
-  readonly listError?: string;
-  /** The last round's outcome: the broker answered, or what went wrong. */
-  readonly health: { readonly ok: boolean | undefined; readonly checkedAt?: number; readonly error?: string };
-}
+import type { Sample, Snapshot } from './wire.js';
 
 const HISTORY_MS = 10 * 60_000;
 /** A stats call that has not answered by then counts as failed; the next round asks again. */

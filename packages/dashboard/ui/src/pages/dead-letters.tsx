@@ -98,7 +98,9 @@ export function DeadLettersPage({
                 {name} ({count})
               </option>
             ))}
-            {reason !== '' && data?.reasons[reason] === undefined && <option value={reason}>{reason}</option>}
+            {reason !== '' && !Object.hasOwn(data?.reasons ?? {}, reason) && (
+              <option value={reason}>{reason}</option>
+            )}
           </select>
         </label>
         <label>
