@@ -56,8 +56,8 @@ interface Cached {
  * Queue depth as observable gauges, fed from `queue.stats()` when the meter collects (each read
  * costs broker round trips, so only for the queues named, and never more often than `cacheMs`).
  * A collection never throws into the SDK and never waits past `timeoutMs`: a queue whose stats
- * fail or are late gets no data point this time (a gap, never a made-up number), and the error
- * goes to `onError`. Counts the broker cannot tell (`undefined`) are not observed; a broker
+ * fail or are late is not observed this time (never a made-up number; a cumulative reader repeats
+ * the last value, the SDK's choice), and the error goes to `onError`. Counts the broker cannot tell (`undefined`) are not observed; a broker
  * that can tell none (`capabilities.stats` empty) gets no gauge at all.
  */
 export class QueueDepthGauges {

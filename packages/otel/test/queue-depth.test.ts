@@ -166,4 +166,26 @@ describe('@polyqueue/otel queue depth gauges', () => {
     await broker.close();
     await meterProvider.shutdown();
   });
+
+  it('reads no stats and reports nothing once the broker is closed', async () => {
+    const errors: Error[] = [];
+    let reads = 0;
+    const stats: Driver['stats'] = async () => {
+      reads++;
+      return { ready: 0, delayed: 0, inFlight: 0, deadLettered: 0 };
+    };
+    const { broker, collect, meterProvider } = await depthBroker({ stats }, () => ({
+      queues: ['depth-closed'],
+      cacheMs: 0,
+      onError: (error) => errors.push(error),
+    }));
+    await collect();
+    expect(reads).toBe(1);
+    await broker.close();
+    await collect();
+    await collect();
+    expect(reads).toBe(1);
+    expect(errors).toEqual([]);
+    await meterProvider.shutdown();
+  });
 });
