@@ -1,13 +1,12 @@
 import {
   type BackgroundErrorSink,
-  BackgroundErrors,
   type Capabilities,
   type Clock,
   type DeadLetterStore,
   type Driver,
+  DriverLifecycle,
   type ErrorCode,
   type OutgoingMessage,
-  QueueServices,
   type QueueStats,
   type QueueTopology,
   type Receiver,
@@ -52,21 +51,31 @@ export class NatsDriver implements Driver {
   readonly #client: NatsClient;
   readonly #settings: NatsSettings;
   readonly #clock: Clock;
-  readonly #errors = new BackgroundErrors();
-  /** A queue's forwarder and MAX_DELIVERIES copier run while one of its receivers is open here. */
-  readonly #services = new QueueServices((topology) => {
-    const queue = this.#context(topology);
-    return [delayForwarder(queue), new MaxDeliveriesCopier(queue)];
-  });
-  readonly #contexts = new Map<string, QueueContext>();
-  #state: 'open' | 'closed' | 'dead' = 'open';
+  /** State, background errors, per-queue contexts; a queue's forwarder and MAX_DELIVERIES copier run while one of its receivers is open here. */
+  readonly #lifecycle: DriverLifecycle<QueueContext>;
 
   constructor(options: NatsDriverOptions) {
     this.#client = options.client;
     this.#settings = options.settings;
     this.#clock = options.clock ?? systemClock;
     this.capabilities = natsCapabilities(options.client, options.settings);
-    this.#client.onError((error) => this.#errors.report('connection', error));
+    const lifecycle: DriverLifecycle<QueueContext> = new DriverLifecycle({
+      context: (topology) =>
+        queueContext(
+          {
+            client: this.#client,
+            settings: this.#settings,
+            clock: this.#clock,
+            alive: () => lifecycle.alive,
+            errors: lifecycle.errors,
+          },
+          topology,
+        ),
+      services: (queue) => [delayForwarder(queue), new MaxDeliveriesCopier(queue)],
+      closeConnection: (mode) => this.#client.close(mode),
+    });
+    this.#lifecycle = lifecycle;
+    this.#client.onError((error) => lifecycle.errors.report('connection', error));
   }
 
   /**
@@ -76,7 +85,7 @@ export class NatsDriver implements Driver {
    * connection's own (`connection`).
    */
   reportErrorsTo(sink: BackgroundErrorSink): void {
-    this.#errors.attach(sink);
+    this.#lifecycle.reportErrorsTo(sink);
   }
 
   async provision(topology: QueueTopology): Promise<void> {
@@ -172,7 +181,7 @@ export class NatsDriver implements Driver {
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
     // The lease is the consumer's AckWait, set from topology.leaseMs at provision. The worker's
     // bound (maxUnsettled) caps its pulls through receive()'s `max`.
-    return new NatsReceiver(this.#context(topology), () => this.#services.acquire(topology), options);
+    return new NatsReceiver(this.#context(topology), () => this.#lifecycle.acquire(topology), options);
   }
 
   deadLetters(topology: QueueTopology): DeadLetterStore {
@@ -218,35 +227,13 @@ export class NatsDriver implements Driver {
     return this.#client.native();
   }
 
-  async close(mode: 'graceful' | 'abandon'): Promise<void> {
-    if (this.#state !== 'open') return;
-    this.#state = mode === 'graceful' ? 'closed' : 'dead';
-    if (mode === 'abandon') {
-      // As if the process died: drop the socket first, so nothing is handed back or settled.
-      await this.#client.close('abandon');
-      await this.#services.stopAll('abandon');
-      return;
-    }
-    await this.#services.stopAll('graceful');
-    await this.#client.close('graceful');
+  /** Graceful: services first, then the socket; abandon: the socket first (DriverLifecycle.close). */
+  close(mode: 'graceful' | 'abandon'): Promise<void> {
+    return this.#lifecycle.close(mode);
   }
 
   #context(topology: QueueTopology): QueueContext {
-    let context = this.#contexts.get(topology.name);
-    if (context === undefined || context.topology !== topology) {
-      context = queueContext(
-        {
-          client: this.#client,
-          settings: this.#settings,
-          clock: this.#clock,
-          alive: () => this.#state === 'open',
-          errors: this.#errors,
-        },
-        topology,
-      );
-      this.#contexts.set(topology.name, context);
-    }
-    return context;
+    return this.#lifecycle.context(topology);
   }
 
   /**

@@ -1,13 +1,12 @@
 import {
   type BackgroundErrorSink,
-  BackgroundErrors,
   type Capabilities,
   type Clock,
   type DeadLetterStore,
   type Driver,
+  DriverLifecycle,
   type ErrorCode,
   type OutgoingMessage,
-  QueueServices,
   type QueueStats,
   type QueueTopology,
   type Receiver,
@@ -49,10 +48,8 @@ export class RedisDriver implements Driver {
   readonly #settings: RedisSettings;
   readonly #clock: Clock;
   readonly #maxBlockMs: number;
-  readonly #errors = new BackgroundErrors();
-  readonly #services: QueueServices;
-  readonly #contexts = new Map<string, QueueContext>();
-  #state: 'open' | 'closed' | 'dead' = 'open';
+  /** State, background errors, per-queue contexts; a queue's forwarder runs while one of its receivers is open here. */
+  readonly #lifecycle: DriverLifecycle<QueueContext>;
 
   constructor(options: RedisDriverOptions) {
     this.#client = options.client;
@@ -60,8 +57,24 @@ export class RedisDriver implements Driver {
     this.#clock = options.clock ?? systemClock;
     this.#maxBlockMs = options.maxBlockMs ?? 1_000;
     this.capabilities = redisCapabilities(options.settings);
-    this.#services = new QueueServices((topology) => [delayForwarder(this.#context(topology), this.#errors)]);
-    this.#client.onError((error) => this.#errors.report('connection', error));
+    const lifecycle: DriverLifecycle<QueueContext> = new DriverLifecycle({
+      context: (topology) =>
+        queueContext(
+          {
+            client: this.#client,
+            settings: this.#settings,
+            clock: this.#clock,
+            maxBlockMs: this.#maxBlockMs,
+            alive: () => lifecycle.alive,
+            report: (action, error, queue) => lifecycle.errors.report(action, error, queue),
+          },
+          topology,
+        ),
+      services: (queue) => [delayForwarder(queue, lifecycle.errors)],
+      closeConnection: (mode) => this.#client.close(mode),
+    });
+    this.#lifecycle = lifecycle;
+    this.#client.onError((error) => lifecycle.errors.report('connection', error));
   }
 
   /**
@@ -69,7 +82,7 @@ export class RedisDriver implements Driver {
    * connection's own (`connection`: a failed reconnect, a TLS or auth failure).
    */
   reportErrorsTo(sink: BackgroundErrorSink): void {
-    this.#errors.attach(sink);
+    this.#lifecycle.reportErrorsTo(sink);
   }
 
   /** Creates the stream and its consumer group (reading from the start, so entries sent before count). */
@@ -119,7 +132,11 @@ export class RedisDriver implements Driver {
   }
 
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
-    return new RedisReceiver(this.#context(topology), this.#services, options.leaseMs);
+    return new RedisReceiver(
+      this.#context(topology),
+      () => this.#lifecycle.acquire(topology),
+      options.leaseMs,
+    );
   }
 
   deadLetters(topology: QueueTopology): DeadLetterStore {
@@ -162,36 +179,13 @@ export class RedisDriver implements Driver {
     return this.#client.native();
   }
 
-  async close(mode: 'graceful' | 'abandon'): Promise<void> {
-    if (this.#state !== 'open') return;
-    this.#state = mode === 'graceful' ? 'closed' : 'dead';
-    if (mode === 'abandon') {
-      // As if the process died: drop the sockets first, so nothing is moved or settled.
-      await this.#client.close('abandon');
-      await this.#services.stopAll('abandon');
-      return;
-    }
-    await this.#services.stopAll('graceful');
-    await this.#client.close('graceful');
+  /** Graceful: the forwarder first, then the sockets; abandon: the sockets first (DriverLifecycle.close). */
+  close(mode: 'graceful' | 'abandon'): Promise<void> {
+    return this.#lifecycle.close(mode);
   }
 
   #context(topology: QueueTopology): QueueContext {
-    let context = this.#contexts.get(topology.name);
-    if (context === undefined || context.topology !== topology) {
-      context = queueContext(
-        {
-          client: this.#client,
-          settings: this.#settings,
-          clock: this.#clock,
-          maxBlockMs: this.#maxBlockMs,
-          alive: () => this.#state === 'open',
-          report: (action, error, queue) => this.#errors.report(action, error, queue),
-        },
-        topology,
-      );
-      this.#contexts.set(topology.name, context);
-    }
-    return context;
+    return this.#lifecycle.context(topology);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Batcher, type Delivery, type QueueServices, type Receiver } from '@polyqueue/core/driver';
+import { Batcher, type Delivery, type Receiver } from '@polyqueue/core/driver';
 import { ACK, FORGET_CONSUMER, RECLAIM } from './lua-scripts.js';
 import type { QueueContext } from './queue-context.js';
 import type { BlockingConnection } from './redis-client.js';
@@ -33,7 +33,8 @@ export function reclaimEveryMs(leaseMs: number): number {
  */
 export class RedisReceiver implements Receiver {
   readonly #queue: QueueContext;
-  readonly #services: QueueServices;
+  /** Starts the queue's background services (the forwarder); returns their release. */
+  readonly #acquire: () => () => void;
   readonly #consumer = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly #reclaimEveryMs: number;
   readonly #blockMs: number;
@@ -44,9 +45,9 @@ export class RedisReceiver implements Receiver {
   #cursor = '0-0';
   #nextReclaimAt = Number.NEGATIVE_INFINITY;
 
-  constructor(queue: QueueContext, services: QueueServices, leaseMs: number) {
+  constructor(queue: QueueContext, acquire: () => () => void, leaseMs: number) {
     this.#queue = queue;
-    this.#services = services;
+    this.#acquire = acquire;
     this.#reclaimEveryMs = reclaimEveryMs(leaseMs);
     this.#blockMs = Math.min(queue.maxBlockMs, this.#reclaimEveryMs);
     const { client, keys } = queue;
@@ -63,7 +64,7 @@ export class RedisReceiver implements Receiver {
     if (this.#state === 'closed' || signal.aborted) return [];
     if (this.#state === 'new') {
       this.#state = 'open';
-      this.#releaseServices = this.#services.acquire(this.#queue.topology);
+      this.#releaseServices = this.#acquire();
       this.#connection = this.#queue.client.blocking();
     }
     const now = this.#queue.clock.now();
