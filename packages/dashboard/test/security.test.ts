@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Broker, ConfigError, connect } from '@polyqueue/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RABBITMQ_URL } from '../../adapter-amqp/test/rabbitmq.js';
+import { deleteEntities, RABBITMQ_URL, runPrefix } from '../../adapter-amqp/test/rabbitmq.js';
 import { runCli } from '../../cli/test/run-cli.js';
 import { MAX_BODY_BYTES } from '../src/http/read-json.js';
 import { CONTENT_SECURITY_POLICY } from '../src/http/security-headers.js';
@@ -234,12 +234,14 @@ describe('dashboard server security', () => {
 });
 
 describe('broker credentials never reach the browser', () => {
+  const CREDS_PREFIX = runPrefix('dash-creds');
   let amqp: Broker;
   beforeAll(async () => {
-    amqp = await connect(`${RABBITMQ_URL}?queue_prefix=pqt-dash-creds-`, { provision: false });
+    amqp = await connect(`${RABBITMQ_URL}?queue_prefix=${CREDS_PREFIX}`, { provision: false });
   });
   afterAll(async () => {
     await amqp?.close();
+    await deleteEntities(CREDS_PREFIX);
   });
 
   it('neither the broker info nor an error answer holds the password', async () => {
