@@ -72,10 +72,9 @@ export class NatsDriver implements Driver {
           topology,
         ),
       services: (queue) => [delayForwarder(queue), new MaxDeliveriesCopier(queue)],
-      closeConnection: (mode) => this.#client.close(mode),
+      connection: this.#client,
     });
     this.#lifecycle = lifecycle;
-    this.#client.onError((error) => lifecycle.errors.report('connection', error));
   }
 
   /**

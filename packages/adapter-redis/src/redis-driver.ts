@@ -71,10 +71,9 @@ export class RedisDriver implements Driver {
           topology,
         ),
       services: (queue) => [delayForwarder(queue, lifecycle.errors)],
-      closeConnection: (mode) => this.#client.close(mode),
+      connection: this.#client,
     });
     this.#lifecycle = lifecycle;
-    this.#client.onError((error) => lifecycle.errors.report('connection', error));
   }
 
   /**

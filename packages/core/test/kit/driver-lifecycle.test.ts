@@ -26,6 +26,7 @@ function harness() {
   const at = () => clock.now() - start;
   const start = clock.now();
   let built = 0;
+  let connectionError: ((error: unknown) => void) | undefined;
   const wait = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
   const lifecycle = new DriverLifecycle<Context>({
     context: (queue) => ({ topology: queue, built: ++built }),
@@ -39,13 +40,18 @@ function harness() {
         },
       },
     ],
-    closeConnection: async (mode) => {
-      log.push(`${at()} closing connection ${mode}`);
-      await wait(50);
-      log.push(`${at()} connection closed`);
+    connection: {
+      onError: (listener) => {
+        connectionError = listener;
+      },
+      close: async (mode) => {
+        log.push(`${at()} closing connection ${mode}`);
+        await wait(50);
+        log.push(`${at()} connection closed`);
+      },
     },
   });
-  return { clock, log, lifecycle };
+  return { clock, log, lifecycle, connectionError: (error: unknown) => connectionError?.(error) };
 }
 
 describe('DriverLifecycle', () => {
@@ -105,12 +111,17 @@ describe('DriverLifecycle', () => {
     ]);
   });
 
-  it('sends background errors to the sink core attaches', () => {
-    const { lifecycle } = harness();
+  it('sends background errors, and the connection’s own as `connection`, to the sink core attaches', () => {
+    const { lifecycle, connectionError } = harness();
     const reports: BackgroundError[] = [];
     lifecycle.reportErrorsTo((report) => reports.push(report));
     const error = new Error('boom');
+    const lost = new Error('socket closed');
     lifecycle.errors.report('forward', error, 'emails');
-    expect(reports).toEqual([{ action: 'forward', queue: 'emails', error }]);
+    connectionError(lost);
+    expect(reports).toEqual([
+      { action: 'forward', queue: 'emails', error },
+      { action: 'connection', error: lost },
+    ]);
   });
 });

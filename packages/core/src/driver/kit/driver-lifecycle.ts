@@ -11,8 +11,15 @@ export interface DriverLifecycleOptions<C> {
   readonly context: (topology: QueueTopology) => C;
   /** The queue's background work (forwarder, copier), run while a receiver of it is open. */
   readonly services?: (context: C) => readonly QueueService[];
-  /** Closes the broker connection (never rejects): see `close` for when it is called. */
-  readonly closeConnection: (mode: 'graceful' | 'abandon') => Promise<void>;
+  /** The broker connection: its errors are reported as `connection`; `close` closes it (see there when). */
+  readonly connection: LifecycleConnection;
+}
+
+/** What the lifecycle needs of a driver's client. */
+export interface LifecycleConnection {
+  /** Registers the listener for errors of the connection itself (a failed reconnect, auth, TLS). */
+  onError(listener: (error: unknown) => void): void;
+  close(mode: 'graceful' | 'abandon'): Promise<void>;
 }
 
 /**
@@ -33,6 +40,7 @@ export class DriverLifecycle<C extends { readonly topology: QueueTopology }> {
     this.#options = options;
     const create = options.services;
     this.#services = new QueueServices((topology) => (create ? create(this.context(topology)) : []));
+    options.connection.onError((error) => this.errors.report('connection', error));
   }
 
   /** False once closed or abandoned: settlements and background work then stop (SPI). */
@@ -73,11 +81,11 @@ export class DriverLifecycle<C extends { readonly topology: QueueTopology }> {
     if (this.#state !== 'open') return;
     this.#state = mode === 'graceful' ? 'closed' : 'dead';
     if (mode === 'abandon') {
-      await this.#options.closeConnection('abandon');
+      await this.#options.connection.close('abandon');
       await this.#services.stopAll('abandon');
       return;
     }
     await this.#services.stopAll('graceful');
-    await this.#options.closeConnection('graceful');
+    await this.#options.connection.close('graceful');
   }
 }

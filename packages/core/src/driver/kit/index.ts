@@ -6,7 +6,11 @@
 export { BackgroundErrors } from './background-errors.js';
 export { BackgroundLoop, type BackgroundLoopOptions } from './background-loop.js';
 export { Batcher, type BatcherOptions } from './batcher.js';
-export { DriverLifecycle, type DriverLifecycleOptions } from './driver-lifecycle.js';
+export {
+  DriverLifecycle,
+  type DriverLifecycleOptions,
+  type LifecycleConnection,
+} from './driver-lifecycle.js';
 export { ErrorBackoff } from './error-backoff.js';
 export { Forwarder, type ForwarderOptions, type ForwarderSource, type HandBackReason } from './forwarder.js';
 export { completeMeta, redrivenMeta } from './job-meta.js';
