@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Queue } from '@polyqueue/core';
 import { describeBroker, RecentErrors } from './api/broker-info.js';
-import { parseQuery, readDeadLetterPage } from './api/dead-letter-page.js';
-import { isObject, parseJobForm } from './api/job-form.js';
+import { QUEUE_ROUTE, routeQueueAction } from './api/queue-actions.js';
 import { QueueSampler } from './api/queue-sampler.js';
 import { canRedriveChosen } from './api/redrive-support.js';
 import type { InfoResponse, QueuesResponse, SessionResponse } from './api/wire.js';
 import { checkMutation, checkRead, type GuardSettings } from './http/guard.js';
 import { HttpError } from './http/http-error.js';
-import { readJson } from './http/read-json.js';
 import { sendError, sendJson } from './http/respond.js';
 import { setSecurityHeaders } from './http/security-headers.js';
 import { serveUiFile } from './http/static-files.js';
@@ -24,9 +21,6 @@ export interface DashboardHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
   close(): Promise<void>;
 }
-
-const QUEUE_ROUTE = /^\/api\/queues\/([^/]+)\/(dead-letters|dead-letters\/redrive|dead-letters\/purge|jobs)$/;
-const MAX_REDRIVE_IDS = 1_000;
 
 export function createDashboard(options: DashboardOptions): DashboardHandler {
   const settings = resolveOptions(options);
@@ -86,35 +80,7 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     }
     const match = QUEUE_ROUTE.exec(path);
     if (match === null) throw new HttpError(404, `no API route ${method} ${path}`);
-    const name = decodeURIComponent(match[1]!);
-    const queue = broker.queue(name);
-    // Only the queues it shows: a misspelt name must not create a queue on a broker that
-    // provisions on first use (a user's broker may), nor send a job nobody consumes.
-    if (!(await sampler.knows(name)))
-      throw new HttpError(
-        404,
-        `no queue "${name}" here: not listed by the broker nor given in the queues option`,
-      );
-    const action = match[2];
-    if (action === 'dead-letters' && reading)
-      return sendJson(res, 200, await readDeadLetterPage(queue, parseQuery(params)));
-    if (reading) throw new HttpError(405, `${path} takes POST`);
-    if (action === 'dead-letters') throw new HttpError(405, `${path} takes GET`);
-    const body = await readJson(req);
-    if (action === 'jobs') {
-      const form = parseJobForm(body);
-      const id = await queue.send(form.payload, form.options);
-      await sampler.refresh();
-      return sendJson(res, 201, { id });
-    }
-    if (action === 'dead-letters/purge') {
-      const deleted = await queue.deadLetters.purge();
-      await sampler.refresh();
-      return sendJson(res, 200, { deleted });
-    }
-    const moved = await redrive(queue, body);
-    await sampler.refresh();
-    return sendJson(res, 200, { moved });
+    return routeQueueAction(req, res, { broker, sampler }, match, params);
   }
 
   const handler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
@@ -150,20 +116,4 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     await sampler.close();
   };
   return handler;
-}
-
-/** `{ all: true }` or `{ ids: [...] }`: the whole dead-letter queue, or the chosen ones. */
-async function redrive(queue: Queue, body: unknown): Promise<number> {
-  if (!isObject(body)) throw new HttpError(400, 'send { "all": true } or { "ids": [...] }');
-  if (body.all === true) return queue.deadLetters.redrive();
-  const { ids } = body;
-  if (
-    !Array.isArray(ids) ||
-    ids.length === 0 ||
-    ids.length > MAX_REDRIVE_IDS ||
-    !ids.every((id) => typeof id === 'string' && id !== '')
-  )
-    throw new HttpError(400, `ids must be 1 to ${MAX_REDRIVE_IDS} dead-letter ids`);
-  // An adapter whose store cannot choose answers UnsupportedFeatureError (501): nothing moved.
-  return queue.deadLetters.redrive({ ids });
 }

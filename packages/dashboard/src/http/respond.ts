@@ -38,6 +38,8 @@ export function sendError(res: ServerResponse, error: unknown): void {
 
 function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
+  // A malformed %-escape in the path: the request's fault.
+  if (error instanceof URIError) return 400;
   if (error instanceof ConfigError || error instanceof ValidationError) return 400;
   if (error instanceof QueueNotFoundError) return 404;
   if (error instanceof UnsupportedFeatureError) return 501;
