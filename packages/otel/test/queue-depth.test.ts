@@ -155,7 +155,8 @@ describe('@polyqueue/otel queue depth gauges', () => {
     };
     const { broker, collect, meterProvider } = await depthBroker({ stats }, () => ({
       queues: ['depth-broken', 'depth-stuck', 'depth-fine'],
-      timeoutMs: 50,
+      // Long enough for the memory broker on a busy machine; the stuck read costs this once.
+      timeoutMs: 1_000,
       onError: (error, queue) => errors.push([queue, (error as PolyqueueError).code ?? error.message]),
     }));
     const metrics = await collect();
