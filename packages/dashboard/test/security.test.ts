@@ -167,8 +167,8 @@ describe('dashboard server security', () => {
     expect(name.status).toBe(400);
     const paging = await call(`${url}api/queues/emails/dead-letters?limit=100000`);
     expect(paging.status).toBe(400);
-    const escape = await call(`${url}api/queues/%E0%A4%A/dead-letters`);
-    expect(escape.status).toBe(400);
+    const malformed = await call(`${url}api/queues/%E0%A4%A/dead-letters`);
+    expect(malformed.status).toBe(400);
   });
 
   it('a queue it does not show is refused (404), not created: a misspelt name sends nothing', async () => {
