@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { LOCAL_REDIS, localRedisUnavailable } from '../local-redis.js';
 import { deferred, nowNs, secondsSince } from '../measure.js';
 import type { Row } from '../report.js';
 import type { Suite, SuiteOptions } from '../suite.js';
 import { payload } from '../workload.js';
 
-const REDIS = { host: '127.0.0.1', port: 6379 };
+const REDIS = LOCAL_REDIS;
 /** The peer's settings from the NATS issue: concurrency 50, no-op jobs. */
 export const BULLMQ_CONCURRENCY = 50;
 const MAX_JOBS = 50_000;
@@ -45,23 +45,7 @@ export async function bullmqProcessRate(jobs: number): Promise<number> {
 export const bullmqSuite: Suite = {
   name: 'bullmq',
   description: `BullMQ 6 on Redis ${REDIS.host}:${REDIS.port} (concurrency ${BULLMQ_CONCURRENCY}, no-op jobs): the peer for the NATS adapter`,
-  async unavailable() {
-    const redis = new Redis({
-      ...REDIS,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    try {
-      await redis.connect();
-      await redis.ping();
-      return undefined;
-    } catch {
-      return `Redis is not running on ${REDIS.host}:${REDIS.port}: start it with scripts/services.sh up redis`;
-    } finally {
-      redis.disconnect();
-    }
-  },
+  unavailable: localRedisUnavailable,
   async run(o: SuiteOptions): Promise<Row[]> {
     const jobs = Math.min(o.jobs, MAX_JOBS);
     o.log(

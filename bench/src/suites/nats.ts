@@ -7,14 +7,14 @@ import { collectGarbage, deferred, nowNs, secondsSince } from '../measure.js';
 import { alternatedPaced, pacedRate, pacedRows, polyqueueCase } from '../paced.js';
 import type { Row, Target } from '../report.js';
 import type { StreamingCase } from '../streaming.js';
+import { streamingRows } from '../streaming-rows.js';
 import type { Suite, SuiteOptions } from '../suite.js';
-import { fill, noop, type Payload, payload, processPrefilled, sendBatches, stream } from '../workload.js';
+import { fill, noop, type Payload, payload, processPrefilled, sendBatches } from '../workload.js';
 import { BULLMQ_CONCURRENCY, bullmqProcessRate } from './bullmq.js';
 
 const SERVER = '127.0.0.1:4222';
 /** JetStream stores every message on disk: keep each case to seconds. */
 const MAX_JOBS = 50_000;
-const STREAM_BACKLOG_BATCHES = 5;
 const RAW_RATIO_TARGET: Target = { op: '>=', value: 0.95 };
 /** Below saturation on this broker (JetStream writes each message): latency without a backlog. */
 const PACED_RATE = 2_000;
@@ -185,21 +185,7 @@ export const natsSuite: Suite = {
         target: BULLMQ_RATIO_TARGET,
       });
 
-      o.log(`nats: streaming ${count(jobs)} jobs (send and process at once)`);
-      const backlog = o.batchSize * STREAM_BACKLOG_BATCHES;
-      const run = await stream(broker, await fresh('stream'), {
-        jobs,
-        concurrency: o.concurrency,
-        batchSize: o.batchSize,
-        backlog,
-      });
-      add(`end to end, streaming, c=${o.concurrency}`, 'polyqueue', jobs / run.seconds, 'jobs/s', {
-        note: `${count(jobs)} jobs, backlog <= ${count(backlog)}`,
-      });
-      add('latency p50, streaming', 'polyqueue', run.latency.percentile(50), 'ms', {
-        note: 'send to handler start, every 100th job',
-      });
-      add('latency p99, streaming', 'polyqueue', run.latency.percentile(99), 'ms');
+      const run = await streamingRows('nats', broker, await fresh('stream'), jobs, o, add);
 
       const rate = pacedRate(Math.min(o.pacedRate, PACED_RATE), jobs / run.seconds);
       o.log(`nats: paced latency, ${count(rate)} jobs/s for ${o.pacedSeconds} s, ${o.repeats}x each`);

@@ -3,15 +3,16 @@ import { queueKeys, WORKER_GROUP } from '@polyqueue/adapter-redis';
 import { type Broker, connect } from '@polyqueue/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { LOCAL_REDIS, localRedisUnavailable } from '../local-redis.js';
 import { collectGarbage, deferred, nowNs, secondsSince } from '../measure.js';
 import type { Row, Target } from '../report.js';
+import { streamingRows } from '../streaming-rows.js';
 import type { Suite, SuiteOptions } from '../suite.js';
-import { fill, noop, type Payload, payload, processPrefilled, sendBatches, stream } from '../workload.js';
+import { fill, noop, type Payload, payload, processPrefilled, sendBatches } from '../workload.js';
 import { BULLMQ_CONCURRENCY, bullmqProcessRate } from './bullmq.js';
 
-const REDIS = { host: '127.0.0.1', port: 6379 };
+const REDIS = LOCAL_REDIS;
 const MAX_JOBS = 50_000;
-const STREAM_BACKLOG_BATCHES = 5;
 /** The targets of the Redis adapter's issue. */
 const BULLMQ_PROCESS_TARGET: Target = { op: '>=', value: 1.5 };
 const BULLMQ_SEND_TARGET: Target = { op: '>=', value: 1 };
@@ -47,23 +48,7 @@ async function bullmqAddBulk(jobs: number, batchSize: number): Promise<number> {
 export const redisSuite: Suite = {
   name: 'redis',
   description: `the Redis Streams adapter (${REDIS.host}:${REDIS.port}), against a raw XADD / XREADGROUP / XACK loop, and BullMQ 6 as the peer`,
-  async unavailable() {
-    const redis = new Redis({
-      ...REDIS,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    try {
-      await redis.connect();
-      await redis.ping();
-      return undefined;
-    } catch {
-      return `Redis is not running on ${REDIS.host}:${REDIS.port}: start it with scripts/services.sh up redis`;
-    } finally {
-      redis.disconnect();
-    }
-  },
+  unavailable: localRedisUnavailable,
   async run(o: SuiteOptions): Promise<Row[]> {
     const rows: Row[] = [];
     const add = (metric: string, subject: string, value: number, unit: string, extra?: Partial<Row>) =>
@@ -176,21 +161,7 @@ export const redisSuite: Suite = {
       add('process, polyqueue / raw', 'polyqueue', raw50 / pq50, '×', { target: RAW_RATIO_TARGET });
       add('process, polyqueue / BullMQ', 'polyqueue', bull / pq50, '×', { target: BULLMQ_PROCESS_TARGET });
 
-      o.log(`redis: streaming ${count(jobs)} jobs (send and process at once)`);
-      const backlog = o.batchSize * STREAM_BACKLOG_BATCHES;
-      const run = await stream(broker, await fresh('stream'), {
-        jobs,
-        concurrency: o.concurrency,
-        batchSize: o.batchSize,
-        backlog,
-      });
-      add(`end to end, streaming, c=${o.concurrency}`, 'polyqueue', jobs / run.seconds, 'jobs/s', {
-        note: `${count(jobs)} jobs, backlog <= ${count(backlog)}`,
-      });
-      add('latency p50, streaming', 'polyqueue', run.latency.percentile(50), 'ms', {
-        note: 'send to handler start, every 100th job',
-      });
-      add('latency p99, streaming', 'polyqueue', run.latency.percentile(99), 'ms');
+      await streamingRows('redis', broker, await fresh('stream'), jobs, o, add);
       add('RSS after streaming', 'polyqueue', process.memoryUsage.rss() / 1_048_576, 'MiB');
     } finally {
       await broker.close();
