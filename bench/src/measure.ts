@@ -26,6 +26,14 @@ export async function medianSeconds(times: number, run: () => Promise<number>): 
   return seconds[Math.floor(seconds.length / 2)]!;
 }
 
+/** `medianSeconds` with a full GC before each run, so that no run pays for the one before it. */
+export function medianAfterGc(times: number, run: () => Promise<number>): Promise<number> {
+  return medianSeconds(times, () => {
+    collectGarbage();
+    return run();
+  });
+}
+
 /** The process's resident set size, in MiB. `rss()` is a cheap syscall, unlike memoryUsage(). */
 export function rssMiB(): number {
   return process.memoryUsage.rss() / (1024 * 1024);

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { queueNames, WORKER_CONSUMER } from '@polyqueue/adapter-nats';
 import { type Broker, connect } from '@polyqueue/core';
-import { collectGarbage, deferred, nowNs, secondsSince } from '../measure.js';
+import { collectGarbage, deferred, medianAfterGc, nowNs, secondsSince } from '../measure.js';
 import { alternatedPaced, pacedRate, pacedRows, polyqueueCase } from '../paced.js';
 import type { Row, Target } from '../report.js';
 import type { StreamingCase } from '../streaming.js';
@@ -23,15 +23,6 @@ const BULLMQ_RATIO_TARGET: Target = { op: '>=', value: 2 };
 const count = (n: number) => n.toLocaleString('en-US');
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-async function median(times: number, run: () => Promise<number>): Promise<number> {
-  const runs: number[] = [];
-  for (let i = 0; i < times; i++) {
-    collectGarbage();
-    runs.push(await run());
-  }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
-}
 
 /** Runs the two cases in turn, `times` rounds, and returns each one's median seconds. */
 async function alternatedMedians(
@@ -141,10 +132,10 @@ export const natsSuite: Suite = {
     };
     try {
       o.log(`nats: send ${count(jobs)} jobs, ${o.repeats}x each side`);
-      const pqSend = await median(o.repeats, async () =>
+      const pqSend = await medianAfterGc(o.repeats, async () =>
         sendBatches(broker, await fresh('send'), jobs, o.batchSize),
       );
-      const rawSendS = await median(o.repeats, async () => rawSend(await fresh('raw-send')));
+      const rawSendS = await medianAfterGc(o.repeats, async () => rawSend(await fresh('raw-send')));
       const sendNote = `${count(jobs)} jobs, ${count(o.batchSize)} per call, every publish confirmed`;
       add('send', 'polyqueue', jobs / pqSend, 'jobs/s', { note: `${sendNote}; sendBatch` });
       add('send', 'raw @nats-io/jetstream', jobs / rawSendS, 'jobs/s', { note: `${sendNote}; js.publish` });
@@ -173,7 +164,7 @@ export const natsSuite: Suite = {
       });
 
       o.log(`nats: polyqueue and BullMQ at concurrency ${BULLMQ_CONCURRENCY}`);
-      const pq50 = await median(o.repeats, async () => {
+      const pq50 = await medianAfterGc(o.repeats, async () => {
         const name = await prefilled('process50');
         return (await processPrefilled(broker, name, jobs, BULLMQ_CONCURRENCY)).seconds;
       });

@@ -4,7 +4,7 @@ import { type Broker, connect } from '@polyqueue/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { LOCAL_REDIS, localRedisUnavailable } from '../local-redis.js';
-import { collectGarbage, deferred, nowNs, secondsSince } from '../measure.js';
+import { deferred, medianAfterGc, nowNs, secondsSince } from '../measure.js';
 import type { Row, Target } from '../report.js';
 import { streamingRows } from '../streaming-rows.js';
 import type { Suite, SuiteOptions } from '../suite.js';
@@ -19,15 +19,6 @@ const BULLMQ_SEND_TARGET: Target = { op: '>=', value: 1 };
 const RAW_RATIO_TARGET: Target = { op: '>=', value: 0.9 };
 
 const count = (n: number) => n.toLocaleString('en-US');
-
-async function median(times: number, run: () => Promise<number>): Promise<number> {
-  const runs: number[] = [];
-  for (let i = 0; i < times; i++) {
-    collectGarbage();
-    runs.push(await run());
-  }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
-}
 
 /** BullMQ's addBulk of `jobs` jobs, `batchSize` per call; returns seconds. */
 async function bullmqAddBulk(jobs: number, batchSize: number): Promise<number> {
@@ -126,11 +117,11 @@ export const redisSuite: Suite = {
     };
     try {
       o.log(`redis: send ${count(jobs)} jobs, ${o.repeats}x: polyqueue, raw XADD, BullMQ addBulk`);
-      const pqSend = await median(o.repeats, async () =>
+      const pqSend = await medianAfterGc(o.repeats, async () =>
         sendBatches(broker, await fresh('send'), jobs, o.batchSize),
       );
-      const rawSendS = await median(o.repeats, async () => rawSend(await fresh('raw-send')));
-      const bullSend = await median(o.repeats, () => bullmqAddBulk(jobs, o.batchSize));
+      const rawSendS = await medianAfterGc(o.repeats, async () => rawSend(await fresh('raw-send')));
+      const bullSend = await medianAfterGc(o.repeats, () => bullmqAddBulk(jobs, o.batchSize));
       const sendNote = `${count(jobs)} jobs, ${count(o.batchSize)} per call`;
       add('send', 'polyqueue', jobs / pqSend, 'jobs/s', {
         note: `${sendNote}; sendBatch (one script per 500)`,
@@ -146,13 +137,13 @@ export const redisSuite: Suite = {
         `redis: process ${count(jobs)} pre-filled jobs at concurrency ${BULLMQ_CONCURRENCY}, ${o.repeats}x each side`,
       );
       const metric = `process, pre-filled, c=${BULLMQ_CONCURRENCY}`;
-      const pq50 = await median(o.repeats, async () => {
+      const pq50 = await medianAfterGc(o.repeats, async () => {
         return (await processPrefilled(broker, await prefilled('process'), jobs, BULLMQ_CONCURRENCY)).seconds;
       });
-      const raw50 = await median(o.repeats, async () =>
+      const raw50 = await medianAfterGc(o.repeats, async () =>
         rawProcess(await prefilled('raw-process'), BULLMQ_CONCURRENCY),
       );
-      const bull = await median(o.repeats, () => bullmqProcessRate(jobs).then((rate) => jobs / rate));
+      const bull = await medianAfterGc(o.repeats, () => bullmqProcessRate(jobs).then((rate) => jobs / rate));
       add(metric, 'polyqueue', jobs / pq50, 'jobs/s', { note: `${count(jobs)} no-op jobs` });
       add(metric, 'raw XREADGROUP/XACK', jobs / raw50, 'jobs/s', {
         note: 'batched reads, XACK + XDEL per batch',
