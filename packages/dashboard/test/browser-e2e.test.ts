@@ -78,6 +78,8 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
   let page: Page;
   const workers: Worker<unknown>[] = [];
   const alerts: string[] = [];
+  /** Errors the page logged: a CSP violation (an inline style, a foreign origin), an uncaught throw. */
+  const consoleErrors: string[] = [];
 
   /** The page as the docs show it: a laptop-wide window, as tall as its content. */
   const shoot = async (name: string, height = 600) => {
@@ -109,6 +111,10 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
     dashboard = await serveDashboard(options);
     readOnly = await serveDashboard({ ...options, readOnly: true });
     page = await browser.context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
     page.on('dialog', (dialog) => {
       alerts.push(dialog.message());
       void dialog.dismiss();
@@ -416,5 +422,10 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
+  });
+
+  it('never broke its Content-Security-Policy nor threw, in all of the above', () => {
+    // The refused requests of the tests above log errors of their own (CORS, 401, 403): not these.
+    expect(consoleErrors.filter((text) => /Content Security Policy|^uncaught/.test(text))).toEqual([]);
   });
 });
