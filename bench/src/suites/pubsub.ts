@@ -49,14 +49,36 @@ function polyqueueCase(
   };
 }
 
-async function median(times: number, run: () => Promise<{ seconds: number; p50: number; p99: number }>) {
-  const runs: { seconds: number; p50: number; p99: number }[] = [];
+interface Run {
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/**
+ * Runs every case once per round, `times` rounds, and keeps each case's median run. Rounds, not one
+ * case's repeats in a row: the fake's speed drifts during a run (it keeps every message it ever saw,
+ * and shares the two cores with the bench), and cases measured one after the other would give the
+ * last ones, polyqueue's, a different fake than the raw loops had.
+ */
+async function interleavedMedians<K extends string>(
+  times: number,
+  cases: Readonly<Record<K, () => Promise<Run>>>,
+): Promise<Record<K, Run>> {
+  const names = Object.keys(cases) as K[];
+  const runs = new Map<K, Run[]>(names.map((name) => [name, []]));
   for (let i = 0; i < times; i++) {
-    collectGarbage();
-    runs.push(await run());
+    for (const name of names) {
+      collectGarbage();
+      runs.get(name)!.push(await cases[name]());
+    }
   }
-  runs.sort((a, b) => a.seconds - b.seconds);
-  return runs[Math.floor(runs.length / 2)]!;
+  const medians = {} as Record<K, Run>;
+  for (const name of names) {
+    const sorted = runs.get(name)!.sort((a, b) => a.seconds - b.seconds);
+    medians[name] = sorted[Math.floor(sorted.length / 2)]!;
+  }
+  return medians;
 }
 
 export const pubsubSuite: Suite = {
@@ -79,12 +101,11 @@ export const pubsubSuite: Suite = {
     const jobs = Math.min(o.jobs, MAX_JOBS);
     const maxUnsettled = o.concurrency * 2; // polyqueue's default prefetch equals the concurrency
     const settings = { jobs, batchSize: o.batchSize, backlog: o.batchSize * STREAM_BACKLOG_BATCHES };
-    const measure = (label: string, make: (name: string) => StreamingCase) =>
-      median(o.repeats, async () => {
-        const name = await freshQueue(broker, label);
-        const run = await endToEnd(make(name), settings);
-        return { seconds: run.seconds, p50: run.latency.percentile(50), p99: run.latency.percentile(99) };
-      });
+    const measure = (label: string, make: (name: string) => StreamingCase) => async (): Promise<Run> => {
+      const name = await freshQueue(broker, label);
+      const run = await endToEnd(make(name), settings);
+      return { seconds: run.seconds, p50: run.latency.percentile(50), p99: run.latency.percentile(99) };
+    };
     try {
       const note = `${count(jobs)} jobs, ${count(o.batchSize)} per publish batch, c=${o.concurrency}, ${maxUnsettled} unsettled at most`;
       o.log(`pubsub: warming up`);
@@ -97,18 +118,21 @@ export const pubsubSuite: Suite = {
         jobs: Math.min(jobs, 2_000),
       });
       o.log(
-        `pubsub: end to end, ${count(jobs)} jobs, ${o.repeats}x each (raw streaming pull, raw unary pull, polyqueue)`,
+        `pubsub: end to end, ${count(jobs)} jobs, ${o.repeats} rounds of raw streaming pull, raw unary pull, polyqueue, polyqueue prefetch 3x`,
       );
-      const streaming = await measure('raw-stream', (name) => rawStreamingPull(pubsub, name, maxUnsettled));
-      const unary = await measure('raw-pull', (name) => rawUnaryPull(pubsub, name, maxUnsettled));
       const rssBefore = rssMiB();
-      const pq = await measure('pq', (name) => polyqueueCase(broker, name, o.concurrency));
-      // The worker refills when half its prefetch is free, so at the same bound it pulls half as many
-      // messages per request as the raw loop; on the fake each pull costs a round trip under a global
-      // lock. With a prefetch of 3x the concurrency it pulls as much per request as the raw loop.
-      const pqWide = await measure('pq-wide', (name) =>
-        polyqueueCase(broker, name, o.concurrency, o.concurrency * 3),
-      );
+      const {
+        streaming,
+        unary,
+        pq,
+        wide: pqWide,
+      } = await interleavedMedians(o.repeats, {
+        streaming: measure('raw-stream', (name) => rawStreamingPull(pubsub, name, maxUnsettled)),
+        unary: measure('raw-pull', (name) => rawUnaryPull(pubsub, name, maxUnsettled)),
+        pq: measure('pq', (name) => polyqueueCase(broker, name, o.concurrency)),
+        // More pulled ahead of the handlers: twice the unsettled bound of the default prefetch.
+        wide: measure('pq-wide', (name) => polyqueueCase(broker, name, o.concurrency, o.concurrency * 3)),
+      });
       const metric = 'end to end (send + process)';
       add(metric, 'polyqueue', jobs / pq.seconds, 'jobs/s', {
         note: `${note}; sendBatch + worker, unary pull`,
@@ -120,7 +144,7 @@ export const pubsubSuite: Suite = {
         note: "publishMessage; subscription.on('message') + ack, flowControl maxMessages",
       });
       add(metric, 'polyqueue, prefetch 3x', jobs / pqWide.seconds, 'jobs/s', {
-        note: `prefetch ${o.concurrency * 3}: ${o.concurrency * 4} unsettled at most, so pulls of ~${maxUnsettled} like the raw loop`,
+        note: `prefetch ${o.concurrency * 3}: ${o.concurrency * 4} unsettled at most, pulled ahead of the handlers`,
       });
       const best = Math.max(jobs / unary.seconds, jobs / streaming.seconds);
       add('polyqueue / best raw', 'polyqueue', jobs / pq.seconds / best, 'x', { target: RAW_RATIO_TARGET });
@@ -130,8 +154,8 @@ export const pubsubSuite: Suite = {
       add('latency p99', 'raw unary pull', unary.p99, 'ms');
       add('latency p50', 'raw streaming pull', streaming.p50, 'ms');
       add('latency p99', 'raw streaming pull', streaming.p99, 'ms');
-      add('RSS after the polyqueue runs', 'polyqueue', rssMiB(), 'MiB', {
-        note: `${rssBefore.toFixed(0)} MiB before them; the whole bench process`,
+      add('RSS after the measured rounds', 'polyqueue', rssMiB(), 'MiB', {
+        note: `${rssBefore.toFixed(0)} MiB before the measured rounds; the whole bench process`,
       });
     } finally {
       await broker.close();
