@@ -68,6 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await attacker?.close();
+  shots.cleanUp();
 });
 
 describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
@@ -86,7 +87,7 @@ describe.each(BROKERS)('dashboard in Chromium on $name', (target) => {
     if (target.screenshots !== true) return;
     const size = page.viewportSize();
     if (size !== null && size.width > 600) await page.setViewportSize({ width: 1200, height });
-    await page.screenshot({ path: join(shots, `dashboard-${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(shots.dir, `dashboard-${name}.png`), fullPage: true });
     if (size !== null) await page.setViewportSize(size);
   };
   /** A worker that fails every job: with the payload's `error` when it has one, else an XSS. */
