@@ -1,14 +1,13 @@
 import type { AmqpConfirmChannel, PublishOptions } from './amqp-client.js';
 import { AmqpNoRouteError, AmqpTimeoutError, AmqpUnavailableError } from './amqp-errors.js';
 
-interface Pending {
-  returned?: AmqpNoRouteError;
-}
-
 /** A publish waiting for its confirm, in the order published (so deadlines are in order too). */
 interface Awaited {
   readonly deadline: number;
-  /** Settles the publish; false once it has been settled (confirmed, refused or timed out). */
+  readonly messageId: string;
+  /** Set by a basic.return, which comes before the confirm: the publish then fails with it. */
+  returned: AmqpNoRouteError | undefined;
+  /** Settles the publish; undefined once it has been settled (confirmed, refused or timed out). */
   settle: ((error: Error) => void) | undefined;
 }
 
@@ -17,12 +16,11 @@ interface Awaited {
  * Every publish is `mandatory`: a basic.return (unroutable) arrives before the confirm of the same
  * message, and turns that publish into an `AmqpNoRouteError` instead of a silent drop (P5).
  * Returns are matched to publishes by `messageId`, oldest unconfirmed first (RabbitMQ handles one
- * channel's publishes in order).
+ * channel's publishes in order), by a scan of the unconfirmed publishes: a return is rare, and an
+ * index by messageId would cost a map insert and delete on every publish.
  */
 export class AmqpPublisher {
   readonly #channel: AmqpConfirmChannel;
-  /** Unconfirmed publishes by messageId, oldest first (a job's copies share its id). */
-  readonly #pending = new Map<string, Pending[]>();
   #closed: Error | undefined;
   /** Set while amqplib's write buffer is full; settled on 'drain', or on close (publish then fails). */
   #drained: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -40,7 +38,7 @@ export class AmqpPublisher {
     this.#timeoutMs = timeoutMs;
     channel.on('return', (message) => {
       const id = String(message.properties.messageId ?? '');
-      const entry = this.#pending.get(id)?.find((p) => p.returned === undefined);
+      const entry = this.#oldestUnreturned(id);
       if (entry) {
         entry.returned = new AmqpNoRouteError(
           message.fields.exchange,
@@ -81,29 +79,24 @@ export class AmqpPublisher {
   publish(exchange: string, routingKey: string, body: Uint8Array, options: PublishOptions): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closed);
     const messageId = String(options.messageId ?? '');
-    const entry: Pending = {};
-    const same = this.#pending.get(messageId);
-    if (same) same.push(entry);
-    else this.#pending.set(messageId, [entry]);
     const content = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     return new Promise<void>((resolve, reject) => {
-      const awaited: Awaited = { deadline: Date.now() + this.#timeoutMs, settle: undefined };
+      const awaited: Awaited = {
+        deadline: Date.now() + this.#timeoutMs,
+        messageId,
+        returned: undefined,
+        settle: undefined,
+      };
       const callback = (error: unknown) => {
         if (awaited.settle === undefined) return; // timed out already: the caller has its answer
         awaited.settle = undefined;
         this.#trim();
-        const pending = this.#pending.get(messageId);
-        if (pending && pending.length > 1) pending.splice(pending.indexOf(entry), 1);
-        else this.#pending.delete(messageId);
         if (error) reject(this.#closed && !isNack(error) ? this.#closed : error);
-        else if (entry.returned) reject(entry.returned);
+        else if (awaited.returned) reject(awaited.returned);
         else resolve();
       };
       awaited.settle = (error) => {
         awaited.settle = undefined;
-        const pending = this.#pending.get(messageId);
-        if (pending && pending.length > 1) pending.splice(pending.indexOf(entry), 1);
-        else this.#pending.delete(messageId);
         reject(error);
       };
       this.#await(awaited);
@@ -122,6 +115,16 @@ export class AmqpPublisher {
         this.#drained = { promise, resolve };
       }
     });
+  }
+
+  /** The oldest unconfirmed publish of `messageId` not returned yet (a job's copies share its id). */
+  #oldestUnreturned(messageId: string): Awaited | undefined {
+    for (let i = this.#awaitedHead; i < this.#awaited.length; i++) {
+      const awaited = this.#awaited[i]!;
+      if (awaited.settle !== undefined && awaited.messageId === messageId && awaited.returned === undefined)
+        return awaited;
+    }
+    return undefined;
   }
 
   #release(): void {
