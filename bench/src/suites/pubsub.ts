@@ -138,10 +138,10 @@ export const pubsubSuite: Suite = {
         note: `${note}; sendBatch + worker, unary pull`,
       });
       add(metric, 'raw unary pull', jobs / unary.seconds, 'jobs/s', {
-        note: 'publishMessage; v1 pull, handle, acknowledge, repeat',
+        note: 'publishMessage with the pq-id and pq-enqueued-at attributes; v1 pull, handle, acknowledge, repeat',
       });
       add(metric, 'raw streaming pull', jobs / streaming.seconds, 'jobs/s', {
-        note: "publishMessage; subscription.on('message') + ack, flowControl maxMessages",
+        note: "publishMessage with the same attributes; subscription.on('message') + ack, flowControl maxMessages",
       });
       add(metric, 'polyqueue, prefetch 3x', jobs / pqWide.seconds, 'jobs/s', {
         note: `prefetch ${o.concurrency * 3}: ${o.concurrency * 4} unsettled at most, pulled ahead of the handlers`,

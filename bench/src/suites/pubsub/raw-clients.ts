@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type PubSub, v1 } from '@google-cloud/pubsub';
 import type { Consumer, StreamingCase } from '../../streaming.js';
 import type { Payload } from '../../workload.js';
@@ -7,10 +8,24 @@ const BATCHING = { maxMessages: 1_000, maxMilliseconds: 2 } as const;
 /** Idle poll interval of a unary pull loop against the emulator, as polyqueue's default. */
 const POLL_MS = 25;
 
+/**
+ * Publishes each job with the two attributes polyqueue writes on every message (an id and the
+ * enqueue time, as the AMQP suite's raw loop carries them as headers): a consumer needs them to
+ * tell a redelivery from a new job. Without them the raw side skipped a cost every such consumer
+ * pays: in the SDK, two attributes take about 4 µs of Node CPU per message (send only, 2026-12-04:
+ * 5-6 µs per job without, 9-10 with, polyqueue 13-14).
+ */
 function publisher(pubsub: PubSub, topic: string): StreamingCase['send'] {
   const native = pubsub.topic(topic, { batching: BATCHING });
   return async (batch) => {
-    await Promise.all(batch.map((job) => native.publishMessage({ data: Buffer.from(JSON.stringify(job)) })));
+    await Promise.all(
+      batch.map((job) =>
+        native.publishMessage({
+          data: Buffer.from(JSON.stringify(job)),
+          attributes: { 'pq-id': randomUUID(), 'pq-enqueued-at': String(Date.now()) },
+        }),
+      ),
+    );
   };
 }
 
