@@ -1,5 +1,5 @@
 import { type Broker, connect } from '@polyqueue/core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { records, runCli } from './run-cli.js';
 
 /** One broker the CLI scenario runs against: a URL per prefix, and cleanup of what that prefix made. */
@@ -13,6 +13,11 @@ export interface CliTarget {
   cleanup(prefix: string): Promise<void>;
   /** A URL to the same kind of broker on a closed loopback port. */
   readonly unreachableUrl: string;
+  /**
+   * Cases this broker gets wrong today, by test title, each with the bug: 'fails' runs the case and
+   * expects it to fail (it turns red once fixed), 'hangs' cannot run bounded and is skipped.
+   */
+  readonly knownBugs?: Readonly<Record<string, { readonly bug: string; readonly mode: 'fails' | 'hangs' }>>;
 }
 
 const WAIT = { timeout: 10_000 };
@@ -42,6 +47,14 @@ export function describeCliCommands(target: CliTarget, prefix: string, movePrefi
     await broker?.close();
     await Promise.allSettled([target.cleanup(prefix), target.cleanup(movePrefix)]);
   }, 30_000);
+
+  // A case listed in knownBugs is expected to fail (or skipped if it hangs); the bug is in the list.
+  const it = (title: string, body: () => Promise<void>) => {
+    const known = target.knownBugs?.[title];
+    if (known === undefined) test(title, body);
+    else if (known.mode === 'fails') test.fails(`${title} [known bug: ${known.bug}]`, body);
+    else test.skip(`${title} [known bug: ${known.bug}]`, body);
+  };
 
   describe(`polyqueue CLI commands on ${target.name}`, () => {
     it('inspect names the adapter and exits 0', async () => {
@@ -159,8 +172,8 @@ export function describeCliCommands(target: CliTarget, prefix: string, movePrefi
       expect(run.stderr).toContain('no-such-queue');
     });
 
-    it('an unreachable broker exits 1 in one line', async () => {
-      const run = await runCli(['inspect'], { url: target.unreachableUrl });
+    it('an unreachable broker: stats exits 1 in one line', async () => {
+      const run = await runCli(['stats', 'jobs'], { url: target.unreachableUrl });
       expect(run.code).toBe(1);
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
     });
