@@ -10,7 +10,7 @@ export interface CliTarget {
   /** A URL whose queues all carry `prefix`; two prefixes never share a queue. */
   url(prefix: string): string;
   /** Deletes every queue made under `prefix`; called in afterAll even when a test failed. */
-  cleanup(prefix: string): Promise<void>;
+  cleanup(prefix: string): Promise<unknown>;
   /** A URL to the same kind of broker on a closed loopback port. */
   readonly unreachableUrl: string;
   /**
@@ -178,11 +178,14 @@ export function describeCliCommands(target: CliTarget, prefix: string, movePrefi
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
     });
 
-    it('bad JSON and a bad --delay exit 2', async () => {
-      const json = await runCli(['send', 'jobs', '{oops'], { url });
+    it('bad JSON and a bad --delay exit 2, refused before any broker is contacted', async () => {
+      // The URL points nowhere: a contact would fail with exit 1, not 2.
+      const json = await runCli(['send', 'jobs', '{oops'], { url: target.unreachableUrl });
       expect(json.code).toBe(2);
       expect(json.stderr).toContain('not valid JSON');
-      const delay = await runCli(['send', 'jobs', '{}', '--delay', '10 minutes'], { url });
+      const delay = await runCli(['send', 'jobs', '{}', '--delay', '10 minutes'], {
+        url: target.unreachableUrl,
+      });
       expect(delay.code).toBe(2);
       expect(delay.stderr).toContain('--delay');
     });

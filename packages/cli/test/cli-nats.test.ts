@@ -37,12 +37,6 @@ describe('polyqueue CLI on NATS', () => {
     expect(all.code).toBe(0);
     expect(records(all).map((row) => row.queue)).toEqual(['orders']);
   });
-
-  it('an unknown queue exits 1', async () => {
-    const run = await runCli(['stats', 'nowhere'], { url });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('nowhere');
-  });
 });
 
 describe('polyqueue CLI, bad input', () => {
@@ -51,21 +45,6 @@ describe('polyqueue CLI, bad input', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stdout + run.stderr).not.toContain('hunter2secret');
-  });
-
-  it('bad JSON is refused with exit 2 before any broker is contacted', async () => {
-    // The URL points nowhere: a contact would fail with exit 1, not 2.
-    const run = await runCli(['send', 'orders', '{oops'], { url: 'nats://127.0.0.1:1' });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('not valid JSON');
-  });
-
-  it('a bad --delay is refused with exit 2', async () => {
-    const run = await runCli(['send', 'orders', '{}', '--delay', '10 minutes'], {
-      url: 'nats://127.0.0.1:1',
-    });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--delay');
   });
 
   it('no URL and an unknown option are usage errors (exit 2)', async () => {
