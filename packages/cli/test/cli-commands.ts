@@ -57,10 +57,13 @@ export function describeCliCommands(target: CliTarget, prefix: string, movePrefi
   };
 
   describe(`polyqueue CLI commands on ${target.name}`, () => {
-    it('inspect names the adapter and exits 0', async () => {
+    it('inspect names the adapter and exits 0, the password masked', async () => {
       const run = await runCli(['inspect', '--json'], { url });
       expect(run.code).toBe(0);
       expect(records(run)[0]).toMatchObject({ adapter: target.adapter, connected: true });
+      // Where the URL carries a password, it is masked.
+      const { password } = new URL(url);
+      if (password !== '') expect(run.stdout + run.stderr).not.toContain(`:${password}@`);
     });
 
     it('stats prints null in JSON exactly where capabilities.stats lacks the count', async () => {
