@@ -14,10 +14,13 @@ import { suites } from './suites/index.js';
 // Beside src/ and dist/ alike, whichever directory the bench is started from.
 const DEFAULT_JSON = fileURLToPath(new URL('../results/latest.json', import.meta.url));
 
-const HELP = `Usage: npm run bench -- [options]
+/** Help loads every suite for its description: only `--help` pays for all of them. */
+const help = async () => `Usage: npm run bench -- [options]
 
   --suite <name>   run one suite (repeatable); default: all
-${suites.map((s) => `                     ${s.name}: ${s.description}`).join('\n')}
+${(await Promise.all(suites.map((s) => s.load())))
+  .map((s) => `                     ${s.name}: ${s.description}`)
+  .join('\n')}
   --jobs <n>       jobs per throughput case (default 500000; --quick 100000)
   --rss-jobs <n>   jobs in the long streaming run that traces RSS (default 1000000; --quick 200000)
   --json <path>    where to write the results (default bench/results/latest.json)
@@ -37,7 +40,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(HELP);
+  console.log(await help());
   process.exit(0);
 }
 
@@ -69,7 +72,8 @@ if (unknown.length > 0)
 const info = runInfo();
 options.log(`node ${info.node}, ${info.cores} cores (${info.cpuModel}), ${quick ? 'quick' : 'full'} run`);
 const rows: Row[] = [];
-for (const suite of suites.filter((s) => wanted.includes(s.name))) {
+for (const entry of suites.filter((s) => wanted.includes(s.name))) {
+  const suite = await entry.load();
   const reason = await suite.unavailable?.();
   if (reason !== undefined) {
     // Loud, like the conformance suite: a missing broker is reported, never silently dropped.
