@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type RedriveSource, redrive } from '../src/driver/index.js';
+import { type RedriveRequest, type RedriveSource, redrive } from '../src/driver/index.js';
 import {
   connect,
+  type DeadLetterReason,
+  ErrorCode,
   MemoryServer,
+  PolyqueueError,
   UnrecoverableError,
-  UnsupportedFeatureError,
   VirtualClock,
 } from '../src/index.js';
 import { delegatingDriver } from './fake-driver.js';
@@ -46,28 +48,41 @@ describe('redrive by reason and by id', () => {
     await broker.close();
   });
 
-  it('an adapter whose store cannot choose fails with UnsupportedFeatureError and moves nothing', async () => {
+  it('the store gets one request: limit, and a select only when ids or reason narrow it', async () => {
     const inner = new MemoryServer().connect();
-    let redriven = false;
+    const requests: RedriveRequest[] = [];
     const broker = await connect({
       driver: delegatingDriver(inner, {
         deadLetters: (queue) => {
           const store = inner.deadLetters(queue);
           return {
             peek: (limit) => store.peek(limit),
-            redrive: async (limit) => {
-              redriven = true;
-              return store.redrive(limit);
+            redrive: async (request) => {
+              requests.push(request);
+              return 0;
             },
             purge: () => store.purge(),
           };
         },
       }),
     });
-    await expect(broker.queue('q').deadLetters.redrive({ reason: 'failed' })).rejects.toBeInstanceOf(
-      UnsupportedFeatureError,
-    );
-    expect(redriven).toBe(false);
+    const dead = broker.queue('q').deadLetters;
+    await dead.redrive({ limit: 3 });
+    await dead.redrive({ ids: ['j1'], reason: 'failed' });
+    expect(requests[0]).toEqual({ limit: 3 });
+    const select = requests[1]?.select;
+    expect(select).toBeTypeOf('function');
+    const letter = (id: string, reason: DeadLetterReason) =>
+      ({
+        body: new Uint8Array(),
+        attributes: {},
+        meta: { id },
+        record: { reason },
+        native: undefined,
+      }) as never;
+    expect(select?.(letter('j1', 'failed'))).toBe(true);
+    expect(select?.(letter('j1', 'decode'))).toBe(false);
+    expect(select?.(letter('j2', 'failed'))).toBe(false);
     await broker.close();
   });
 });
@@ -111,5 +126,36 @@ describe('kit redrive with select', () => {
     ).rejects.toThrow('down');
     expect(letters.log).toContain('handBack b1');
     expect(letters.log).toContain('handBack a1');
+  });
+
+  it('stops once it holds `hold.letters` unselected letters: ResourceExhausted, all handed back', async () => {
+    const letters = source(['b1', 'b2', 'b3', 'a1', 'b4']);
+    const error = await redrive(letters, {
+      batchSize: 2,
+      select: (letter) => letter.startsWith('a'),
+      hold: { letters: 2 },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolyqueueError);
+    expect((error as PolyqueueError).code).toBe(ErrorCode.ResourceExhausted);
+    expect((error as Error).message).toMatch(/2 dead letters it did not select.*0 moved/);
+    expect(letters.log).toEqual(['handBack b1,b2']);
+  });
+
+  it('stops once it has held letters for `hold.ms`, before taking more', async () => {
+    let now = 0;
+    const letters = source(['b1', 'a1', 'a2', 'a3']);
+    const taking = letters.take;
+    letters.take = async (max) => {
+      now += 400;
+      return taking(max);
+    };
+    const error = await redrive(letters, {
+      batchSize: 1,
+      select: (letter) => letter.startsWith('a'),
+      hold: { ms: 500, now: () => now },
+    }).catch((e: unknown) => e);
+    expect((error as PolyqueueError).code).toBe(ErrorCode.ResourceExhausted);
+    expect((error as Error).message).toMatch(/for 800 ms.*2 moved/);
+    expect(letters.log).toEqual(['publish a1', 'remove a1', 'publish a2', 'remove a2', 'handBack b1']);
   });
 });

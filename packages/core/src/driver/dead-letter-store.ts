@@ -10,6 +10,17 @@ export interface StoredDeadLetter {
   readonly native: unknown;
 }
 
+/** What one `DeadLetterStore.redrive` call moves. */
+export interface RedriveRequest {
+  /** At most this many jobs (default: all there are). */
+  readonly limit?: number;
+  /**
+   * Only the letters this accepts (by id, by reason...): called once per letter the call looks
+   * at. The others stay in the dead-letter queue, untouched. Absent: every letter.
+   */
+  readonly select?: (letter: StoredDeadLetter) => boolean;
+}
+
 /**
  * Operations on a queue's dead-letter queue.
  *
@@ -18,18 +29,16 @@ export interface StoredDeadLetter {
  * - `redrive` moves messages back to their source queue with the attempt count reset
  *   (`attemptOffset` 0, dead-letter headers removed) and returns how many it moved. It must
  *   neither lose nor duplicate: publish to the source, confirmed, then remove from the DLQ.
+ *   With `select`, only the letters it accepts move, each converted to a `StoredDeadLetter` (as
+ *   `peek` returns it) and shown to `select` once; the others are held aside (locked, invisible,
+ *   unacked) until the call ends, so that the call goes on past them, and then given back
+ *   without counting as a delivery or an attempt. What a call holds is bounded (in letters and
+ *   in time, so that no hold lapses mid-call): the kit's `redrive` loop does this with `select`
+ *   and its `hold` option.
  * - `purge` deletes and returns how many were deleted (approximate where the broker is).
  */
 export interface DeadLetterStore {
   peek(limit: number): Promise<readonly StoredDeadLetter[]>;
-  redrive(limit?: number): Promise<number>;
-  /**
-   * `redrive`, of the letters `select` accepts only (by id, by reason): up to `limit` of them,
-   * the others left where they are, untouched. Optional: where absent, core answers a filtered
-   * redrive with `UnsupportedFeatureError`. With the kit's `redrive` loop, pass `select` through
-   * (the others are held aside until the call ends, so `take` must not give back what an earlier
-   * take of the same call holds).
-   */
-  redriveWhere?(select: (letter: StoredDeadLetter) => boolean, limit?: number): Promise<number>;
+  redrive(request: RedriveRequest): Promise<number>;
   purge(): Promise<number>;
 }

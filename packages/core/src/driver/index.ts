@@ -11,7 +11,7 @@ export * from '../wire/index.js';
 export type { AdapterModule, DriverContext } from './adapter-module.js';
 export type { BackgroundError, BackgroundErrorSink } from './background-error.js';
 export type { Capabilities, LeaseCapability, TimingCapability } from './capabilities.js';
-export type { DeadLetterStore, StoredDeadLetter } from './dead-letter-store.js';
+export type { DeadLetterStore, RedriveRequest, StoredDeadLetter } from './dead-letter-store.js';
 export type { Delivery } from './delivery.js';
 export type { Driver } from './driver.js';
 /** The driver kit (docs/writing-an-adapter.md): the one sleep, forwarder, batcher, redrive loop... */

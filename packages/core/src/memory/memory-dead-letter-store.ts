@@ -1,4 +1,4 @@
-import type { DeadLetterStore, StoredDeadLetter } from '../driver/dead-letter-store.js';
+import type { DeadLetterStore, RedriveRequest, StoredDeadLetter } from '../driver/dead-letter-store.js';
 import { redrivenMeta } from '../driver/kit/job-meta.js';
 import { type RedriveSource, redrive } from '../driver/kit/redrive.js';
 import type { SendOutcome } from '../driver/outgoing-message.js';
@@ -36,20 +36,16 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
    * Moves up to `limit` jobs back with the kit's redrive loop. The memory broker has no dedup id
    * for dead-letter copies, so a second copy of a job (left by a crash between copy and ack, or
    * published raw) is removed once the first is back on its queue, instead of running it twice.
+   * With `select`, the others are held under the take's lease meanwhile: the call holds them for
+   * less than that lease (on the broker's clock, which may be virtual).
    */
-  redrive(limit?: number): Promise<number> {
+  redrive({ limit, select }: RedriveRequest): Promise<number> {
+    const clock = this.#driver.server.clock;
     return redrive(this.#source(this.#dlq()), {
-      ...(limit !== undefined ? { limit } : {}),
+      limit,
       batchSize: REDRIVE_BATCH,
-    });
-  }
-
-  /** `redrive` of the letters `select` accepts; the others are held under the take's lease meanwhile. */
-  redriveWhere(select: (letter: StoredDeadLetter) => boolean, limit?: number): Promise<number> {
-    return redrive(this.#source(this.#dlq()), {
-      ...(limit !== undefined ? { limit } : {}),
-      batchSize: REDRIVE_BATCH,
-      select: (letter) => select(stored(letter.message)),
+      ...(select !== undefined ? { select: (letter: InFlight) => select(stored(letter.message)) } : {}),
+      hold: { ms: REDRIVE_LEASE_MS / 2, now: () => clock.now() },
     });
   }
 

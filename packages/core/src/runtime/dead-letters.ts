@@ -1,5 +1,4 @@
 import type { DeadLetterStore, StoredDeadLetter } from '../driver/dead-letter-store.js';
-import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
 import type { DeadLetterReason, DeadLetterRecord } from '../wire/job-meta.js';
 import type { QueueRuntime } from './queue-runtime.js';
 
@@ -42,21 +41,24 @@ export class DeadLetters<T> {
   /**
    * Moves `limit` dead letters (all when omitted) back to the queue, attempts reset. With `ids`
    * or `reason`, only the dead letters of those jobs and of that reason move (both given: both
-   * must hold); on an adapter whose store cannot choose, that fails with UnsupportedFeatureError.
+   * must hold); the others stay where they are.
    */
   redrive(options: RedriveOptions = {}): Promise<number> {
     const { limit, ids, reason } = options;
-    if (ids === undefined && reason === undefined)
-      return this.#call('redrive dead letters', (store) => store.redrive(limit));
     const wanted = ids === undefined ? undefined : new Set(ids);
-    const select = (letter: StoredDeadLetter) =>
-      (wanted === undefined || wanted.has(letter.meta.id)) &&
-      (reason === undefined || letter.record?.reason === reason);
-    return this.#call('redrive chosen dead letters', (store) => {
-      if (store.redriveWhere === undefined)
-        throw new UnsupportedFeatureError('redrive by id or reason', this.#rt.driver.name);
-      return store.redriveWhere(select, limit);
-    });
+    const select =
+      wanted === undefined && reason === undefined
+        ? undefined
+        : (letter: StoredDeadLetter) =>
+            (wanted === undefined || wanted.has(letter.meta.id)) &&
+            (reason === undefined || letter.record?.reason === reason);
+    const action = select === undefined ? 'redrive dead letters' : 'redrive chosen dead letters';
+    return this.#call(action, (store) =>
+      store.redrive({
+        ...(limit !== undefined ? { limit } : {}),
+        ...(select !== undefined ? { select } : {}),
+      }),
+    );
   }
 
   /** Deletes every dead letter; returns how many. */

@@ -16,7 +16,7 @@ export { Forwarder, type ForwarderOptions, type ForwarderSource, type HandBackRe
 export { completeMeta, redrivenMeta } from './job-meta.js';
 export { networkErrorCode } from './network-errors.js';
 export { type QueueService, QueueServices } from './queue-services.js';
-export { type RedriveSource, redrive } from './redrive.js';
+export { type RedriveHold, type RedriveOptions, type RedriveSource, redrive } from './redrive.js';
 export { SettleOnce } from './settle-once.js';
 export { pause, sleep } from './sleep.js';
 export { untilAborted } from './until-aborted.js';
