@@ -1,8 +1,8 @@
-import type { DeadLetterStore, StoredDeadLetter } from '@polyqueue/core/driver';
+import type { DeadLetterStore, RedriveRequest, StoredDeadLetter } from '@polyqueue/core/driver';
 import type { AmqpMessage } from './amqp-client.js';
 import { bounded } from './amqp-deadline.js';
 import { readMessage } from './amqp-message.js';
-import { redriveLetters } from './amqp-redrive.js';
+import { redriveLetters, storedDeadLetter } from './amqp-redrive.js';
 import { DeadLetterChannel } from './dead-letter-channel.js';
 import type { QueueContext } from './queue-context.js';
 
@@ -30,9 +30,12 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
     });
   }
 
-  /** See `redriveLetters`: twins of one job are moved once per call, and never a letter dropped. */
-  redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    return redriveLetters(this.#queue, limit);
+  /**
+   * See `redriveLetters`: twins of one job are moved once per call, and never a letter dropped;
+   * with `select`, the refused letters are held unacked on the call's one channel until it ends.
+   */
+  redrive(request: RedriveRequest): Promise<number> {
+    return redriveLetters(this.#queue, request);
   }
 
   async purge(): Promise<number> {
@@ -44,12 +47,5 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
 }
 
 function toStored(message: AmqpMessage): StoredDeadLetter {
-  const received = readMessage(message);
-  return {
-    body: message.content,
-    attributes: received.attributes,
-    meta: { ...received.meta, id: received.id },
-    ...(received.deadLetter ? { record: received.deadLetter } : {}),
-    native: message,
-  };
+  return storedDeadLetter(message, readMessage(message));
 }

@@ -459,7 +459,7 @@ describe('dead-letter queue', () => {
   it('redrives to the source queue with the attempt count reset and no dead-letter fields', async () => {
     const { broker, driver, store } = await withDeadLetters(3);
     broker.published.length = 0;
-    expect(await store.redrive(2)).toBe(2);
+    expect(await store.redrive({ limit: 2 })).toBe(2);
     expect(broker.queues.get('emails')?.messages).toHaveLength(2);
     expect(broker.queues.get('emails.dlq')?.messages).toHaveLength(1);
     const headers = broker.published[0]?.options.headers ?? {};
@@ -467,7 +467,7 @@ describe('dead-letter queue', () => {
     expect(
       Object.keys(headers).filter((name) => name.startsWith('pq-dl-') || name === 'pq-attempt-offset'),
     ).toEqual([]);
-    expect(await store.redrive()).toBe(1);
+    expect(await store.redrive({})).toBe(1);
     await driver.close('graceful');
   });
 

@@ -94,7 +94,7 @@ describe('redrive of dead-letter twins', () => {
     letter(broker, 'j', 1_000);
     letter(broker, 'j', 2_000);
     letter(broker, 'k', 3_000);
-    await expect(driver.deadLetters(topology('emails')).redrive()).resolves.toBe(2);
+    await expect(driver.deadLetters(topology('emails')).redrive({})).resolves.toBe(2);
     expect(redriven(broker)).toEqual(['j', 'k']);
     expect(broker.queues.get('emails.dlq')?.messages).toHaveLength(0);
     await driver.close('graceful');
@@ -110,7 +110,7 @@ describe('redrive of dead-letter twins', () => {
     letter(broker, 'j', 2_000); // an old twin: dropped
     // A letter stamped after the call began is a new failure of a redriven job: sent again.
     letter(broker, 'k', Date.now() + 60_000);
-    await expect(driver.deadLetters(topology('emails')).redrive()).resolves.toBe(101);
+    await expect(driver.deadLetters(topology('emails')).redrive({})).resolves.toBe(101);
     const sent = redriven(broker);
     expect(sent.filter((id) => id === 'j')).toHaveLength(1);
     expect(sent.filter((id) => id === 'k')).toHaveLength(2);
