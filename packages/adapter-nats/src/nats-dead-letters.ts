@@ -1,5 +1,6 @@
 import {
   type DeadLetterStore,
+  type RedriveRequest,
   type RedriveSource,
   redrive,
   redrivenMeta,
@@ -48,13 +49,12 @@ export class NatsDeadLetterStore implements DeadLetterStore {
    * The kit's redrive loop over the stream, read in sequence order: publish to the source queue
    * (confirmed, with a `Nats-Msg-Id` naming the dead letter, so that a redrive interrupted after
    * the publish and run again within the duplicate window does not duplicate it), then delete
-   * from the dead-letter stream.
+   * from the dead-letter stream. With `select`, the scan skips the letters it refuses: reading
+   * by sequence holds nothing, so nothing is held aside and nothing bounds the scan but the stream.
    */
-  redrive(limit?: number): Promise<number> {
-    return redrive(new RedriveScan(this, this.#queue), {
-      ...(limit !== undefined ? { limit } : {}),
-      batchSize: REDRIVE_BATCH,
-    });
+  redrive({ limit, select }: RedriveRequest): Promise<number> {
+    const chosen = select === undefined ? undefined : (letter: Letter) => select(this.toDeadLetter(letter));
+    return redrive(new RedriveScan(this, this.#queue, chosen), { limit, batchSize: REDRIVE_BATCH });
   }
 
   /** Deletes every dead letter (and the bodies stored apart for some); resolves with how many. */
@@ -138,24 +138,32 @@ export class NatsDeadLetterStore implements DeadLetterStore {
 /**
  * The dead-letter stream as the kit's redrive sees it. Reading by sequence holds nothing, so
  * `handBack` has nothing to do; the scan moves on past every letter it took, whether it was
- * moved or kept, so no call sees one twice.
+ * moved, kept or not selected (`select`, asked once per letter), so no call sees one twice.
  */
 class RedriveScan implements RedriveSource<Letter> {
   readonly #store: NatsDeadLetterStore;
   readonly #queue: QueueContext;
+  readonly #select: ((letter: Letter) => boolean) | undefined;
   #nextSeq = 0;
 
-  constructor(store: NatsDeadLetterStore, queue: QueueContext) {
+  constructor(store: NatsDeadLetterStore, queue: QueueContext, select?: (letter: Letter) => boolean) {
     this.#store = store;
     this.#queue = queue;
+    this.#select = select;
   }
 
+  /** Up to `max` selected letters; [] once the scan has read to the end of the stream. */
   async take(max: number): Promise<readonly Letter[]> {
     const letters: Letter[] = [];
-    for await (const letter of this.#store.scan(max, this.#nextSeq)) {
-      letters.push(letter);
-      this.#nextSeq = letter.stored.streamSequence + 1;
-    }
+    let read: number;
+    do {
+      read = 0;
+      for await (const letter of this.#store.scan(max - letters.length, this.#nextSeq)) {
+        read++;
+        this.#nextSeq = letter.stored.streamSequence + 1;
+        if (this.#select === undefined || this.#select(letter)) letters.push(letter);
+      }
+    } while (read > 0 && letters.length < max);
     return letters;
   }
 

@@ -111,7 +111,7 @@ describe('a dead-letter copy always fits in max_payload', () => {
     const delivery = new NatsDelivery(queue, received(client, { seq: 7, data: jsonOf(MAX_PAYLOAD) }));
     await delivery.deadLetter(failure());
     client.log.length = 0;
-    expect(await new NatsDeadLetterStore(queue).redrive()).toBe(1);
+    expect(await new NatsDeadLetterStore(queue).redrive({})).toBe(1);
     expect(client.log).toEqual([
       'publish pq.q.emails',
       `delete ${dlq.stream}#1`,
@@ -182,7 +182,7 @@ describe('dead-letter store', () => {
     );
     const store = new NatsDeadLetterStore(missing);
     await expect(store.peek(10)).rejects.toMatchObject({ name: 'StreamNotFoundError' });
-    await expect(store.redrive()).rejects.toMatchObject({ name: 'StreamNotFoundError' });
+    await expect(store.redrive({})).rejects.toMatchObject({ name: 'StreamNotFoundError' });
   });
 
   it('redrive moves a job once when the dead-letter stream holds two copies of it', async () => {
@@ -191,7 +191,7 @@ describe('dead-letter store', () => {
     await client.publish(dlq.subject, bodyOf(50), { headers: { ...headers, 'pq-id': 'job-2' } });
     await client.publish(dlq.subject, bodyOf(50), { headers });
     client.log.length = 0;
-    expect(await new NatsDeadLetterStore(queue).redrive()).toBe(2);
+    expect(await new NatsDeadLetterStore(queue).redrive({})).toBe(2);
     expect(client.log.filter((line) => line.startsWith('publish'))).toHaveLength(2);
     expect(client.log.filter((line) => line.startsWith('delete'))).toHaveLength(3);
     expect(await new NatsDeadLetterStore(queue).peek(10)).toEqual([]);

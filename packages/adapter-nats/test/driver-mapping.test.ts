@@ -325,7 +325,7 @@ describe('dead-letter store', () => {
     expect(letters[0]?.attributes).toEqual({ tenant: 't1' });
     expect((await store.peek(10)).length).toBe(2);
     client.log.length = 0;
-    expect(await store.redrive(1)).toBe(1);
+    expect(await store.redrive({ limit: 1 })).toBe(1);
     expect(client.log).toEqual(['publish pq.q.emails', 'delete pq_Q_emails_2edlq#1']);
     const redriven = client.published.at(-1)!;
     expect(redriven.headers).toEqual({ 'pq-id': 'job-1', 'pq-enqueued-at': String(NOW - 10), tenant: 't1' });

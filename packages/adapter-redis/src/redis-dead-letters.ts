@@ -1,5 +1,6 @@
 import {
   type DeadLetterStore,
+  type RedriveRequest,
   type RedriveSource,
   redrive,
   redrivenMeta,
@@ -39,11 +40,12 @@ export class RedisDeadLetterStore implements DeadLetterStore {
     return entries.map((entry) => this.#toDeadLetter(entry));
   }
 
-  redrive(limit?: number): Promise<number> {
-    return redrive(new DeadStreamSource(this.#queue, (after, max) => this.#read(after, max)), {
-      ...(limit !== undefined ? { limit } : {}),
-      batchSize: REDRIVE_BATCH,
-    });
+  /** With `select`, the read skips the letters it refuses: nothing is held, so nothing is held aside. */
+  redrive({ limit, select }: RedriveRequest): Promise<number> {
+    const chosen =
+      select === undefined ? undefined : (entry: StreamEntry) => select(this.#toDeadLetter(entry));
+    const source = new DeadStreamSource(this.#queue, (after, max) => this.#read(after, max), chosen);
+    return redrive(source, { limit, batchSize: REDRIVE_BATCH });
   }
 
   async purge(): Promise<number> {
@@ -76,23 +78,36 @@ export class RedisDeadLetterStore implements DeadLetterStore {
 
 /**
  * The dead-letter stream as the kit's redrive loop sees it. Nothing is held: `take` reads on from
- * the last letter it returned, and `publish` moves each letter only if it is still there, so two
- * redrives at once move each letter once (each may count it, though).
+ * the last letter it read (returned, or refused by `select`, asked once per letter), and
+ * `publish` moves each letter only if it is still there, so two redrives at once move each letter
+ * once (each may count it, though).
  */
 class DeadStreamSource implements RedriveSource<StreamEntry> {
   readonly #queue: QueueContext;
   readonly #read: (after: string, max: number) => Promise<StreamEntry[]>;
+  readonly #select: ((entry: StreamEntry) => boolean) | undefined;
   #after = '-';
 
-  constructor(queue: QueueContext, read: (after: string, max: number) => Promise<StreamEntry[]>) {
+  constructor(
+    queue: QueueContext,
+    read: (after: string, max: number) => Promise<StreamEntry[]>,
+    select?: (entry: StreamEntry) => boolean,
+  ) {
     this.#queue = queue;
     this.#read = read;
+    this.#select = select;
   }
 
+  /** Up to `max` selected letters; [] once the read reached the end of the stream. */
   async take(max: number): Promise<readonly StreamEntry[]> {
-    const entries = await this.#read(this.#after, max);
-    if (entries.length > 0) this.#after = entries[entries.length - 1]!.id;
-    return entries;
+    const chosen: StreamEntry[] = [];
+    for (;;) {
+      const entries = await this.#read(this.#after, max - chosen.length);
+      if (entries.length === 0) return chosen;
+      this.#after = entries[entries.length - 1]!.id;
+      for (const entry of entries) if (this.#select === undefined || this.#select(entry)) chosen.push(entry);
+      if (chosen.length >= max) return chosen;
+    }
   }
 
   jobId(letter: StreamEntry): string {
