@@ -2,6 +2,7 @@ import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import {
   type DeadLetterStore,
   type QueueTopology,
+  type RedriveRequest,
   type RedriveSource,
   redrive,
   redrivenMeta,
@@ -10,6 +11,7 @@ import {
 } from '@polyqueue/core/driver';
 import type { BusReceiver } from './bus/bus-client.js';
 import { copyMessageId } from './copy-id.js';
+import { HeldDeadLetters } from './held-dead-letters.js';
 import { decodeReceived, toServiceBusMessage } from './message-codec.js';
 import type { QueueContext } from './queue-context.js';
 
@@ -17,6 +19,8 @@ import type { QueueContext } from './queue-context.js';
 const PAGE = 50;
 /** How long one receive waits for dead letters that a peek has shown to be there. */
 const DRAIN_WAIT_MS = 1_000;
+/** How long a redrive with a selection may hold the letters it refuses (their locks renewed meanwhile). */
+const SELECT_HOLD_MS = 10 * 60_000;
 
 /**
  * The queue's native dead-letter sub-queue (`<queue>/$deadletterqueue`). Service Bus has no
@@ -57,23 +61,55 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
    * One job can be in the sub-queue twice (two copies of it each dead-lettered, after a crash
    * between a retry's schedule and its complete): within one call a job id is resent once, and its
    * later copies are completed without a resend (once the first is confirmed), and not counted.
-   * Letters not moved are abandoned: given back at once.
+   * Letters not moved are abandoned: given back at once. Abandoning a dead letter raises its
+   * delivery count but nothing acts on it there: a message cannot be dead-lettered from the
+   * dead-letter sub-queue, and time-to-live is not observed in it ("Overview of Service Bus
+   * dead-letter queues").
+   *
+   * With `select`, the letters it refuses stay locked by this call until it ends (so that its
+   * later receives go on past them), their locks renewed meanwhile (`HeldDeadLetters`), and are
+   * abandoned then.
    */
-  async redrive(limit = Number.POSITIVE_INFINITY): Promise<number> {
-    return this.#withReceiver((receiver) => {
+  async redrive({ limit, select }: RedriveRequest): Promise<number> {
+    return this.#withReceiver(async (receiver) => {
+      const held = new HeldDeadLetters(receiver, this.#queue.clock);
       const source: RedriveSource<ServiceBusReceivedMessage> = {
-        take: async (max) => ((await this.#anyLeft()) ? this.#receive(receiver, max) : []),
+        take: async (max) => {
+          held.check();
+          if (!(await this.#anyLeft(held))) return [];
+          const page = await this.#receive(receiver, max);
+          if (select !== undefined) held.add(page);
+          return page;
+        },
         jobId: (message) => decodeReceived(message).meta.id,
         publish: (messages) =>
           Promise.all(messages.map((message) => this.#sendBack(message).then(ok, failed))),
         remove: async (messages) => {
+          held.release(messages);
           for (const message of messages) await receiver.completeMessage(message);
         },
+        // Every one abandoned even when one fails (a lost lock): the others are not left locked.
         handBack: async (messages) => {
-          for (const message of messages) await receiver.abandonMessage(message);
+          held.release(messages);
+          const results = await Promise.allSettled(
+            messages.map((message) => receiver.abandonMessage(message)),
+          );
+          const failure = results.find((result) => result.status === 'rejected');
+          if (failure) throw failure.reason;
         },
       };
-      return redrive(source, { limit, batchSize: PAGE });
+      try {
+        return await redrive(source, {
+          limit,
+          batchSize: PAGE,
+          ...(select !== undefined
+            ? { select: (message: ServiceBusReceivedMessage) => select(toStoredDeadLetter(message)) }
+            : {}),
+          hold: { ms: SELECT_HOLD_MS, now: () => this.#queue.clock.now() },
+        });
+      } finally {
+        held.stop();
+      }
     });
   }
 
@@ -114,8 +150,18 @@ export class ServiceBusDeadLetterStore implements DeadLetterStore {
     return receiver.receiveMessages(max, { maxWaitTimeInMs: DRAIN_WAIT_MS });
   }
 
-  async #anyLeft(): Promise<boolean> {
-    return this.#withReceiver(async (receiver) => (await receiver.peekMessages(1)).length > 0);
+  /**
+   * Whether a peek shows a dead letter, other than those `held` by this call (a peek shows locked
+   * letters too): pages on past them.
+   */
+  async #anyLeft(held?: HeldDeadLetters): Promise<boolean> {
+    return this.#withReceiver(async (receiver) => {
+      for (;;) {
+        const page = await receiver.peekMessages(held === undefined ? 1 : PAGE);
+        if (page.length === 0) return false;
+        if (held === undefined || page.some((message) => !held.has(message))) return true;
+      }
+    });
   }
 
   async #withReceiver<T>(body: (receiver: BusReceiver) => Promise<T>): Promise<T> {

@@ -109,7 +109,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
       await (await receiveOne(driver)).deadLetter(record);
     }
     expect(bus.peek('jobs', 'deadLetter', 0, 10)).toHaveLength(3);
-    expect(await driver.deadLetters(topology).redrive()).toBe(2);
+    expect(await driver.deadLetters(topology).redrive({})).toBe(2);
     const back = bus
       .peek('jobs', undefined, 0, 10)
       .map((message) => message.applicationProperties?.['pq-id']);
@@ -129,7 +129,7 @@ describe('servicebus dead letters at the edges (fake namespace)', () => {
     await (await receiveOne(driver)).deadLetter(record);
     const [dead] = bus.peek('jobs', 'deadLetter', 0, 1);
     // The same dead letter redriven twice (a crash between resend and complete) yields one message.
-    await driver.deadLetters(topology).redrive();
+    await driver.deadLetters(topology).redrive({});
     bus.send('jobs', [
       { body: Buffer.from('{}'), messageId: `job-7:redrive:${dead!.sequenceNumber!.toString()}` },
     ]);
