@@ -13,6 +13,7 @@ import { nameRules } from './rules/names.js';
 import { nativeTypeRules } from './rules/native-types.js';
 import { orderingRules } from './rules/ordering.js';
 import { queueListRules } from './rules/queues.js';
+import { redriveChosenRules } from './rules/redrive-chosen.js';
 import { retryRules } from './rules/retry.js';
 import { sendRules } from './rules/send.js';
 import { shutdownRules } from './rules/shutdown.js';
@@ -38,6 +39,7 @@ export function runConformance(harness: ConformanceHarness, test: TestApi): void
     deadLetterRules(suite);
     sizeLimitRules(suite);
     deadLetterOpsRules(suite);
+    redriveChosenRules(suite);
     queueListRules(suite);
     flowRules(suite);
     shutdownRules(suite);
