@@ -1,5 +1,6 @@
 import {
   type DeadLetterStore,
+  type RedriveRequest,
   type RedriveSource,
   redrive,
   redrivenMeta,
@@ -14,6 +15,14 @@ import { fromAttributes, toAttributes } from './wire.js';
 /** How long one pull of the dead-letter subscription may wait for more messages on real Pub/Sub. */
 const PULL_WINDOW_MS = 2_000;
 const PULL_BATCH = 1_000;
+/**
+ * A redrive with a selection holds the letters it refuses (pulled, not acknowledged) until the
+ * call ends, so that its later pulls go on past them: each pull of such a call extends its
+ * letters' ack deadline to Pub/Sub's maximum, and the call holds them a minute less than that
+ * (room for the last batch's publishes and acknowledgements).
+ */
+const SELECT_HOLD_SECONDS = 600;
+const SELECT_HOLD_MS = (SELECT_HOLD_SECONDS - 60) * 1_000;
 /** Attributes Pub/Sub adds when its own dead-letter policy moves a message. */
 const NATIVE_DEAD_LETTER_PREFIX = 'CloudPubSubDeadLetterSource';
 
@@ -46,11 +55,17 @@ export class PubSubDeadLetters implements DeadLetterStore {
    * metadata, and leaves the dead-letter subscription only once that publish is confirmed. A job
    * in the dead-letter queue twice (a worker died between publishing its dead letter and
    * acknowledging the original; Pub/Sub has no publish-side dedup) is moved once per call.
+   * With `select`, the letters it refuses are handed back (nacked: a dead-letter subscription
+   * has no dead-letter policy, so that counts against nothing) when the call ends.
    */
-  redrive(limit?: number): Promise<number> {
-    return redrive(new DeadLetterPath(this.#queue, (max) => this.#pullOnce(max)), {
+  redrive({ limit, select }: RedriveRequest): Promise<number> {
+    const take =
+      select === undefined ? (max: number) => this.#pullOnce(max) : (max: number) => this.#pullHeld(max);
+    return redrive(new DeadLetterPath(this.#queue, take), {
       batchSize: PULL_BATCH,
-      ...(limit !== undefined ? { limit } : {}),
+      limit,
+      ...(select !== undefined ? { select: (message: PulledMessage) => select(toStored(message)) } : {}),
+      hold: { ms: SELECT_HOLD_MS },
     });
   }
 
@@ -86,6 +101,18 @@ export class PubSubDeadLetters implements DeadLetterStore {
       messages.map((message) => message.ackId),
       0,
     );
+  }
+
+  /** A pull whose letters stay held past the subscription's ack deadline (see SELECT_HOLD_SECONDS). */
+  async #pullHeld(max: number): Promise<PulledMessage[]> {
+    const pulled = await this.#pullOnce(max);
+    if (pulled.length > 0)
+      await this.#queue.api.modifyAckDeadline(
+        this.#queue.names.deadLetter,
+        ackIds(pulled),
+        SELECT_HOLD_SECONDS,
+      );
+    return pulled;
   }
 
   async #pullOnce(max: number): Promise<PulledMessage[]> {

@@ -103,7 +103,7 @@ describe('pubsub dead letters at the edges (fake client with Pub/Sub limits)', (
       ]);
       expect(outcome?.ok).toBe(true);
     }
-    expect(await driver.deadLetters(topology).redrive()).toBe(2);
+    expect(await driver.deadLetters(topology).redrive({})).toBe(2);
     expect(
       api
         .messagesOf('jobs.ready')

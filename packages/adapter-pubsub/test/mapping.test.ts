@@ -246,7 +246,7 @@ describe('pubsub mapping (fake client)', () => {
     ]);
     const store = driver.deadLetters(topology);
     expect((await store.peek(10)).map((letter) => letter.record?.reason)).toEqual(['failed']);
-    expect(await store.redrive()).toBe(1);
+    expect(await store.redrive({})).toBe(1);
     expect(api.messagesOf('jobs.dlq')).toHaveLength(0);
     // To the ready topic: the work topic's other subscribers saw the job when it was sent.
     expect(api.messagesOf('jobs')).toHaveLength(0);
