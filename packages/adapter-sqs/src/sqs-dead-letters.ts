@@ -1,5 +1,11 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { type DeadLetterStore, redrive, redrivenMeta, type StoredDeadLetter } from '@polyqueue/core/driver';
+import {
+  type DeadLetterStore,
+  type RedriveRequest,
+  redrive,
+  redrivenMeta,
+  type StoredDeadLetter,
+} from '@polyqueue/core/driver';
 import { moveAll } from './move-task.js';
 import type { Routed } from './outgoing.js';
 import type { QueueContext } from './queue-context.js';
@@ -8,6 +14,13 @@ import { decodeAttributes } from './sqs-wire.js';
 
 /** How long peek, redrive and purge hide the dead letters they are looking at. */
 const WORK_LEASE_SECONDS = 30;
+/**
+ * How long a redrive with a selection hides the letters it holds aside (they stay invisible until
+ * the call ends, so that its later receives go on past them), and how long that call may hold
+ * them: a minute less, room for the last batch's sends and deletes.
+ */
+const SELECT_HOLD_SECONDS = 600;
+const SELECT_HOLD_MS = (SELECT_HOLD_SECONDS - 60) * 1_000;
 
 const encoder = new TextEncoder();
 
@@ -18,7 +31,8 @@ const encoder = new TextEncoder();
  *   queue: SQS's own `StartMessageMoveTask` (our dead letters carry attempt offset 0, so moved
  *   jobs restart at attempt 1); any other redrive (a limit, a shared dead-letter queue, FIFO,
  *   where a move would lose the ordering key's group): a copy loop that sends each letter back
- *   with its metadata reset, then deletes it;
+ *   with its metadata reset, then deletes it; with a selection, the letters it refuses stay
+ *   invisible (held) until the call ends, then are made visible again;
  * - purge: receive and delete until empty (PurgeQueue gives no count and may take 60 s).
  */
 export class SqsDeadLetterStore implements DeadLetterStore {
@@ -43,12 +57,14 @@ export class SqsDeadLetterStore implements DeadLetterStore {
     return [...seen.values()].slice(0, limit).map(toStored);
   }
 
-  async redrive(limit?: number): Promise<number> {
+  async redrive({ limit, select }: RedriveRequest): Promise<number> {
     const dlq = await this.#dlq();
-    if (limit === undefined && (await this.#moveTaskFits(dlq))) return moveAll(this.#context, dlq);
+    if (limit === undefined && select === undefined && (await this.#moveTaskFits(dlq)))
+      return moveAll(this.#context, dlq);
+    const hideSeconds = select === undefined ? WORK_LEASE_SECONDS : SELECT_HOLD_SECONDS;
     return redrive<Message>(
       {
-        take: (max) => this.#take(dlq, max),
+        take: (max) => this.#take(dlq, max, hideSeconds),
         jobId: (message) => jobIdOf(message),
         publish: async (letters) =>
           this.#context.copies.sendMessages(
@@ -61,7 +77,12 @@ export class SqsDeadLetterStore implements DeadLetterStore {
         },
         handBack: (letters) => this.#makeVisible(dlq, letters),
       },
-      { batchSize: 10, ...(limit !== undefined ? { limit } : {}) },
+      {
+        batchSize: 10,
+        limit,
+        ...(select !== undefined ? { select: (message: Message) => select(toStored(message)) } : {}),
+        hold: { ms: SELECT_HOLD_MS },
+      },
     );
   }
 
@@ -81,11 +102,11 @@ export class SqsDeadLetterStore implements DeadLetterStore {
   }
 
   /** One short receive; dead-letter queues have no redrive policy, so receives cost nothing. */
-  #take(dlq: QueueRef, count: number): Promise<Message[]> {
+  #take(dlq: QueueRef, count: number, hideSeconds = WORK_LEASE_SECONDS): Promise<Message[]> {
     return this.#context.calls.receive(dlq, {
       MaxNumberOfMessages: count,
       WaitTimeSeconds: Math.min(1, this.#context.waitTimeSeconds),
-      VisibilityTimeout: WORK_LEASE_SECONDS,
+      VisibilityTimeout: hideSeconds,
       MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['All'],
       AttributeNames: ['All'],

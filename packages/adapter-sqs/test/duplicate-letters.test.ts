@@ -57,7 +57,7 @@ describe('duplicate dead letters', () => {
     await Promise.all([a!.deadLetter(record(1)), b!.deadLetter(record(1)), again!.deadLetter(record(2))]);
     expect(fake.queue('p-jobs_dlq').messages).toHaveLength(3);
     fake.calls.length = 0;
-    expect(await driver.deadLetters(topology).redrive(10)).toBe(2);
+    expect(await driver.deadLetters(topology).redrive({ limit: 10 })).toBe(2);
     const back = fake
       .calledWith('sendMessageBatch')
       .flatMap((call) => call.Entries as { MessageAttributes: { pq: { StringValue: string } } }[])
