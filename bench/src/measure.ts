@@ -35,6 +35,28 @@ export function medianAfterGc(times: number, run: () => Promise<number>): Promis
 }
 
 /** The process's resident set size, in MiB. `rss()` is a cheap syscall, unlike memoryUsage(). */
+/**
+ * Every case once per round, `times` rounds, a full GC before each run; each case's runs in
+ * order. Rounds rather than one case's repeats in a row: a broker's speed drifts during a run
+ * (a quorum queue's log grows, pstest keeps every message it saw), and the case measured last
+ * would meet a slower broker every time. The order turns every other round (A B, B A, ...), so
+ * that no case is always the one measured right after another's run.
+ */
+export async function inRounds<K extends string, R>(
+  times: number,
+  cases: Readonly<Record<K, () => Promise<R>>>,
+): Promise<Record<K, R[]>> {
+  const names = Object.keys(cases) as K[];
+  const runs = Object.fromEntries(names.map((name) => [name, [] as R[]])) as Record<K, R[]>;
+  for (let i = 0; i < times; i++) {
+    for (const name of i % 2 === 0 ? names : [...names].reverse()) {
+      collectGarbage();
+      runs[name].push(await cases[name]());
+    }
+  }
+  return runs;
+}
+
 export function rssMiB(): number {
   return process.memoryUsage.rss() / (1024 * 1024);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Broker, connect } from '@polyqueue/core';
 import amqplib from 'amqplib';
-import { collectGarbage, rssMiB } from '../measure.js';
+import { inRounds, rssMiB } from '../measure.js';
 import { alternatedPaced, pacedRate, pacedRows, polyqueueCase } from '../paced.js';
 import { reachable } from '../reachable.js';
 import type { Row, Target } from '../report.js';
@@ -23,24 +23,14 @@ const DELAY_LEVELS = 32;
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-async function repeat<T>(times: number, run: () => Promise<T>): Promise<T[]> {
-  const runs: T[] = [];
-  for (let i = 0; i < times; i++) {
-    collectGarbage();
-    runs.push(await run());
-  }
-  return runs;
-}
-
 function middle(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function median<T extends { seconds: number }>(times: number, run: () => Promise<T>): Promise<T> {
-  const runs = await repeat(times, run);
-  runs.sort((a, b) => a.seconds - b.seconds);
-  return runs[Math.floor(runs.length / 2)]!;
+function medianRun<T extends { seconds: number }>(runs: readonly T[]): T {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export const amqpSuite: Suite = {
@@ -85,9 +75,11 @@ export const amqpSuite: Suite = {
       await sendThenProcess(rawOn, 'warm-raw');
       await sendThenProcess(pq, 'warm-pq');
       o.log(`amqp: send then process ${count(jobs)} jobs, ${o.repeats}x each (raw amqplib, polyqueue)`);
-      const rawRuns = await repeat(o.repeats, () => sendThenProcess(rawOn, 'raw'));
       const rssBefore = rssMiB();
-      const pqRuns = await repeat(o.repeats, () => sendThenProcess(pq, 'pq'));
+      const { raw: rawRuns, pq: pqRuns } = await inRounds(o.repeats, {
+        raw: () => sendThenProcess(rawOn, 'raw'),
+        pq: () => sendThenProcess(pq, 'pq'),
+      });
       const rawSend = middle(rawRuns.map((r) => r.send));
       const rawProcess = middle(rawRuns.map((r) => r.process));
       const pqSend = middle(pqRuns.map((r) => r.send));
@@ -115,8 +107,12 @@ export const amqpSuite: Suite = {
         const run = await endToEnd(await make(await fresh(label)), settings);
         return { seconds: run.seconds, p50: run.latency.percentile(50), p99: run.latency.percentile(99) };
       };
-      const rawE2e = await median(o.repeats, () => e2e(rawOn, 'raw-e2e'));
-      const pqE2e = await median(o.repeats, () => e2e(pq, 'pq-e2e'));
+      const e2eRuns = await inRounds(o.repeats, {
+        raw: () => e2e(rawOn, 'raw-e2e'),
+        pq: () => e2e(pq, 'pq-e2e'),
+      });
+      const rawE2e = medianRun(e2eRuns.raw);
+      const pqE2e = medianRun(e2eRuns.pq);
       const e2eNote = `${count(jobs)} jobs, backlog <= ${count(settings.backlog)}`;
       add('end to end', 'polyqueue', jobs / pqE2e.seconds, 'jobs/s', { note: e2eNote });
       add('end to end', 'raw amqplib', jobs / rawE2e.seconds, 'jobs/s', { note: e2eNote });
@@ -146,8 +142,8 @@ export const amqpSuite: Suite = {
           { subject: 'raw amqplib', figures: rawPaced! },
         ]),
       );
-      add('RSS after the polyqueue runs', 'polyqueue', rssMiB(), 'MiB', {
-        note: `${rssBefore.toFixed(0)} MiB before them; the whole bench process`,
+      add('RSS after the measured runs', 'polyqueue', rssMiB(), 'MiB', {
+        note: `${rssBefore.toFixed(0)} MiB before them (raw and polyqueue runs alternate); the whole bench process`,
       });
     } finally {
       await broker.close();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PubSub } from '@google-cloud/pubsub';
 import { type Broker, connect } from '@polyqueue/core';
-import { collectGarbage, rssMiB } from '../measure.js';
+import { inRounds, rssMiB } from '../measure.js';
 import { reachable } from '../reachable.js';
 import type { Row, Target } from '../report.js';
 import { endToEnd, type StreamingCase } from '../streaming.js';
@@ -55,27 +55,15 @@ interface Run {
   readonly p99: number;
 }
 
-/**
- * Runs every case once per round, `times` rounds, and keeps each case's median run. Rounds, not one
- * case's repeats in a row: the fake's speed drifts during a run (it keeps every message it ever saw,
- * and shares the two cores with the bench), and cases measured one after the other would give the
- * last ones, polyqueue's, a different fake than the raw loops had.
- */
+/** Each case's median run over `times` rounds (see inRounds: the fake's speed drifts during a run). */
 async function interleavedMedians<K extends string>(
   times: number,
   cases: Readonly<Record<K, () => Promise<Run>>>,
 ): Promise<Record<K, Run>> {
-  const names = Object.keys(cases) as K[];
-  const runs = new Map<K, Run[]>(names.map((name) => [name, []]));
-  for (let i = 0; i < times; i++) {
-    for (const name of names) {
-      collectGarbage();
-      runs.get(name)!.push(await cases[name]());
-    }
-  }
+  const runs = await inRounds(times, cases);
   const medians = {} as Record<K, Run>;
-  for (const name of names) {
-    const sorted = runs.get(name)!.sort((a, b) => a.seconds - b.seconds);
+  for (const name of Object.keys(runs) as K[]) {
+    const sorted = runs[name].sort((a, b) => a.seconds - b.seconds);
     medians[name] = sorted[Math.floor(sorted.length / 2)]!;
   }
   return medians;
