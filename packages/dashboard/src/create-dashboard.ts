@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeBroker, RecentErrors } from './api/broker-info.js';
 import { QUEUE_ROUTE, routeQueueAction } from './api/queue-actions.js';
 import { QueueSampler } from './api/queue-sampler.js';
-import { canRedriveChosen } from './api/redrive-support.js';
 import type { InfoResponse, QueuesResponse, SessionResponse } from './api/wire.js';
 import { checkMutation, checkRead, type GuardSettings } from './http/guard.js';
 import { HttpError } from './http/http-error.js';
@@ -33,8 +32,6 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     readOnly: settings.readOnly,
     trustedOrigins: settings.trustedOrigins,
   };
-  // Redrive of chosen dead letters is offered only where the adapter's store can choose.
-  const redriveChosen = canRedriveChosen(broker);
   const sampler = new QueueSampler(broker, settings.queues, settings.refreshMs);
   const errors = new RecentErrors(broker);
 
@@ -50,7 +47,6 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
       const session: SessionResponse = {
         readOnly: settings.readOnly,
         tokenRequired: guard.readsNeedToken,
-        redriveChosen,
         // Same-origin pages only can read this (no CORS): the CSRF token of a token-less dashboard.
         ...(guard.readsNeedToken || settings.readOnly ? {} : { token: guard.token }),
       };

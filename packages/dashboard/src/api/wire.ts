@@ -44,8 +44,6 @@ export interface SessionResponse {
   readonly readOnly: boolean;
   /** A token was configured: the page asks for it. */
   readonly tokenRequired: boolean;
-  /** The adapter can redrive chosen dead letters (by id), not only all of them. */
-  readonly redriveChosen: boolean;
   /** Without a configured token: the per-process token mutations need (same origin only). */
   readonly token?: string;
 }

@@ -85,9 +85,7 @@ function Page({ route, session }: { route: Route; session: Session }) {
     case 'queues':
       return <QueuesPage readOnly={readOnly} />;
     case 'dead-letters':
-      return (
-        <DeadLettersPage queue={route.queue} readOnly={readOnly} redriveChosen={session.redriveChosen} />
-      );
+      return <DeadLettersPage queue={route.queue} readOnly={readOnly} />;
     case 'send':
       return readOnly ? (
         <p class="alert">This dashboard is read-only: it sends nothing.</p>

@@ -13,17 +13,9 @@ type Pending =
   | { readonly kind: 'redrive'; readonly ids?: readonly string[]; readonly label: string }
   | { readonly kind: 'purge' };
 
-export function DeadLettersPage({
-  queue,
-  readOnly,
-  redriveChosen,
-}: {
-  queue: string;
-  readOnly: boolean;
-  /** The server can redrive chosen dead letters: rows get checkboxes and a Redrive button. */
-  redriveChosen: boolean;
-}) {
-  const choosing = !readOnly && redriveChosen;
+export function DeadLettersPage({ queue, readOnly }: { queue: string; readOnly: boolean }) {
+  /** Rows get checkboxes and the dialog a Redrive button (every adapter redrives chosen letters). */
+  const choosing = !readOnly;
   const [offset, setOffset] = useState(0);
   const [reason, setReason] = useState('');
   const [text, setText] = useState('');
