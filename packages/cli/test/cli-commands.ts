@@ -1,4 +1,4 @@
-import { type Broker, connect } from '@polyqueue/core';
+import { type Broker, connect, UnrecoverableError } from '@polyqueue/core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { records, runCli } from './run-cli.js';
 
@@ -97,11 +97,27 @@ export function describeCliCommands(target: CliTarget, prefix: string, movePrefi
       });
     });
 
-    it('redrive --id / --reason: no adapter store chooses yet, so exit 1 and nothing moved', async () => {
-      const run = await runCli(['redrive', 'jobs', '--reason', 'failed'], { url });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain('redrive by id or reason');
-      expect(await broker.queue('jobs').deadLetters.peek()).toHaveLength(2);
+    it('redrive --reason / --id move only the chosen dead letters, the others stay', async () => {
+      // A queue of its own, so that "jobs" keeps its two letters for the cases below.
+      const chosen = broker.queue<{ n: number }>('chosen', { maxAttempts: 1 });
+      const worker = chosen.process(async (job) => {
+        throw job.payload.n === 1 ? new UnrecoverableError('no') : new Error('boom');
+      });
+      const unrecoverable = await chosen.send({ n: 1 });
+      const failed = await chosen.send({ n: 2 });
+      await vi.waitFor(async () => expect(await chosen.deadLetters.peek()).toHaveLength(2), WAIT);
+      await worker.close();
+      const left = async () => (await chosen.deadLetters.peek()).map((letter) => letter.id);
+      const byReason = await runCli(['redrive', 'chosen', '--reason', 'unrecoverable', '--json'], { url });
+      expect(byReason.code, byReason.stderr).toBe(0);
+      expect(records(byReason)[0]).toEqual({ queue: 'chosen', redriven: 1 });
+      await vi.waitFor(async () => expect(await left()).toEqual([failed]), WAIT);
+      const byOtherId = await runCli(['redrive', 'chosen', '--id', unrecoverable, '--json'], { url });
+      expect(records(byOtherId)[0]).toEqual({ queue: 'chosen', redriven: 0 });
+      await vi.waitFor(async () => expect(await left()).toEqual([failed]), WAIT);
+      const byId = await runCli(['redrive', 'chosen', '--id', failed, '--json'], { url });
+      expect(records(byId)[0]).toEqual({ queue: 'chosen', redriven: 1 });
+      await vi.waitFor(async () => expect(await left()).toEqual([]), WAIT);
     });
 
     it('purge without --yes in a pipe exits 2 and deletes nothing', async () => {
