@@ -98,7 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--id <id...>', 'only the dead letters of these job ids')
     .addHelpText(
       'after',
-      '\nChoosing by --reason or --id needs an adapter whose dead-letter store can choose (memory today);\nelsewhere it exits 1 and moves nothing.\n\nExamples:\n  polyqueue redrive emails --limit 100\n  polyqueue redrive emails --reason unrecoverable\n  polyqueue redrive emails --id 0b7e... --id 5f1c...',
+      '\nWith --reason or --id, only the chosen dead letters move; the others stay where they are.\n\nExamples:\n  polyqueue redrive emails --limit 100\n  polyqueue redrive emails --reason unrecoverable\n  polyqueue redrive emails --id 0b7e... --id 5f1c...',
     )
     .action((queue: string, o: { limit?: string; reason?: string; id?: string[] }) =>
       run((s) =>
