@@ -1,112 +1,129 @@
-/**
- * The schema of the PostgreSQL dialect, as versioned migrations a DBA can review.
- * Each migration runs once per schema, in order, inside one transaction that holds a
- * transaction-scoped advisory lock: two processes starting together never race on DDL,
- * and a failed migration leaves nothing half-applied. Statements use IF NOT EXISTS so a
- * schema created by hand from this file is adopted, not rejected.
- */
+import type { Dialect } from './dialect.js';
+import type { SqlExecutor } from './sql-executor.js';
 
 /**
- * The smallest client the migrator needs: ONE connection (a pg Client or a PoolClient checked out of a
- * Pool, not the Pool itself: BEGIN and COMMIT must run on the same connection).
+ * The schema, as versioned migrations a DBA can review (README "Schema"). Written once for both
+ * dialects with the tokens of `dialect.ts`. Each migration runs once per schema (PostgreSQL) or
+ * file (SQLite), in order, inside one write transaction: on PostgreSQL under a transaction-scoped
+ * advisory lock, so two processes starting together never race on DDL; on SQLite under
+ * `BEGIN IMMEDIATE`, which is already exclusive. A failed migration leaves nothing half-applied.
+ *
+ * Times are epoch milliseconds (bigint) taken from the database's clock, so that every worker
+ * leases by one clock whatever the skew between their hosts.
  */
-export interface SqlClient {
-  query(
-    text: string,
-    values?: readonly unknown[],
-  ): Promise<{ readonly rows: readonly Record<string, unknown>[] }>;
-}
-
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  /** SQL with `{schema}` standing for the quoted schema name. */
-  readonly sql: string;
+  readonly sql: readonly string[];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'jobs, dead letters',
-    sql: `
-CREATE TABLE IF NOT EXISTS {schema}.jobs (
-  id            text        NOT NULL,
-  queue         text        NOT NULL,
-  payload       bytea       NOT NULL,
-  meta          jsonb       NOT NULL DEFAULT '{}',
-  run_at        timestamptz NOT NULL DEFAULT now(),
-  lease_until   timestamptz,
-  deliveries    integer     NOT NULL DEFAULT 0,
-  attempt       integer     NOT NULL DEFAULT 0,
-  ordering_key  text,
-  dedup_id      text,
-  dedup_until   timestamptz,
-  enqueued_at   timestamptz NOT NULL DEFAULT now(),
-  seq           bigserial   NOT NULL,
-  PRIMARY KEY (queue, id)
-);
--- The fetch: ready jobs of a queue in order (run_at, seq), skipping leased ones.
-CREATE INDEX IF NOT EXISTS jobs_fetch ON {schema}.jobs (queue, run_at, seq);
--- Dedup within the window: one live job per (queue, dedup_id); expired windows are cleared by the sender.
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_dedup ON {schema}.jobs (queue, dedup_id) WHERE dedup_id IS NOT NULL;
--- Ordering: the head of each key is found by (queue, ordering_key, seq).
-CREATE INDEX IF NOT EXISTS jobs_ordering ON {schema}.jobs (queue, ordering_key, seq) WHERE ordering_key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS {schema}.dead_letters (
-  id             text        NOT NULL,
-  queue          text        NOT NULL,
-  source_queue   text        NOT NULL,
-  payload        bytea       NOT NULL,
-  meta           jsonb       NOT NULL DEFAULT '{}',
-  error_name     text,
-  error_message  text,
-  error_stack    text,
-  attempts       integer     NOT NULL,
-  dead_at        timestamptz NOT NULL DEFAULT now(),
-  seq            bigserial   NOT NULL,
-  PRIMARY KEY (queue, seq)
-);
-CREATE INDEX IF NOT EXISTS dead_letters_peek ON {schema}.dead_letters (queue, seq);
-`,
+    name: 'queues, jobs, dedup, dead letters',
+    sql: [
+      // Provisioned queues: sending to a queue not here fails (foreign key) with NotFound.
+      `CREATE TABLE IF NOT EXISTS {queues} (
+  name             text    NOT NULL PRIMARY KEY,
+  dead_letter_name text    NOT NULL,
+  lease_ms         bigint  NOT NULL,
+  max_attempts     integer NOT NULL,
+  created_at       bigint  NOT NULL DEFAULT {now}
+)`,
+      // One row per job. seq orders jobs (FIFO within run_at, and per ordering key). A fetch sets
+      // lease_until and a fresh lease_token; every settlement names the token it got, so a worker
+      // whose lease expired and was taken by another settles nothing (fencing).
+      `CREATE TABLE IF NOT EXISTS {jobs} (
+  seq            {seq},
+  queue          text    NOT NULL REFERENCES {queues} (name) ON DELETE CASCADE,
+  id             text,
+  body           {bytes} NOT NULL,
+  headers        {json}  NOT NULL DEFAULT '{}',
+  run_at         bigint  NOT NULL DEFAULT {now},
+  lease_until    bigint,
+  lease_token    text,
+  deliveries     integer NOT NULL DEFAULT 0,
+  attempt_offset integer NOT NULL DEFAULT 0,
+  ordering_key   text,
+  dedup_id       text,
+  enqueued_at    bigint  NOT NULL DEFAULT {now}
+)`,
+      // The fetch: ready jobs of a queue in (run_at, seq) order.
+      `CREATE INDEX IF NOT EXISTS jobs_fetch ON {jobs} (queue, run_at, seq)`,
+      // Leases running out: the next one a receiver must wake for.
+      `CREATE INDEX IF NOT EXISTS jobs_lease ON {jobs} (queue, lease_until) WHERE lease_until IS NOT NULL`,
+      // Ordering: is there an earlier job of this key?
+      `CREATE INDEX IF NOT EXISTS jobs_ordering ON {jobs} (queue, ordering_key, seq) WHERE ordering_key IS NOT NULL`,
+      // Dedup ids remembered for the window, whether or not their job is still there; expired rows
+      // are deleted by the next send of the queue that carries a dedup id.
+      `CREATE TABLE IF NOT EXISTS {dedup} (
+  queue      text   NOT NULL REFERENCES {queues} (name) ON DELETE CASCADE,
+  dedup_id   text   NOT NULL,
+  job_id     text   NOT NULL,
+  expires_at bigint NOT NULL,
+  PRIMARY KEY (queue, dedup_id)
+)`,
+      `CREATE INDEX IF NOT EXISTS dedup_expiry ON {dedup} (queue, expires_at)`,
+      // Dead letters of a queue (queue = the source queue), with the error record in columns a
+      // DBA can query and in the wire headers the driver reads.
+      `CREATE TABLE IF NOT EXISTS {dead_letters} (
+  seq           {seq},
+  queue         text    NOT NULL REFERENCES {queues} (name) ON DELETE CASCADE,
+  id            text,
+  body          {bytes} NOT NULL,
+  headers       {json}  NOT NULL DEFAULT '{}',
+  reason        text,
+  error_name    text,
+  error_message text,
+  error_stack   text,
+  attempts      integer,
+  failed_at     bigint  NOT NULL DEFAULT {now}
+)`,
+      `CREATE INDEX IF NOT EXISTS dead_letters_peek ON {dead_letters} (queue, seq)`,
+    ],
   },
 ];
 
-/** Double-quotes an identifier for SQL (PostgreSQL rules: "" inside). */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** A fixed advisory-lock key per schema name, so migrations of different schemas do not wait for each other. */
-const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('polyqueue-migrate:' || $1))`;
-
 /**
- * Brings `schema` up to the newest migration. Idempotent; safe from several processes at once.
+ * Brings the schema up to the newest migration. Idempotent; safe from several processes at once.
  * Returns the versions it applied (empty when the schema was already current).
  */
-export async function migrate(client: SqlClient, schema: string): Promise<number[]> {
-  const quoted = quoteIdentifier(schema);
-  const applied: number[] = [];
-  await client.query('BEGIN');
-  try {
-    await client.query(LOCK_SQL, [schema]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${quoted}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+export async function migrate(
+  executor: SqlExecutor,
+  dialect: Dialect,
+  options: { readonly lock?: readonly string[] } = {},
+): Promise<number[]> {
+  return executor.transaction(async (tx) => {
+    for (const statement of options.lock ?? []) await tx.all(statement);
+    await tx.all(
+      dialect.sql(
+        `CREATE TABLE IF NOT EXISTS {migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL DEFAULT {now})`,
+      ),
     );
-    const { rows } = await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${quoted}.migrations`);
+    const rows = await tx.all(dialect.sql('SELECT coalesce(max(version), 0) AS v FROM {migrations}'));
     const current = Number(rows[0]?.v ?? 0);
+    const applied: number[] = [];
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
-      await client.query(migration.sql.replaceAll('{schema}', quoted));
-      await client.query(`INSERT INTO ${quoted}.migrations (version, name) VALUES ($1, $2)`, [
+      for (const statement of migration.sql) await tx.all(dialect.sql(statement));
+      await tx.all(dialect.sql('INSERT INTO {migrations} (version, name) VALUES ($1, $2)'), [
         migration.version,
         migration.name,
       ]);
       applied.push(migration.version);
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-  return applied;
+    return applied;
+  });
+}
+
+/**
+ * What runs first in the migration transaction on PostgreSQL: the schema's advisory lock (a key per
+ * schema name, so migrations of different schemas do not wait for each other), then the schema.
+ */
+export function postgresMigrationLock(schema: string, quotedSchema: string): string[] {
+  const literal = `'${`polyqueue-migrate:${schema}`.replaceAll("'", "''")}'`;
+  return [
+    `SELECT pg_advisory_xact_lock(hashtext(${literal}))`,
+    `CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`,
+  ];
 }

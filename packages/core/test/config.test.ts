@@ -42,6 +42,9 @@ describe('connect(url): the URL registry', () => {
       servicebus: '@polyqueue/adapter-servicebus',
       redis: '@polyqueue/adapter-redis',
       rediss: '@polyqueue/adapter-redis',
+      postgres: '@polyqueue/adapter-postgres',
+      postgresql: '@polyqueue/adapter-postgres',
+      sqlite: '@polyqueue/adapter-postgres',
     });
   });
 

@@ -11,4 +11,7 @@ export const KNOWN_ADAPTER_PACKAGES: Readonly<Record<string, string>> = {
   servicebus: '@polyqueue/adapter-servicebus',
   redis: '@polyqueue/adapter-redis',
   rediss: '@polyqueue/adapter-redis',
+  postgres: '@polyqueue/adapter-postgres',
+  postgresql: '@polyqueue/adapter-postgres',
+  sqlite: '@polyqueue/adapter-postgres',
 };
