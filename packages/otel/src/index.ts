@@ -9,16 +9,19 @@ import type { Broker } from '@polyqueue/core';
 import { OtelInstrumentation } from './instrumentation.js';
 import { PolyqueueMetrics } from './metrics.js';
 import { QueueDepthGauges, type QueueDepthOptions } from './queue-depth.js';
+import { SpanGate } from './span-gate.js';
 
-export { Attr, OtelInstrumentation } from './instrumentation.js';
+export { Attr, OtelInstrumentation, type OtelInstrumentationParts } from './instrumentation.js';
 export { PolyqueueMetrics } from './metrics.js';
 export { QUEUE_DEPTH_GAUGES, QueueDepthGauges, type QueueDepthOptions } from './queue-depth.js';
+export { SpanGate } from './span-gate.js';
 export { messagingSystem } from './systems.js';
 export { formatTraceparent, parseTraceContext } from './trace-context.js';
 
 const NOOP_METER_CLASS = createNoopMeter().constructor as abstract new (...args: never[]) => unknown;
 
 export const INSTRUMENTATION_NAME = '@polyqueue/otel';
+const VERSION = '0.1.0';
 /** The messaging semantic conventions these spans and metrics follow (status: Development). */
 export const SEMCONV_VERSION = '1.39.0';
 
@@ -36,32 +39,41 @@ export interface InstrumentOptions {
 
 /**
  * Traces and measures every send and every processed job of `broker`, its existing queues too.
- * Returns the broker. Call `broker.instrument(undefined)` to turn it off.
+ * Returns the broker. Calling it again replaces the previous instrumentation (its queue depth
+ * gauges are removed first): the last call's options hold. `broker.instrument(undefined)` turns it
+ * off, gauges included.
  */
 export function instrument(broker: Broker, options: InstrumentOptions = {}): Broker {
-  const instrumentation = createInstrumentation(options);
-  const { queueDepth } = options;
-  const meter = instrumentation.meter;
-  if (queueDepth !== undefined && meter !== undefined) {
-    new QueueDepthGauges(meter, broker, 'queues' in queueDepth ? queueDepth : { queues: queueDepth });
-  }
-  return broker.instrument(instrumentation);
+  const { queueDepth, ...providers } = options;
+  const { tracer, metrics, spans } = resolve(providers);
+  const gauges =
+    queueDepth !== undefined && metrics !== undefined
+      ? new QueueDepthGauges(
+          metrics.meter,
+          broker,
+          'queues' in queueDepth ? queueDepth : { queues: queueDepth },
+        )
+      : undefined;
+  // The broker tells the one it replaces (`uninstalled`), which stops that one's gauges.
+  return broker.instrument(new OtelInstrumentation(tracer, { metrics, spans, owned: gauges }));
 }
 
 export function createInstrumentation(
   options: Omit<InstrumentOptions, 'queueDepth'> = {},
 ): OtelInstrumentation {
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
-    INSTRUMENTATION_NAME,
-    '0.1.0',
-    {
-      schemaUrl: `https://opentelemetry.io/schemas/${SEMCONV_VERSION}`,
-    },
-  );
+  const { tracer, metrics, spans } = resolve(options);
+  return new OtelInstrumentation(tracer, { metrics, spans });
+}
+
+function resolve(options: Omit<InstrumentOptions, 'queueDepth'>) {
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  const tracerOptions = { schemaUrl: `https://opentelemetry.io/schemas/${SEMCONV_VERSION}` };
+  const tracer = tracerProvider.getTracer(INSTRUMENTATION_NAME, VERSION, tracerOptions);
+  const spans = new SpanGate(tracerProvider, INSTRUMENTATION_NAME, VERSION, tracerOptions);
   const meterProvider =
     options.meterProvider === false ? undefined : (options.meterProvider ?? metricsApi.getMeterProvider());
-  const meter = meterProvider ? meterProvider.getMeter(INSTRUMENTATION_NAME, '0.1.0') : undefined;
+  const meter = meterProvider ? meterProvider.getMeter(INSTRUMENTATION_NAME, VERSION) : undefined;
   // The API's no-op meter (no SDK registered) records nothing: skip metrics, and their cost.
   const recording = meter && !(meter instanceof NOOP_METER_CLASS) ? meter : undefined;
-  return new OtelInstrumentation(tracer, recording && new PolyqueueMetrics(recording));
+  return { tracer, spans, metrics: recording && new PolyqueueMetrics(recording) };
 }

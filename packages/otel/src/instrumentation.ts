@@ -3,6 +3,7 @@ import {
   context,
   type Meter,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type Tracer,
@@ -11,6 +12,7 @@ import {
 import type { Instrumentation, Job, ProcessScope, SendScope, Settlement } from '@polyqueue/core';
 import type { OutgoingMessage } from '@polyqueue/core/driver';
 import type { PolyqueueMetrics } from './metrics.js';
+import type { SpanGate } from './span-gate.js';
 import { messagingSystem } from './systems.js';
 import { formatTraceparent, parseTraceContext, withRemoteParent } from './trace-context.js';
 
@@ -34,15 +36,40 @@ interface QueueNames {
   readonly process: Attributes;
 }
 
+/** What an instrumentation is made of besides its tracer (`createInstrumentation` builds them). */
+export interface OtelInstrumentationParts {
+  /** Its metric instruments; undefined when it records no metrics. */
+  readonly metrics?: PolyqueueMetrics | undefined;
+  /** Closed while spans cannot record (no SDK): the hooks then skip spans. Absent: always open. */
+  readonly spans?: SpanGate | undefined;
+  /** Stopped when the broker drops this instrumentation (the queue depth gauges). */
+  readonly owned?: { stop(): void } | undefined;
+}
+
 /** Implements core's hooks with an OpenTelemetry tracer and (optionally) meter instruments. */
 export class OtelInstrumentation implements Instrumentation {
   readonly #tracer: Tracer;
   readonly #metrics: PolyqueueMetrics | undefined;
+  readonly #spans: SpanGate | undefined;
+  #owned: { stop(): void } | undefined;
   readonly #queues = new Map<string, QueueNames>();
 
-  constructor(tracer: Tracer, metrics: PolyqueueMetrics | undefined) {
+  constructor(tracer: Tracer, parts: OtelInstrumentationParts = {}) {
     this.#tracer = tracer;
-    this.#metrics = metrics;
+    this.#metrics = parts.metrics;
+    this.#spans = parts.spans;
+    this.#owned = parts.owned;
+  }
+
+  /** Called by the broker when `broker.instrument()` replaced or removed this one. */
+  uninstalled(): void {
+    this.#owned?.stop();
+    this.#owned = undefined;
+  }
+
+  /** Nothing to record: no span can record and there are no metrics (no SDK at all). */
+  #idle(): boolean {
+    return this.#metrics === undefined && this.#spans?.open() === false;
   }
 
   /** The meter it records with; undefined when it records no metrics. */
@@ -66,21 +93,17 @@ export class OtelInstrumentation implements Instrumentation {
   }
 
   send(queue: string, adapter: string, messages: readonly OutgoingMessage[]): SendScope | undefined {
+    if (this.#idle()) {
+      // What the no-op span would have carried: the context the caller is in, if any.
+      const inherited = trace.getSpanContext(context.active());
+      if (inherited !== undefined) stampContext(messages, inherited);
+      return undefined;
+    }
     const names = this.#names(queue, adapter);
     const span = this.#tracer.startSpan(names.sendName, { kind: SpanKind.PRODUCER, attributes: names.send });
-    const spanContext = span.spanContext();
     // A non-recording span (no SDK, or not sampled) still propagates a valid context it inherited:
     // the consumer then continues the caller's trace, as W3C intends.
-    if (trace.isSpanContextValid(spanContext)) {
-      const traceparent = formatTraceparent(spanContext);
-      const tracestate = spanContext.traceState?.serialize();
-      for (const message of messages) {
-        // The messages were encoded for this send alone (core's contract): setting fields is safe.
-        const meta = message.meta as { traceparent?: string; tracestate?: string };
-        meta.traceparent = traceparent;
-        if (tracestate) meta.tracestate = tracestate;
-      }
-    }
+    stampContext(messages, span.spanContext());
     const recording = span.isRecording();
     if (!recording && this.#metrics === undefined) return undefined;
     if (recording) {
@@ -111,6 +134,8 @@ export class OtelInstrumentation implements Instrumentation {
   }
 
   process(queue: string, adapter: string, job: Job<unknown>): ProcessScope | undefined {
+    // A non-recording span without metrics records nothing either: the handler runs unwrapped.
+    if (this.#idle()) return undefined;
     const names = this.#names(queue, adapter);
     const producer = parseTraceContext(job.traceparent, job.tracestate);
     // Conventions: link the creation context; with no ambient trace (a worker's receive loop),
@@ -135,6 +160,18 @@ export class OtelInstrumentation implements Instrumentation {
     }
     this.#metrics?.consumedMessages.add(1, names.process);
     return new OtelProcessScope(span, trace.setSpan(parent, span), names.process, job, this.#metrics);
+  }
+}
+
+/** Writes a valid span context on every message (they were encoded for this send alone). */
+function stampContext(messages: readonly OutgoingMessage[], spanContext: SpanContext): void {
+  if (!trace.isSpanContextValid(spanContext)) return;
+  const traceparent = formatTraceparent(spanContext);
+  const tracestate = spanContext.traceState?.serialize();
+  for (const message of messages) {
+    const meta = message.meta as { traceparent?: string; tracestate?: string };
+    meta.traceparent = traceparent;
+    if (tracestate) meta.tracestate = tracestate;
   }
 }
 

@@ -26,6 +26,12 @@ export interface Instrumentation {
    * lease keeper one property read per tick that extended something.
    */
   leaseExtended?(queue: string, adapter: string, count: number): void;
+  /**
+   * `broker.instrument()` replaced or removed this instrumentation: release what it holds beyond
+   * the hooks (metric callbacks, timers). Optional; called once per removal, never for the one
+   * that stays installed.
+   */
+  uninstalled?(): void;
 }
 
 export interface SendScope {

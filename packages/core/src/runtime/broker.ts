@@ -103,10 +103,13 @@ export class Broker {
 
   /**
    * Installs tracing/metrics hooks for every queue of this broker, those already created too
-   * (`instrument(broker)` of `@polyqueue/otel` calls this). `undefined` removes them.
+   * (`instrument(broker)` of `@polyqueue/otel` calls this). `undefined` removes them. The one
+   * replaced or removed is told (`uninstalled`), so it can stop what it runs on its own.
    */
   instrument(instrumentation: Instrumentation | undefined): this {
+    const previous = this.#instrumentation.current;
     this.#instrumentation.current = instrumentation;
+    if (previous !== instrumentation) previous?.uninstalled?.();
     return this;
   }
 
