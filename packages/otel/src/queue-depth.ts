@@ -38,7 +38,10 @@ type AnyQueue = Queue<any, any>;
 export interface QueueDepthOptions {
   /** The queues to observe, by name or as Queue (pass the Queue when it has a custom `deadLetterQueue`). */
   readonly queues: readonly (string | AnyQueue)[];
-  /** A collection waits at most this long for a queue's stats, then observes nothing for it. Default 2 000. */
+  /**
+   * A collection waits at most this long (on the broker's clock) for a queue's stats, then
+   * observes nothing for it. Default 2 000.
+   */
   readonly timeoutMs?: number;
   /** Stats younger than this are observed again without asking the broker. Default 5 000. */
   readonly cacheMs?: number;
@@ -143,7 +146,7 @@ export class QueueDepthGauges {
       this.#cache.set(queue, entry);
       cached = entry;
     }
-    const stats = await untilAborted(cached.pending!, AbortSignal.timeout(this.#timeoutMs));
+    const stats = await this.#within(cached.pending!);
     if (stats === undefined && cached.pending !== undefined) {
       this.#onError(
         new PolyqueueError(`stats() of queue "${queue.name}" took over ${this.#timeoutMs} ms`, {
@@ -153,6 +156,21 @@ export class QueueDepthGauges {
       );
     }
     return stats;
+  }
+
+  /**
+   * `pending`'s value, or undefined once `timeoutMs` passed on the broker's clock: the clock every
+   * other bound of the broker runs on (a virtual one in tests), and the timer is cleared at once.
+   */
+  async #within<T>(pending: Promise<T>): Promise<T | undefined> {
+    const { clock } = this.#broker;
+    const late = new AbortController();
+    const timer = clock.setTimeout(() => late.abort(), this.#timeoutMs);
+    try {
+      return await untilAborted(pending, late.signal);
+    } finally {
+      clock.clearTimeout(timer);
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import {
   VirtualClock,
 } from '@polyqueue/core';
 import type { Driver } from '@polyqueue/core/driver';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { instrument, type QueueDepthOptions } from '../src/index.js';
 import { inMemoryMeter } from './metric-reader.js';
 
@@ -150,16 +150,26 @@ describe('@polyqueue/otel queue depth gauges', () => {
     const errors: [string, string][] = [];
     const stats: Driver['stats'] = async (topology) => {
       if (topology.name === 'depth-broken') throw new Error('connection reset');
-      if (topology.name === 'depth-stuck') return new Promise(() => {});
+      if (topology.name === 'depth-stuck') return new Promise(() => {}); // never settles
       return { ready: 7, delayed: 0, inFlight: 0, deadLettered: 0 };
     };
-    const { broker, collect, meterProvider } = await depthBroker({ stats }, () => ({
+    const { broker, clock, collect, meterProvider } = await depthBroker({ stats }, () => ({
       queues: ['depth-broken', 'depth-stuck', 'depth-fine'],
-      // Long enough for the memory broker on a busy machine; the stuck read costs this once.
-      timeoutMs: 1_000,
+      timeoutMs: 60_000,
       onError: (error, queue) => errors.push([queue, (error as PolyqueueError).code ?? error.message]),
     }));
-    const metrics = await collect();
+    let collected = false;
+    const collecting = collect().finally(() => {
+      collected = true;
+    });
+    // The bound runs on the broker's (virtual) clock: only the gauge's own timer ends the wait,
+    // whatever the machine's load (a wall-clock minute would time the test out).
+    await vi.waitFor(() => expect(clock.nextDueAt()).toBe(clock.now() + 60_000));
+    await clock.advance(59_999);
+    expect(collected).toBe(false);
+    expect(errors.map(([queue]) => queue)).toEqual(['depth-broken']);
+    await clock.advance(1);
+    const metrics = await collecting;
     expect(values(metrics.get('polyqueue.queue.ready'))).toEqual([['depth-fine', 7]]);
     expect(errors).toHaveLength(2);
     expect(errors).toContainEqual(['depth-stuck', ErrorCode.DeadlineExceeded]);
