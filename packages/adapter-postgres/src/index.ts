@@ -1,8 +1,8 @@
 import type { AdapterModule } from '@polyqueue/core/driver';
 import type { Database } from 'better-sqlite3';
-import type { Pool } from 'pg';
 import { migrate, postgresMigrationLock } from './migrations.js';
 import { PgExecutor } from './pg-executor.js';
+import type { PgPool } from './pg-pool.js';
 import { notifyChannel, postgresDialect, quoteIdentifier } from './postgres-dialect.js';
 import { SqlDriver } from './sql-driver.js';
 import { sqlErrorCode } from './sql-errors.js';
@@ -21,6 +21,7 @@ import { SqliteExecutor } from './sqlite-executor.js';
 export type { Dialect } from './dialect.js';
 export type { SqlJobRow } from './job-rows.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
+export type { PgPool, PgPoolClient } from './pg-pool.js';
 export type { SqlDeadLetterRow } from './sql-dead-letters.js';
 export { SqlDriver } from './sql-driver.js';
 export type { Row, SqlExecutor, SqlRunner } from './sql-executor.js';
@@ -32,7 +33,7 @@ export { DEFAULT_SCHEMA, DEFAULT_SETTINGS, type SqlSettings } from './sql-option
  * `connect({ driver: createPostgresDriver({ pool }) })`.
  */
 export function createPostgresDriver(options: {
-  readonly pool: Pool;
+  readonly pool: PgPool;
   readonly schema?: string;
   readonly settings?: Partial<SqlSettings>;
 }): SqlDriver {
@@ -51,7 +52,7 @@ export async function createSqliteDriver(options: {
   return sqliteDriver(options.path, settings);
 }
 
-function postgresDriver(pool: Pool, owned: boolean, schema: string, settings: SqlSettings): SqlDriver {
+function postgresDriver(pool: PgPool, owned: boolean, schema: string, settings: SqlSettings): SqlDriver {
   const dialect = postgresDialect(schema);
   const executor = new PgExecutor(pool, { owned, channel: notifyChannel(schema) });
   const lock = postgresMigrationLock(schema, quoteIdentifier(schema));
@@ -64,6 +65,9 @@ async function sqliteDriver(path: string, settings: SqlSettings): Promise<SqlDri
   const executor = new SqliteExecutor(path, (file) => new BetterSqlite3(file) as Database);
   return new SqlDriver({ executor, dialect, settings, migrate: () => migrate(executor, dialect) });
 }
+
+/** Client-side bound on any statement of a pool the driver makes (node-postgres `query_timeout`). */
+const QUERY_TIMEOUT_MS = 30_000;
 
 /**
  * `postgres://user:password@host:5432/database?schema=polyqueue` (also `postgresql://`), and
@@ -81,7 +85,13 @@ export const adapter: AdapterModule = {
     } else {
       const { settings, schema, connection } = postgresFromUrl(url, params, redacted);
       const pg = await import('pg');
-      const pool = new pg.default.Pool({ ...connection, ssl: connection.ssl });
+      const pool = new pg.default.Pool({
+        ...connection,
+        // Every wait bounded: a statement gets no reply within this, it fails (DeadlineExceeded).
+        query_timeout: QUERY_TIMEOUT_MS,
+        // A LISTEN connection is idle for long: keepalives find a dead peer.
+        keepAlive: true,
+      });
       driver = postgresDriver(pool, true, schema, settings);
     }
     try {

@@ -1,10 +1,10 @@
 import { ErrorBackoff, systemClock } from '@polyqueue/core/driver';
-import type { Pool } from 'pg';
+import type { PgPool } from './pg-pool.js';
 import { quoteIdentifier } from './postgres-dialect.js';
 import type { Row, SqlExecutor, SqlRunner } from './sql-executor.js';
 
 /**
- * The SQL executor on a node-postgres `Pool`. Statements run on any pooled connection;
+ * The SQL executor on a node-postgres `Pool` (or anything shaped like it: `PgPool`). Statements run on any pooled connection;
  * transactions on one checked out for them. Wake-ups: `pg_notify` in the writing transaction
  * (PostgreSQL delivers it on commit, never for a rollback) and a LISTEN on one pooled connection,
  * held while a receiver is open; a lost LISTEN connection is reported (`listen`) and re-opened
@@ -12,7 +12,7 @@ import type { Row, SqlExecutor, SqlRunner } from './sql-executor.js';
  * was missed).
  */
 export class PgExecutor implements SqlExecutor {
-  readonly #pool: Pool;
+  readonly #pool: PgPool;
   readonly #owned: boolean;
   readonly #channel: string;
   readonly #listeners = new Set<(queue: string) => void>();
@@ -21,7 +21,7 @@ export class PgExecutor implements SqlExecutor {
   #listening: Promise<void> | undefined;
   readonly #stop = new AbortController();
 
-  constructor(pool: Pool, options: { readonly owned: boolean; readonly channel: string }) {
+  constructor(pool: PgPool, options: { readonly owned: boolean; readonly channel: string }) {
     this.#pool = pool;
     this.#owned = options.owned;
     this.#channel = options.channel;
@@ -73,7 +73,7 @@ export class PgExecutor implements SqlExecutor {
     this.#errorListeners.push(listener);
   }
 
-  native(): Pool {
+  native(): PgPool {
     return this.#pool;
   }
 
@@ -136,6 +136,6 @@ export class PgExecutor implements SqlExecutor {
 }
 
 /** Abandon: as if the process died, connections dropped without waiting for anything. */
-async function endAbruptly(pool: Pool): Promise<void> {
+async function endAbruptly(pool: PgPool): Promise<void> {
   void pool.end().catch(() => {});
 }
