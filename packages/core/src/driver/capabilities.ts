@@ -31,6 +31,12 @@ export interface Capabilities {
   readonly listQueues: boolean;
   /** How precisely the broker keeps time. */
   readonly timing: TimingCapability;
+  /**
+   * `send(payload, { transaction })`: the job is written inside the application's own database
+   * transaction and exists only if it commits (the SQL adapter). Absent or false elsewhere, where
+   * core rejects a `transaction` option with `UnsupportedFeatureError` before any I/O.
+   */
+  readonly transactions?: boolean;
 }
 
 export interface LeaseCapability {

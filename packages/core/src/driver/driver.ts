@@ -62,8 +62,30 @@ export interface Driver {
    * matter to consumers, and every consuming process then helps. Several forwarders on one delay
    * path must be safe together, and one that dies mid-way loses nothing: publish (with the
    * broker's dedup id where it has one), then ack.
+   *
+   * `options.transaction` (only when `capabilities.transactions`): the application's open database
+   * transaction, as the user gave it. Write the messages through it and nothing else: no commit,
+   * no rollback, no DDL (core provisions on the driver's own connection first). A handle the driver
+   * does not understand is rejected with a `ValidationError`. All messages of one call share it.
    */
-  send(queue: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]>;
+  send(
+    queue: QueueTopology,
+    messages: readonly OutgoingMessage[],
+    options?: SendCallOptions,
+  ): Promise<readonly SendOutcome[]>;
+
+  /**
+   * The synchronous form of a transactional send, for databases whose transactions are
+   * synchronous (better-sqlite3's `db.transaction(fn)` commits when `fn` returns, so nothing
+   * awaited inside it can still write). Writes through `options.transaction` before returning,
+   * throws rather than rejects (so the caller's transaction rolls back), never provisions: the
+   * queue must exist. Absent where the adapter has no synchronous transactions.
+   */
+  sendSync?(
+    queue: QueueTopology,
+    messages: readonly OutgoingMessage[],
+    options: SendCallOptions,
+  ): readonly SendOutcome[];
 
   /** Open a receiver for a worker. Cheap and synchronous; connecting happens on first receive. */
   receiver(queue: QueueTopology, options: ReceiverOptions): Receiver;
@@ -100,4 +122,10 @@ export interface Driver {
    * nothing, drop the connection. Conformance tests use `abandon` to simulate crashes.
    */
   close(mode: 'graceful' | 'abandon'): Promise<void>;
+}
+
+/** Per-call options of `Driver.send`. */
+export interface SendCallOptions {
+  /** The application's transaction handle (`SendOptions.transaction`), when the job is sent in one. */
+  readonly transaction?: unknown;
 }

@@ -13,7 +13,7 @@ export type { BackgroundError, BackgroundErrorSink } from './background-error.js
 export type { Capabilities, LeaseCapability, TimingCapability } from './capabilities.js';
 export type { DeadLetterStore, RedriveRequest, StoredDeadLetter } from './dead-letter-store.js';
 export type { Delivery } from './delivery.js';
-export type { Driver } from './driver.js';
+export type { Driver, SendCallOptions } from './driver.js';
 /** The driver kit (docs/writing-an-adapter.md): the one sleep, forwarder, batcher, redrive loop... */
 export * from './kit/index.js';
 export type { OutgoingMessage, SendOutcome } from './outgoing-message.js';

@@ -45,6 +45,13 @@ export interface SendOptions {
   readonly orderingKey?: string;
   /** String metadata for the job; names starting with `pq-` are reserved. */
   readonly attributes?: Readonly<Record<string, string>>;
+  /**
+   * The application's open database transaction, as a handle the adapter understands (capability
+   * `transactions`; each adapter's README lists the handles it takes, e.g. a node-postgres client
+   * inside `BEGIN`). The job is written in that transaction: it becomes visible only if the
+   * transaction commits, and a rollback leaves no trace. The caller commits or rolls back.
+   */
+  readonly transaction?: unknown;
 }
 
 export interface WorkerOptions {

@@ -4,7 +4,7 @@ import { DeadLetters } from './dead-letters.js';
 import { compose, type Handler } from './job.js';
 import type { SendOptions, WorkerOptions } from './options.js';
 import type { QueueRuntime } from './queue-runtime.js';
-import { type BatchItem, type SendResult, sendBatch } from './send-batch.js';
+import { type BatchItem, type SendResult, sendBatch, sendSync } from './send-batch.js';
 import { Worker } from './worker.js';
 
 /** The runtime behind a queue, for `platformOf` (set by Queue's static block below). */
@@ -43,6 +43,18 @@ export class Queue<T = unknown, I = T> {
     const [result] = await sendBatch(this.#rt, [options === undefined ? { payload } : { payload, options }]);
     if (!result!.ok) throw result!.error;
     return result!.id;
+  }
+
+  /**
+   * Sends one job inside a synchronous database transaction (better-sqlite3's `db.transaction(fn)`
+   * on `sqlite://`), where `await send(...)` cannot work: the transaction commits when `fn` returns,
+   * before anything awaited runs. The job is written before this returns; any failure throws, so
+   * `fn` throws and the transaction rolls back with it. The queue must already exist
+   * (`await queue.provision()` once, outside the transaction) and its schema must validate
+   * synchronously. Needs capability `transactions` and an adapter with synchronous transactions.
+   */
+  sendSync(payload: I, options: SendOptions & { readonly transaction: unknown }): string {
+    return sendSync(this.#rt, payload, options);
   }
 
   /**

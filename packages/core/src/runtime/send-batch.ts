@@ -1,7 +1,8 @@
-import type { OutgoingMessage } from '../driver/outgoing-message.js';
+import type { OutgoingMessage, SendOutcome } from '../driver/outgoing-message.js';
+import { UnsupportedFeatureError } from '../errors/unsupported-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { endSend } from '../instrument/end-send.js';
-import { describeIssues, validate } from '../schema/validate.js';
+import { describeIssues, validate, validateSync } from '../schema/validate.js';
 import { encodeJob } from './encode-job.js';
 import type { SendOptions } from './options.js';
 import type { QueueRuntime } from './queue-runtime.js';
@@ -26,6 +27,7 @@ export async function sendBatch<T, I>(
   items: readonly BatchItem<I>[],
 ): Promise<SendResult[]> {
   rt.assertOpen('send');
+  const transaction = sharedTransaction(rt, items);
   // Delays count from the call, as the caller wrote them.
   const now = rt.clock.now();
   const results: SendResult[] = new Array(items.length);
@@ -53,13 +55,14 @@ export async function sendBatch<T, I>(
     const scope = rt.instrumentation.current?.send(rt.topology.name, driver.name, messages);
     const size = driver.capabilities.maxBatchSize;
     if (messages.length <= size) {
-      await publish(rt, messages, indices, 0, results);
+      await publish(rt, messages, indices, 0, results, transaction);
     } else {
       const starts: number[] = [];
       for (let start = 0; start < messages.length; start += size) starts.push(start);
       const chunk = (start: number) =>
-        publish(rt, messages.slice(start, start + size), indices, start, results);
-      if (ordered) for (const start of starts) await chunk(start);
+        publish(rt, messages.slice(start, start + size), indices, start, results, transaction);
+      // One transaction is one connection: its chunks go one after the other.
+      if (ordered || transaction !== undefined) for (const start of starts) await chunk(start);
       else await Promise.all(starts.map(chunk));
     }
     if (scope) endSend(scope, results, indices);
@@ -85,22 +88,92 @@ async function publish<T>(
   indices: readonly number[],
   offset: number,
   results: SendResult[],
+  transaction: unknown,
 ): Promise<void> {
   try {
-    const outcomes = await rt.driver.send(rt.topology, messages);
-    for (let i = 0; i < messages.length; i++) {
-      const outcome = outcomes[i];
-      results[indices[offset + i]!] = outcome?.ok
-        ? { ok: true, id: outcome.duplicateOf ?? messages[i]!.meta.id }
-        : {
-            ok: false,
-            error: rt.wrapError(outcome ? outcome.error : new Error('driver returned no outcome'), 'send'),
-          };
-    }
+    const outcomes = await (transaction === undefined
+      ? rt.driver.send(rt.topology, messages)
+      : rt.driver.send(rt.topology, messages, { transaction }));
+    for (let i = 0; i < messages.length; i++)
+      results[indices[offset + i]!] = result(rt, outcomes[i], messages[i]!);
   } catch (error) {
     const wrapped = rt.wrapError(error, 'send');
     for (let i = 0; i < messages.length; i++) results[indices[offset + i]!] = { ok: false, error: wrapped };
   }
+}
+
+function result<T>(
+  rt: QueueRuntime<T>,
+  outcome: SendOutcome | undefined,
+  message: OutgoingMessage,
+): SendResult {
+  return outcome?.ok
+    ? { ok: true, id: outcome.duplicateOf ?? message.meta.id }
+    : {
+        ok: false,
+        error: rt.wrapError(outcome ? outcome.error : new Error('driver returned no outcome'), 'send'),
+      };
+}
+
+/**
+ * The one transaction every item of the call carries, or undefined when none does. Checked before
+ * any I/O: a call whose items name different transactions (or some none) could commit half of
+ * itself, and an adapter without transactions would otherwise send at once what the caller meant
+ * to be rolled back with the rest of its work.
+ */
+function sharedTransaction<T, I>(rt: QueueRuntime<T>, items: readonly BatchItem<I>[]): unknown {
+  const transaction = items[0]?.options?.transaction;
+  for (const item of items) {
+    if (item.options?.transaction !== transaction)
+      throw new ValidationError(
+        "Every item of one sendBatch must carry the same options.transaction, or none: send each transaction's jobs in a call of their own",
+      );
+  }
+  if (transaction !== undefined && !rt.driver.capabilities.transactions)
+    throw new UnsupportedFeatureError('transactional send', rt.driver.name);
+  return transaction;
+}
+
+/**
+ * `Queue.sendSync`: one job written through a synchronous transaction (better-sqlite3's
+ * `db.transaction(fn)`) before this returns, so that `fn` can still roll back with it. Everything
+ * `send` checks is checked, synchronously; a failure throws, so `fn` throws and rolls back. It
+ * cannot await provisioning: the queue must exist (`await queue.provision()` once, beforehand).
+ */
+export function sendSync<T, I>(rt: QueueRuntime<T>, payload: I, options: SendOptions): string {
+  rt.assertOpen('send');
+  const { driver } = rt;
+  if (options?.transaction === undefined)
+    throw new ValidationError('sendSync needs options.transaction: the transaction to write the job in');
+  if (!driver.capabilities.transactions || driver.sendSync === undefined)
+    throw new UnsupportedFeatureError('synchronous transactional send', driver.name);
+  const now = rt.clock.now();
+  let value: unknown = payload;
+  if (rt.schema) {
+    const checked = validateSync<T>(rt.schema, payload);
+    if (checked === undefined)
+      throw new ValidationError(
+        'The queue schema validates asynchronously: sendSync needs a synchronous schema',
+      );
+    if (!checked.ok)
+      throw new ValidationError(
+        `Payload fails the queue schema: ${describeIssues(checked.issues)}`,
+        checked.issues,
+      );
+    value = checked.value;
+  }
+  const message = encodeJob(value, options, rt.serializer, driver.capabilities, driver.name, now);
+  const scope = rt.instrumentation.current?.send(rt.topology.name, driver.name, [message]);
+  let sent: SendResult;
+  try {
+    const [outcome] = driver.sendSync(rt.topology, [message], { transaction: options.transaction });
+    sent = result(rt, outcome, message);
+  } catch (error) {
+    sent = { ok: false, error: rt.wrapError(error, 'send') };
+  }
+  if (scope) endSend(scope, [sent], [0]);
+  if (!sent.ok) throw sent.error;
+  return sent.id;
 }
 
 async function validateAll<T, I>(

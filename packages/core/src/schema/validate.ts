@@ -14,6 +14,20 @@ export type ValidationResult<T> =
 export async function validate<T>(schema: StandardSchemaV1, value: unknown): Promise<ValidationResult<T>> {
   let result = schema['~standard'].validate(value);
   if (result instanceof Promise) result = await result;
+  return normalized(result);
+}
+
+/** The same check when the schema answers synchronously; undefined when it answers with a Promise. */
+export function validateSync<T>(schema: StandardSchemaV1, value: unknown): ValidationResult<T> | undefined {
+  const result = schema['~standard'].validate(value);
+  if (result instanceof Promise) {
+    result.catch(() => {}); // not awaited: the caller fails with its own error instead
+    return undefined;
+  }
+  return normalized(result);
+}
+
+function normalized<T>(result: StandardSchemaV1.Result<unknown>): ValidationResult<T> {
   if (result.issues) {
     return {
       ok: false,
