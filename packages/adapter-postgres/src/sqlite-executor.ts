@@ -127,7 +127,7 @@ export class SqliteExecutor implements SqlExecutor {
 }
 
 /** better-sqlite3 binds numbers, bigints, strings, Buffers and null only. */
-function toSqliteValue(value: unknown): unknown {
+export function toSqliteValue(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value instanceof Uint8Array && !Buffer.isBuffer(value))
