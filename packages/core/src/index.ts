@@ -36,9 +36,18 @@ export type { WorkerEvents } from './runtime/events.js';
 export type { Handler, Job, JobContext, Middleware } from './runtime/job.js';
 export type { JobOutcome } from './runtime/job-runner.js';
 export { consoleLogger, type Logger } from './runtime/logger.js';
-export { type MoveOptions, type MoveResult, moveJobs } from './runtime/move.js';
+export { type MovedJob, type MoveOptions, type MoveResult, moveJobs } from './runtime/move.js';
 export { asNative, isNative, type NativeType, NativeTypeError } from './runtime/native-type.js';
 export type { CloseOptions, QueueOptions, SendOptions, WorkerOptions } from './runtime/options.js';
+export {
+  createOutboxRelay,
+  OutboxRelay,
+  type OutboxRelayOptions,
+  type RelayBatch,
+  type RelayBatchListener,
+  type RelayErrorListener,
+  type RelayQueueStats,
+} from './runtime/outbox-relay.js';
 export { processAll, WorkerGroup } from './runtime/process-all.js';
 export { Queue } from './runtime/queue.js';
 export type { BatchItem, SendResult } from './runtime/send-batch.js';

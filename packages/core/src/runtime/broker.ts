@@ -69,6 +69,14 @@ export class Broker {
     return this;
   }
 
+  /**
+   * @internal Reports a failure of core's own background work on this broker (an outbox relay's
+   * move), routed as a driver's are: wrapped once, logged, handed to the 'error' listeners.
+   */
+  reportError(action: string, queue: string | undefined, error: unknown): void {
+    this.#backgroundErrors.report({ action, ...(queue === undefined ? {} : { queue }), error });
+  }
+
   /** The adapter's name, e.g. "memory" or "amqp". */
   get adapter(): string {
     return this.#settings.driver.name;

@@ -16,6 +16,9 @@ export interface MoveOptions {
   /**
    * The source counts as drained once receiving brought nothing for this long (default 2000 ms).
    * Jobs still delayed or in backoff on the source are not deliverable, so they are not moved.
+   * `Infinity` follows the source instead: the move never drains, it waits on the receiver's own
+   * long poll for the next job and ends only at the limit, the signal or a failure (the outbox
+   * relay runs it so).
    */
   readonly idleMs?: number;
   /**
@@ -23,8 +26,18 @@ export interface MoveOptions {
    * anything received after the stop is handed back. The move then resolves, `ended: 'stopped'`.
    */
   readonly signal?: AbortSignal;
-  /** Told the running total after each batch the target confirmed and the source acked. */
-  readonly onProgress?: (moved: number) => void;
+  /**
+   * Told the running total after each batch the target confirmed and the source acked, and the
+   * jobs of that batch (id and enqueuedAt, for a relay's lag).
+   */
+  readonly onProgress?: (moved: number, batch: readonly MovedJob[]) => void;
+}
+
+/** A job of a batch moved: on the target, acked on the source. */
+export interface MovedJob {
+  readonly id: string;
+  /** When it was first sent (epoch ms), on the source's clock. */
+  readonly enqueuedAt: number;
 }
 
 export interface MoveResult {
@@ -69,7 +82,7 @@ export async function moveJobs(
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0))
     throw new ConfigError(`ratePerSecond must be a number > 0, got ${rate}`);
   const idleMs = options.idleMs ?? 2_000;
-  if (!(Number.isFinite(idleMs) && idleMs > 0)) throw new ConfigError(`idleMs must be > 0, got ${idleMs}`);
+  if (!(idleMs > 0)) throw new ConfigError(`idleMs must be > 0 (or Infinity), got ${idleMs}`);
   const source = queueRuntime(from);
   const target = queueRuntime(to);
   source.assertOpen('move jobs');
@@ -187,14 +200,16 @@ class Move {
     const window = new AbortController();
     const end = () => window.abort();
     this.#stop.signal.addEventListener('abort', end, { once: true });
-    const timer = clock.setTimeout(end, this.#options.idleMs);
+    // Following (idleMs Infinity): no window, the receiver's long poll paces the wait.
+    const follow = this.#options.idleMs === Number.POSITIVE_INFINITY;
+    const timer = follow ? undefined : clock.setTimeout(end, this.#options.idleMs);
     try {
       return await receiver.receive(max, window.signal);
     } catch (error) {
       this.#fail(this.#source.wrapError(error, 'receive'));
       return undefined;
     } finally {
-      clock.clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       this.#stop.signal.removeEventListener('abort', end);
     }
   }
@@ -223,7 +238,7 @@ class Move {
     } catch (error) {
       for (const i of sent) outcomes[i] = { ok: false, error };
     }
-    let acked = 0;
+    const moved: MovedJob[] = [];
     await Promise.all(
       batch.map(async (held, i) => {
         const outcome = outcomes[i];
@@ -233,7 +248,8 @@ class Move {
         }
         try {
           await held.delivery.ack();
-          acked++;
+          const { id, enqueuedAt } = held.delivery.meta;
+          moved.push({ id, enqueuedAt: enqueuedAt ?? now });
         } catch (error) {
           // On the target already; the source delivers it again, and a rerun moves a duplicate.
           this.#fail(this.#source.wrapError(error, 'ack'));
@@ -242,8 +258,8 @@ class Move {
         }
       }),
     );
-    this.#moved += acked;
-    if (acked > 0) this.#options.onProgress?.(this.#moved);
+    this.#moved += moved.length;
+    if (moved.length > 0) this.#options.onProgress?.(this.#moved, moved);
   }
 
   #hold(delivery: Delivery): Held {
