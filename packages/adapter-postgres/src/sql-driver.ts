@@ -12,6 +12,7 @@ import {
   type QueueTopology,
   type Receiver,
   type ReceiverOptions,
+  type SendCallOptions,
   type SendOutcome,
   systemClock,
   Wakeup,
@@ -19,6 +20,7 @@ import {
 import type { Dialect } from './dialect.js';
 import { storedHeaders } from './job-rows.js';
 import { type QueueContext, queueContext } from './queue-context.js';
+import { sendSyncInTransaction } from './send-statements.js';
 import { QueueMissingError, SqlDeadLetterStore } from './sql-dead-letters.js';
 import { sqlErrorCode } from './sql-errors.js';
 import type { SqlExecutor, SqlRunner } from './sql-executor.js';
@@ -35,6 +37,7 @@ import {
   QUEUE_NAMES,
   STATS,
 } from './statements.js';
+import { transactionRunner } from './transaction-handle.js';
 
 /** Most messages one send carries (the core chunks larger batches): 500 rows x 9 parameters. */
 export const MAX_BATCH_SIZE = 500;
@@ -125,10 +128,30 @@ export class SqlDriver implements Driver {
    * its outcome naming the kept job), the rest are inserted in one statement, and the queue's
    * receivers are woken on commit. `run_at` is the job's notBefore, or the database's now.
    */
-  async send(topology: QueueTopology, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+  async send(
+    topology: QueueTopology,
+    messages: readonly OutgoingMessage[],
+    options?: SendCallOptions,
+  ): Promise<readonly SendOutcome[]> {
     await this.ready();
     const queue = this.#context(topology);
+    // In the application's transaction (README "Transactional enqueue"): its commit is the send's.
+    if (options?.transaction !== undefined)
+      return this.#sendIn(
+        transactionRunner(options.transaction, this.#dialect.name, this.native()),
+        queue,
+        messages,
+      );
     return this.#executor.transaction((tx) => this.#sendIn(tx, queue, messages));
+  }
+
+  /** `Queue.sendSync`, inside a better-sqlite3 `db.transaction(fn)` (send-statements.ts). */
+  sendSync(
+    topology: QueueTopology,
+    messages: readonly OutgoingMessage[],
+    options: SendCallOptions,
+  ): SendOutcome[] {
+    return sendSyncInTransaction(this.#context(topology), messages, options.transaction);
   }
 
   receiver(topology: QueueTopology, options: ReceiverOptions): Receiver {
@@ -261,6 +284,7 @@ export function sqlCapabilities(settings: SqlSettings): Capabilities {
     nativeDeadLetter: false,
     stats: ['ready', 'delayed', 'inFlight', 'deadLettered'],
     listQueues: true,
+    transactions: true,
     // Times are the database's milliseconds. Late by at most: one poll interval (what no wake-up
     // announces: a lease that ran out, a job sent by another SQLite process) plus a fetch.
     timing: { granularityMs: 1, toleranceMs: settings.pollMs + 250 },
