@@ -7,7 +7,7 @@ import type { Row, SqlExecutor, SqlRunner } from './sql-executor.js';
  * The SQL executor on a node-postgres `Pool` (or anything shaped like it: `PgPool`). Statements run on any pooled connection;
  * transactions on one checked out for them. Wake-ups: `pg_notify` in the writing transaction
  * (PostgreSQL delivers it on commit, never for a rollback) and a LISTEN on one pooled connection,
- * held while a receiver is open; a lost LISTEN connection is reported (`listen`) and re-opened
+ * held while a receiver is open; a lost LISTEN connection is reported (`connection`) and re-opened
  * after the kit's error backoff, and every receiver is woken then (a notification sent meanwhile
  * was missed).
  */
@@ -18,8 +18,10 @@ export class PgExecutor implements SqlExecutor {
   readonly #listeners = new Set<(queue: string) => void>();
   readonly #errorListeners: ((error: unknown) => void)[] = [];
   readonly #backoff = new ErrorBackoff(systemClock);
-  #listening: Promise<void> | undefined;
-  readonly #stop = new AbortController();
+  /** The LISTEN loop running now (while anyone listens), and every loop not yet ended. */
+  #loop: AbortController | undefined;
+  readonly #loops = new Set<Promise<void>>();
+  #closed = false;
 
   constructor(pool: PgPool, options: { readonly owned: boolean; readonly channel: string }) {
     this.#pool = pool;
@@ -61,11 +63,19 @@ export class PgExecutor implements SqlExecutor {
     await (tx ?? this).all('SELECT pg_notify($1, $2)', [this.#channel, queue]);
   }
 
+  /** The LISTEN connection is held while at least one listener (an open receiver) is here. */
   listen(listener: (queue: string) => void): () => void {
     this.#listeners.add(listener);
-    this.#listening ??= this.#listenLoop();
+    if (this.#loop === undefined && !this.#closed) {
+      const loop = new AbortController();
+      this.#loop = loop;
+      const done = this.#listenLoop(loop.signal);
+      this.#loops.add(done);
+      void done.finally(() => this.#loops.delete(done));
+    }
     return () => {
       this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#stopListening();
     };
   }
 
@@ -78,19 +88,23 @@ export class PgExecutor implements SqlExecutor {
   }
 
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
-    this.#stop.abort();
-    await this.#listening;
+    this.#closed = true;
+    this.#stopListening();
+    await Promise.all(this.#loops);
     // The application's pool stays the application's.
     if (this.#owned) await (mode === 'graceful' ? this.#pool.end() : endAbruptly(this.#pool));
   }
 
-  /** Holds one LISTEN connection until close; re-opens it after a loss. */
-  async #listenLoop(): Promise<void> {
-    const signal = this.#stop.signal;
+  #stopListening(): void {
+    this.#loop?.abort();
+    this.#loop = undefined;
+  }
+
+  /** Holds one LISTEN connection until `signal` aborts; re-opens it after a loss. */
+  async #listenLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         await this.#listenOnce(signal);
-        this.#backoff.reset();
       } catch (error) {
         if (signal.aborted) return;
         this.#report(error);
@@ -126,7 +140,7 @@ export class PgExecutor implements SqlExecutor {
       client.once('end', () => finish(new Error('The LISTEN connection to PostgreSQL ended')));
       if (signal.aborted) return finish();
       signal.addEventListener('abort', onAbort, { once: true });
-      client.query(`LISTEN ${quoteIdentifier(this.#channel)}`).catch(finish);
+      client.query(`LISTEN ${quoteIdentifier(this.#channel)}`).then(() => this.#backoff.reset(), finish);
     });
   }
 

@@ -8,6 +8,8 @@ import { dropSchema, rawPool, runSchema } from './postgres-server.js';
 /** One driver per dialect, on this run's own schema or temp file; `cleanup` removes them. */
 export interface DialectUnderTest {
   readonly name: 'postgres' | 'sqlite';
+  /** PostgreSQL: this run's schema. */
+  readonly schema?: string;
   driver(settings?: Partial<SqlSettings>): Promise<SqlDriver>;
   cleanup(): Promise<void>;
 }
@@ -18,6 +20,7 @@ export async function postgresUnderTest(label: string): Promise<DialectUnderTest
   const drivers: SqlDriver[] = [];
   return {
     name: 'postgres',
+    schema,
     async driver(settings) {
       const driver = createPostgresDriver({ pool, schema, ...(settings ? { settings } : {}) });
       drivers.push(driver);

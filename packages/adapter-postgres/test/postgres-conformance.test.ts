@@ -32,10 +32,16 @@ runConformance(
       // The LISTEN connection of this run's schema killed by the server: its loss is reported, and
       // the listener comes back after the error backoff.
       inject: async () => {
-        await raw.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query = $1`,
-          [`LISTEN "polyqueue:${schema}"`],
-        );
+        // The worker's first receive opens the LISTEN connection: wait for it (bounded), then kill it.
+        for (let tries = 0; tries < 200; tries += 1) {
+          const { rows } = await raw.query(
+            `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query = $1`,
+            [`LISTEN "polyqueue:${schema}"`],
+          );
+          if (rows.some((row) => row.killed === true)) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error('no LISTEN connection to terminate within 10 s');
       },
     },
     publishNative: async (_broker, queue, message) => {
