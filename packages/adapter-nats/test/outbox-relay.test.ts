@@ -1,4 +1,5 @@
 import { type Broker, connect, createOutboxRelay, MemoryServer } from '@polyqueue/core';
+import { platformOf } from '@polyqueue/core/driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteStreams, NATS_URL, runPrefix } from './nats-server.js';
 
@@ -58,6 +59,37 @@ describe('outbox relay memory -> NATS', () => {
     });
     expect((stats[0]?.relayed ?? 0) + (stats[1]?.relayed ?? 0)).toBe(JOBS);
     expect(stats[0]).toMatchObject({ failures: 0, ready: 0, inFlight: 0 });
+    await outbox.close();
+  });
+
+  it('a job relayed twice (a relay killed between the confirm and the ack) is handled once', async () => {
+    const outbox = await connect({ driver: new MemoryServer().connect() });
+    const source = platformOf(outbox.queue('twice'));
+    await source.ensureProvisioned();
+    const job = { body: new TextEncoder().encode('{"n":1}'), attributes: {}, meta: { id: 'job-twice' } };
+    const relay = await createOutboxRelay({ from: outbox, to: nats, queues: ['twice'] });
+    const relayed = async (count: number) => {
+      const deadline = Date.now() + 10_000;
+      while ((await relay.stats()).twice?.relayed !== count) {
+        if (Date.now() > deadline) throw new Error(`relayed never reached ${count}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    // The same job on the outbox again after it was relayed: what a crash before the ack leaves.
+    await source.driver.send(source.topology, [job]);
+    await relayed(1);
+    await source.driver.send(source.topology, [job]);
+    await relayed(2);
+    await relay.close();
+
+    const handled: string[] = [];
+    const worker = nats.queue('twice').process(async (delivered) => {
+      handled.push(delivered.id);
+    });
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await worker.close({ timeoutMs: 5_000 });
+    expect(handled).toEqual(['job-twice']);
     await outbox.close();
   });
 });
