@@ -18,25 +18,15 @@ import {
   Wakeup,
 } from '@polyqueue/core/driver';
 import type { Dialect } from './dialect.js';
-import { storedHeaders } from './job-rows.js';
 import { type QueueContext, queueContext } from './queue-context.js';
-import { sendSyncInTransaction } from './send-statements.js';
+import { sendStatements, sendSyncInTransaction } from './send-statements.js';
 import { QueueMissingError, SqlDeadLetterStore } from './sql-dead-letters.js';
 import { sqlErrorCode } from './sql-errors.js';
 import type { SqlExecutor, SqlRunner } from './sql-executor.js';
 import { toNumber } from './sql-executor.js';
 import type { SqlSettings } from './sql-options.js';
 import { SqlReceiver } from './sql-receiver.js';
-import {
-  DEDUP_CLAIM,
-  DEDUP_EXPIRE,
-  DEDUP_HOLDER,
-  INSERT_ROW_PARAMS,
-  insertJobs,
-  PROVISION,
-  QUEUE_NAMES,
-  STATS,
-} from './statements.js';
+import { PROVISION, QUEUE_NAMES, STATS } from './statements.js';
 import { transactionRunner } from './transaction-handle.js';
 
 /** Most messages one send carries (the core chunks larger batches): 500 rows x 9 parameters. */
@@ -194,51 +184,18 @@ export class SqlDriver implements Driver {
     return this.#lifecycle.close(mode);
   }
 
+  /** The send's statements (send-statements.ts, written once for every way of sending), awaited on `tx`. */
   async #sendIn(
     tx: SqlRunner,
     queue: QueueContext,
     messages: readonly OutgoingMessage[],
   ): Promise<SendOutcome[]> {
-    const sql = (template: string) => this.#dialect.sql(template);
-    const name = queue.topology.name;
-    const outcomes: SendOutcome[] = messages.map(() => OK);
-    if (messages.some((message) => message.meta.dedupId !== undefined))
-      await tx.all(sql(DEDUP_EXPIRE), [name]);
-    const params: unknown[] = [];
-    let rows = 0;
-    for (const [i, message] of messages.entries()) {
-      const { meta } = message;
-      if (meta.dedupId !== undefined) {
-        const claimed = await tx.all(sql(DEDUP_CLAIM), [
-          name,
-          meta.dedupId,
-          meta.id,
-          this.#settings.dedupWindowMs,
-        ]);
-        if (claimed.length === 0) {
-          const [holder] = await tx.all(sql(DEDUP_HOLDER), [name, meta.dedupId]);
-          outcomes[i] = { ok: true, duplicateOf: String(holder?.job_id ?? meta.id) };
-          continue;
-        }
-      }
-      params.push(
-        name,
-        meta.id,
-        message.body,
-        storedHeaders(meta, message.attributes),
-        meta.notBefore ?? null,
-        meta.orderingKey ?? null,
-        meta.dedupId ?? null,
-        meta.enqueuedAt,
-        meta.attemptOffset,
-      );
-      rows += 1;
-    }
-    if (params.length !== rows * INSERT_ROW_PARAMS) throw new Error('insert row shape changed');
-    if (rows > 0) {
-      await tx.all(sql(insertJobs(rows)), params);
-      await queue.notify(tx);
-    }
+    const steps = sendStatements(this.#dialect, this.#settings, queue.topology.name, messages);
+    let step = steps.next();
+    while (!step.done) step = steps.next(await tx.all(step.value[0], step.value[1]));
+    const outcomes = step.value;
+    // Wakes on commit (NOTIFY is transactional); nothing to wake for when every job was a duplicate.
+    if (outcomes.some((outcome) => outcome.ok && outcome.duplicateOf === undefined)) await queue.notify(tx);
     return outcomes;
   }
 
@@ -268,8 +225,6 @@ export class SqlDriver implements Driver {
     };
   }
 }
-
-const OK: SendOutcome = Object.freeze({ ok: true });
 
 export function sqlCapabilities(settings: SqlSettings): Capabilities {
   return {
