@@ -5,7 +5,7 @@ import { storedHeaders } from './job-rows.js';
 import type { QueueContext } from './queue-context.js';
 import type { Row } from './sql-executor.js';
 import type { SqlSettings } from './sql-options.js';
-import { DEDUP_CLAIM, DEDUP_EXPIRE, DEDUP_HOLDER, INSERT_ROW_PARAMS, insertJobs } from './statements.js';
+import { DEDUP_CLAIM, DEDUP_FORGET, DEDUP_HOLDER, INSERT_ROW_PARAMS, insertJobs } from './statements.js';
 import { sqliteTransactionRunner } from './transaction-handle.js';
 
 /** One rendered statement and its parameters; the runner answers with its rows. */
@@ -25,19 +25,25 @@ export function* sendStatements(
 ): Generator<SqlStep, SendOutcome[], Row[]> {
   const sql = (template: string) => dialect.sql(template);
   const outcomes: SendOutcome[] = messages.map(() => OK);
-  if (messages.some((message) => message.meta.dedupId !== undefined)) yield [sql(DEDUP_EXPIRE), [queue]];
+  // Dedup ids are claimed in id order, whatever the batch's order: two transactions sharing ids
+  // then lock them in the same order and never wait for each other in a cycle (a deadlock).
+  const claims = messages
+    .flatMap((message, i) => (message.meta.dedupId === undefined ? [] : [i]))
+    .sort((x, y) => compareText(messages[x]!.meta.dedupId!, messages[y]!.meta.dedupId!));
+  for (const i of claims) {
+    const { dedupId, id } = messages[i]!.meta;
+    yield [sql(DEDUP_FORGET), [queue, dedupId]];
+    const claimed = yield [sql(DEDUP_CLAIM), [queue, dedupId, id, settings.dedupWindowMs]];
+    if (claimed.length === 0) {
+      const [holder] = yield [sql(DEDUP_HOLDER), [queue, dedupId]];
+      outcomes[i] = { ok: true, duplicateOf: String(holder?.job_id ?? id) };
+    }
+  }
   const params: unknown[] = [];
   let rows = 0;
   for (const [i, message] of messages.entries()) {
     const { meta } = message;
-    if (meta.dedupId !== undefined) {
-      const claimed = yield [sql(DEDUP_CLAIM), [queue, meta.dedupId, meta.id, settings.dedupWindowMs]];
-      if (claimed.length === 0) {
-        const [holder] = yield [sql(DEDUP_HOLDER), [queue, meta.dedupId]];
-        outcomes[i] = { ok: true, duplicateOf: String(holder?.job_id ?? meta.id) };
-        continue;
-      }
-    }
+    if (outcomes[i] !== OK) continue; // a duplicate
     params.push(
       queue,
       meta.id,
@@ -89,3 +95,7 @@ export function sendSyncInTransaction(
 }
 
 const OK: SendOutcome = Object.freeze({ ok: true });
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

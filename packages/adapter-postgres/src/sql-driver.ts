@@ -26,8 +26,11 @@ import type { SqlExecutor, SqlRunner } from './sql-executor.js';
 import { toNumber } from './sql-executor.js';
 import type { SqlSettings } from './sql-options.js';
 import { SqlReceiver } from './sql-receiver.js';
-import { PROVISION, QUEUE_NAMES, STATS } from './statements.js';
+import { DEDUP_SWEEP, PROVISION, QUEUE_NAMES, STATS } from './statements.js';
 import { transactionRunner } from './transaction-handle.js';
+
+/** How often a driver sweeps a queue's expired dedup ids (on a send carrying one). */
+const DEDUP_SWEEP_EVERY_MS = 10_000;
 
 /** Most messages one send carries (the core chunks larger batches): 500 rows x 9 parameters. */
 export const MAX_BATCH_SIZE = 500;
@@ -53,6 +56,8 @@ export class SqlDriver implements Driver {
   readonly #settings: SqlSettings;
   readonly #migrate: () => Promise<unknown>;
   readonly #wakeups = new Map<string, Wakeup>();
+  /** When each queue's expired dedup ids are next swept (epoch ms). */
+  readonly #nextSweep = new Map<string, number>();
   readonly #lifecycle: DriverLifecycle<QueueContext>;
   #ready: Promise<void> | undefined;
 
@@ -125,6 +130,7 @@ export class SqlDriver implements Driver {
   ): Promise<readonly SendOutcome[]> {
     await this.ready();
     const queue = this.#context(topology);
+    await this.#sweepDedup(queue, messages);
     // In the application's transaction (README "Transactional enqueue"): its commit is the send's.
     if (options?.transaction !== undefined)
       return this.#sendIn(
@@ -197,6 +203,19 @@ export class SqlDriver implements Driver {
     // Wakes on commit (NOTIFY is transactional); nothing to wake for when every job was a duplicate.
     if (outcomes.some((outcome) => outcome.ok && outcome.duplicateOf === undefined)) await queue.notify(tx);
     return outcomes;
+  }
+
+  /**
+   * Expired dedup ids are forgotten here, at most once per `DEDUP_SWEEP_EVERY_MS` per queue and
+   * driver, on a send that carries one, in a statement of its own (never inside the send's
+   * transaction, where it could wait on other sends); the claim forgets its own id if expired.
+   */
+  async #sweepDedup(queue: QueueContext, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (!messages.some((message) => message.meta.dedupId !== undefined)) return;
+    const now = queue.clock.now();
+    if (now < (this.#nextSweep.get(queue.topology.name) ?? 0)) return;
+    this.#nextSweep.set(queue.topology.name, now + DEDUP_SWEEP_EVERY_MS);
+    await queue.run(DEDUP_SWEEP, [queue.topology.name]);
   }
 
   #context(topology: QueueTopology): QueueContext {

@@ -49,8 +49,14 @@ export function insertJobs(rows: number): string {
   return `INSERT INTO {jobs} ${INSERT_COLUMNS} VALUES ${groups.join(', ')}`;
 }
 
-/** Forgets the expired dedup ids of queue $1 (lazily, on a send that carries one). */
-export const DEDUP_EXPIRE = 'DELETE FROM {dedup} WHERE queue = $1 AND expires_at <= {now}';
+/** Forgets dedup id $2 of queue $1 if its window is over (in the send's transaction, before its claim). */
+export const DEDUP_FORGET = 'DELETE FROM {dedup} WHERE queue = $1 AND dedup_id = $2 AND expires_at <= {now}';
+/**
+ * Forgets up to 1,000 expired dedup ids of queue $1, outside any send's transaction, skipping rows
+ * another transaction holds: it never waits, so it can never deadlock with a send.
+ */
+export const DEDUP_SWEEP = `DELETE FROM {dedup} WHERE queue = $1 AND dedup_id IN (
+  SELECT dedup_id FROM {dedup} WHERE queue = $1 AND expires_at <= {now} LIMIT 1000 {skip_locked})`;
 /** Remembers dedup id $2 for job $3 during $4 ms; no row back when it is already remembered. */
 export const DEDUP_CLAIM = `INSERT INTO {dedup} (queue, dedup_id, job_id, expires_at) VALUES ($1, $2, $3, {now} + $4)
 ON CONFLICT (queue, dedup_id) DO NOTHING RETURNING job_id`;
