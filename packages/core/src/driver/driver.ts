@@ -110,6 +110,13 @@ export interface Driver {
    */
   queues?(): Promise<readonly string[]>;
 
+  /**
+   * One bounded round trip proving the broker answers and accepts the credentials, for adapters
+   * whose client connects lazily (createDriver resolves without contacting the broker). Rejects
+   * with the native error, as any call does. Absent where createDriver already connected.
+   */
+  checkConnection?(): Promise<void>;
+
   /** Map a native error to the closed code set. Unknown errors map to Unknown. */
   errorCode(error: unknown): ErrorCode;
 

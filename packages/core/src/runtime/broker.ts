@@ -138,6 +138,20 @@ export class Broker {
     }
   }
 
+  /**
+   * Resolves once the broker answered a round trip with these credentials; rejects with the wrapped
+   * error otherwise (Unavailable, PermissionDenied...). Where `connect()` already connected, it did.
+   */
+  async checkConnection(): Promise<void> {
+    this.#assertOpen('check the connection');
+    const { driver, secrets, provision } = this.#settings;
+    try {
+      await driver.checkConnection?.();
+    } catch (error) {
+      throw wrapDriverError(driver, '', error, 'check the connection', secrets, provision);
+    }
+  }
+
   /** Defines (or re-opens) a queue. Nothing touches the broker until the first use. */
   queue<T = unknown, I = T>(name: string, options: QueueOptions<T, I> = {}): Queue<T, I> {
     this.#assertOpen('create a queue');
