@@ -160,6 +160,18 @@ export class SqsDriver implements Driver {
     return listWorkQueues(this.#settings.api, this.#settings.queuePrefix, this.#settings.fifo);
   }
 
+  /**
+   * The client connects lazily: one ListQueues of at most one URL proves the endpoint answers and
+   * takes the credentials (a missing sqs:ListQueues is reported as PermissionDenied, as it is).
+   */
+  async checkConnection(): Promise<void> {
+    const prefix = this.#settings.queuePrefix;
+    await this.#settings.api.listQueues({
+      MaxResults: 1,
+      ...(prefix === '' ? {} : { QueueNamePrefix: prefix }),
+    });
+  }
+
   errorCode(error: unknown): ErrorCode {
     return sqsErrorCode(error);
   }
