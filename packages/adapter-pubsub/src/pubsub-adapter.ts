@@ -30,17 +30,27 @@ export interface PubSubDriverOptions {
    * delayed and dead-lettered counts of `stats()`. Without it, Pub/Sub counts nothing.
    */
   readonly monitoring?: MonitoringClient;
+  /**
+   * Bound of each administrative call (create, delete, metadata, listing), the SDK's retries
+   * included, in ms. Default 10,000.
+   */
+  readonly apiTimeoutMs?: number;
   /** @internal A stand-in for the SDK (unit tests). */
   readonly api?: PubSubApi;
 }
 
 /** Pub/Sub's minimum ack deadline. */
 const DEFAULT_MIN_LEASE_MS = 10_000;
+/** Admin calls answer in well under a second; the SDK's own bound (60 s of retries) is too long to hang. */
+const DEFAULT_API_TIMEOUT_MS = 10_000;
 
 export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDriver {
   const api =
     options.api ??
-    new SdkPubSubApi(options.pubsub ?? newClient(options), { ownsClient: options.pubsub === undefined });
+    new SdkPubSubApi(options.pubsub ?? newClient(options), {
+      ownsClient: options.pubsub === undefined,
+      apiTimeoutMs: options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS,
+    });
   const settings: PubSubDriverSettings = {
     prefix: options.prefix ?? '',
     minLeaseMs: options.minLeaseMs ?? DEFAULT_MIN_LEASE_MS,
@@ -52,11 +62,11 @@ export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDri
 }
 
 /**
- * `pubsub://<project>?emulator_host=127.0.0.1:8085&prefix=prod-&min_lease_ms=10000&dead_letter_policy=true`
+ * `pubsub://<project>?emulator_host=127.0.0.1:8085&prefix=prod-&min_lease_ms=10000&dead_letter_policy=true&api_timeout_ms=10000`
  */
 export const pubsubAdapter: AdapterModule = {
   schemes: ['pubsub'],
-  parameters: ['emulator_host', 'prefix', 'min_lease_ms', 'dead_letter_policy'],
+  parameters: ['emulator_host', 'prefix', 'min_lease_ms', 'dead_letter_policy', 'api_timeout_ms'],
   errorCode: pubsubErrorCode,
   async createDriver(context: DriverContext) {
     const projectId = decodeURIComponent(context.url.hostname);
@@ -77,6 +87,7 @@ export const pubsubAdapter: AdapterModule = {
       ...(prefix !== undefined ? { prefix } : {}),
       minLeaseMs: params.int('min_lease_ms', { min: 1_000, max: 600_000, default: DEFAULT_MIN_LEASE_MS }),
       deadLetterPolicy: params.bool('dead_letter_policy', true),
+      apiTimeoutMs: params.int('api_timeout_ms', { min: 100, max: 600_000, default: DEFAULT_API_TIMEOUT_MS }),
     };
     return createPubSubDriver(options);
   },

@@ -48,6 +48,8 @@ export interface PubSubApi {
   getAckDeadlineSeconds(subscription: string): Promise<number>;
   deleteSubscription(subscription: string): Promise<void>;
   deleteTopic(topic: string): Promise<void>;
+  /** One bounded round trip (a page of one topic): the endpoint answers and takes the credentials. */
+  checkConnection?(): Promise<void>;
   /** The short names of the project's topics that start with `prefix`, read page by page. */
   topicNames(prefix: string): Promise<string[]>;
   /**

@@ -221,6 +221,12 @@ export class PubSubDriver implements Driver {
       .map((topic) => topic.slice(prefix.length));
   }
 
+  /** The client connects lazily: one bounded listing of one topic proves the endpoint answers. */
+  async checkConnection(): Promise<void> {
+    this.#assertOpen();
+    await this.#api.checkConnection?.();
+  }
+
   errorCode(error: unknown): ErrorCode {
     return pubsubErrorCode(error);
   }

@@ -1,4 +1,4 @@
-import { type PubSub, type Topic, v1 } from '@google-cloud/pubsub';
+import { type CallOptions, type PubSub, type Topic, v1 } from '@google-cloud/pubsub';
 import type {
   OutgoingPubSubMessage,
   PubSubApi,
@@ -24,13 +24,19 @@ const BATCHING = { maxMessages: 1_000, maxMilliseconds: 2 } as const;
 export class SdkPubSubApi implements PubSubApi {
   readonly native: PubSub;
   readonly #ownsClient: boolean;
+  /**
+   * Bound of each administrative call, the SDK's retries included (its own default retries an
+   * unreachable endpoint for 60 s). Pulls, acks and publishes keep the SDK's settings.
+   */
+  readonly #admin: CallOptions;
   readonly #topics = new Map<string, Topic>();
   #subscriber: Promise<v1.SubscriberClient> | undefined;
   #closed = false;
 
-  constructor(pubsub: PubSub, options: { ownsClient: boolean }) {
+  constructor(pubsub: PubSub, options: { ownsClient: boolean; apiTimeoutMs: number }) {
     this.native = pubsub;
     this.#ownsClient = options.ownsClient;
+    this.#admin = { timeout: options.apiTimeoutMs };
   }
 
   get projectId(): string {
@@ -50,7 +56,7 @@ export class SdkPubSubApi implements PubSubApi {
   }
 
   async createTopic(topic: string): Promise<void> {
-    await this.native.createTopic(topic);
+    await this.native.createTopic(topic, this.#admin);
   }
 
   async createSubscription(
@@ -64,28 +70,38 @@ export class SdkPubSubApi implements PubSubApi {
       expirationPolicy: {},
       ...(settings.enableMessageOrdering ? { enableMessageOrdering: true } : {}),
       ...(settings.deadLetterPolicy ? { deadLetterPolicy: settings.deadLetterPolicy } : {}),
+      gaxOpts: this.#admin,
     });
   }
 
   async getAckDeadlineSeconds(subscription: string): Promise<number> {
-    const [metadata] = await this.native.subscription(subscription).getMetadata();
+    const [metadata] = await this.native.subscription(subscription).getMetadata(this.#admin);
     return Number(metadata.ackDeadlineSeconds ?? 10);
   }
 
   async deleteSubscription(subscription: string): Promise<void> {
-    await this.native.subscription(subscription).delete();
+    await this.native.subscription(subscription).delete(this.#admin);
   }
 
   async topicNames(prefix: string): Promise<string[]> {
     // The SDK follows the pages itself (autoPaginate), 1,000 topics a request.
-    const [topics] = await this.native.getTopics({ pageSize: 1_000 });
+    const [topics] = await this.native.getTopics({ pageSize: 1_000, gaxOpts: this.#admin });
     return topics
       .map((topic) => topic.name.slice(topic.name.lastIndexOf('/') + 1))
       .filter((name) => name.startsWith(prefix));
   }
 
+  async checkConnection(): Promise<void> {
+    // One page of one topic, one attempt: a retry would turn "unreachable" into a deadline.
+    await this.native.getTopics({
+      pageSize: 1,
+      autoPaginate: false,
+      gaxOpts: { ...this.#admin, retry: null },
+    });
+  }
+
   async deleteTopic(topic: string): Promise<void> {
-    await this.native.topic(topic).delete();
+    await this.native.topic(topic).delete(this.#admin);
   }
 
   async publish(
