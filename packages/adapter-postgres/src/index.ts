@@ -21,11 +21,20 @@ import { SqliteExecutor } from './sqlite-executor.js';
 export type { Dialect } from './dialect.js';
 export type { SqlJobRow } from './job-rows.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
+export {
+  type DrizzleExecutor,
+  type DrizzleSql,
+  fromDrizzle,
+  fromKysely,
+  type KyselyCompiledQuery,
+  type KyselyExecutor,
+} from './orm-bridges.js';
 export type { PgPool, PgPoolClient } from './pg-pool.js';
 export type { SqlDeadLetterRow } from './sql-dead-letters.js';
 export { SqlDriver } from './sql-driver.js';
 export type { Row, SqlExecutor, SqlRunner } from './sql-executor.js';
 export { DEFAULT_SCHEMA, DEFAULT_SETTINGS, type SqlSettings } from './sql-options.js';
+export type { BridgedTransaction, TransactionQuery } from './transaction-handle.js';
 
 /**
  * A PostgreSQL driver on a `pg.Pool` the application already has. It stays the application's:
