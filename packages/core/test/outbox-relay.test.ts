@@ -229,6 +229,25 @@ describe('createOutboxRelay', () => {
     for (const key of keys) expect(order[key]).toEqual([...(order[key] ?? [])].sort((x, y) => x - y));
   });
 
+  it('a target broker closed under the relay is reported, and that queue stops', async () => {
+    const clock = new VirtualClock();
+    const [outbox, target] = [await memory(clock), await memory(clock)];
+    const r = await relay({ from: outbox, to: target, queues: ['q'] });
+    const errors: string[] = [];
+    r.on('error', (error) => errors.push(`${error.name}: ${error.message}`));
+    await target.close();
+    await sendMany(outbox, 'q', 1); // ends the move's wait: its batch meets the closed target
+    await settle();
+    await clock.advance(60_000); // many backoff steps, were it retrying
+    await settle();
+    // The batch's send meets the closed connection; the next run finds the broker closed and stops.
+    expect(errors).toEqual([
+      expect.stringMatching(/^BrokerError: .*send/),
+      expect.stringMatching(/^ClosedError/),
+    ]);
+    expect(await outbox.queue('q').stats()).toMatchObject({ ready: 1, inFlight: 0 });
+  });
+
   it('rejects bad options with a ConfigError', async () => {
     const [outbox, target] = [await memory(), await memory()];
     await expect(createOutboxRelay({ from: outbox, to: outbox })).rejects.toThrow(/two brokers/);
