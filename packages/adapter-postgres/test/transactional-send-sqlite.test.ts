@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Broker, connect, QueueNotFoundError, ValidationError } from '@polyqueue/core';
 import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteDriver } from '../src/index.js';
 import { drainedUpTo, recorder, until } from './transaction-fixtures.js';
@@ -68,6 +69,28 @@ describe('transactional send (sqlite)', () => {
     expect(orders()).not.toContain('o-rollback');
     await worker.close();
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, inFlight: 0, deadLettered: 0 });
+  });
+
+  it('drizzle on better-sqlite3: sendSync through db.$client inside its synchronous transaction', async () => {
+    const queue = broker.queue<{ order: string }>(queueName());
+    await queue.provision();
+    const orm = drizzle({ client: db });
+    let gone = '';
+    try {
+      orm.transaction((tx) => {
+        gone = queue.sendSync({ order: 'o-drizzle-rollback' }, { transaction: orm.$client });
+        tx.rollback();
+      });
+    } catch (error) {
+      if ((error as Error).constructor.name !== 'TransactionRollbackError') throw error;
+    }
+    const kept = orm.transaction(() => queue.sendSync({ order: 'o-drizzle' }, { transaction: orm.$client }));
+    const { handled, worker } = recorder(queue);
+    await until('the committed job', () => handled.has(kept));
+    await drainedUpTo(handled, () => queue.send({ order: 'marker' }));
+    expect(gone).not.toBe('');
+    expect(handled.has(gone)).toBe(false);
+    await worker.close();
   });
 
   it('a failing sendSync throws inside fn, so the whole transaction rolls back', async () => {
