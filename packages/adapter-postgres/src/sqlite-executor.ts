@@ -54,8 +54,14 @@ export class SqliteExecutor implements SqlExecutor {
     this.#file = file;
   }
 
+  /**
+   * A statement on its own. One that writes (a fetch, a settlement) runs in `BEGIN IMMEDIATE`: it
+   * takes the file's write lock before it reads, waiting for other processes up to the busy
+   * timeout, rather than reading first and failing to upgrade (SQLITE_BUSY) when another process
+   * wrote in between.
+   */
   all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return this.#serial(() => this.#run(sql, params));
+    return this.#serial(() => this.#run(sql, params, true));
   }
 
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
@@ -113,16 +119,26 @@ export class SqliteExecutor implements SqlExecutor {
     return result;
   }
 
-  #run(sql: string, params: readonly unknown[]): Row[] {
-    let statement = this.#file.statements.get(sql);
+  #run(sql: string, params: readonly unknown[], immediate = false): Row[] {
+    const { db, statements } = this.#file;
+    let statement = statements.get(sql);
     if (statement === undefined) {
-      statement = this.#file.db.prepare(sql);
-      this.#file.statements.set(sql, statement);
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
     }
     const bound = params.length === 0 ? [] : [namedParameters(params.map(toSqliteValue))];
-    if (statement.reader) return statement.all(...bound) as Row[];
-    statement.run(...bound);
-    return [];
+    const own = immediate && !statement.readonly && !db.inTransaction;
+    if (own) db.exec('BEGIN IMMEDIATE');
+    try {
+      let rows: Row[] = [];
+      if (statement.reader) rows = statement.all(...bound) as Row[];
+      else statement.run(...bound);
+      if (own) db.exec('COMMIT');
+      return rows;
+    } catch (error) {
+      if (own && db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
   }
 }
 
