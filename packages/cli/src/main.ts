@@ -1,3 +1,4 @@
+import { inspect as formatError } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { dashboard } from './commands/dashboard.js';
 import { peek, purge, redrive } from './commands/dead-letters.js';
@@ -38,15 +39,25 @@ Examples:
   polyqueue move emails --from amqp://guest:guest@old:5672 --to sqs://eu-west-1 --rate 500/s
   polyqueue move emails --from $OLD --to $NEW --dead-letters --json | jq -c 'select(.event=="done")'`;
 
+/** Longest error line printed without --verbose. */
+const MAX_ERROR_CHARS = 300;
+
 /** Runs the CLI on `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('polyqueue')
     .description('Operate polyqueue queues on any broker from the terminal.')
     .addOption(new Option('--url <url>', 'broker URL').env('QUEUE_URL'))
     .option('--json', 'machine output on stdout: one JSON object per line')
+    .option('--verbose', "on failure, the error's stack and causes too; dependencies' warnings kept")
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .hook('preAction', () => {
+      // The AWS SDK prints a 10-line notice on stderr about its own future Node support: aimed at
+      // whoever builds an application on it, noise around the one-line error of an operator tool.
+      if (program.opts<GlobalOptions>().verbose !== true)
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    });
   // Each action runs inside a session so the broker is closed whatever happens.
   const run = (body: (session: Session) => Promise<void>) => () =>
     openSession(program.opts<GlobalOptions>(), body);
@@ -202,7 +213,12 @@ function failure(error: unknown, options: GlobalOptions): number {
   }
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  // One line: what is wrong, with the broker's error code when it has one.
-  out.error(`${typeof code === 'string' ? `${code}: ` : ''}${message.split('\n')[0]}`);
+  // One line: what is wrong, with the broker's error code when it has one. Some SDKs pack every
+  // retry's error into one message (kilobytes): the head says it, --verbose shows the rest.
+  const line = message.split('\n')[0]!;
+  const head =
+    line.length > MAX_ERROR_CHARS ? `${line.slice(0, MAX_ERROR_CHARS)}… (--verbose for all)` : line;
+  out.error(`${typeof code === 'string' ? `${code}: ` : ''}${head}`);
+  if (options.verbose === true) out.info(formatError(error, { depth: 4 }));
   return EXIT.failed;
 }

@@ -5,6 +5,7 @@ import { Output, secretsOfUrl } from './output.js';
 export interface GlobalOptions {
   readonly url?: string;
   readonly json?: boolean;
+  readonly verbose?: boolean;
 }
 
 /** What every command gets: an output bound to the URL's secrets, and the broker once asked for. */

@@ -13,12 +13,6 @@ describeCliCommands(
     url: (project) => `pubsub://${project}?emulator_host=${PSTEST_HOST}`,
     cleanup: deleteProject,
     unreachableUrl: 'pubsub://pqcli-closed?emulator_host=127.0.0.1:1',
-    knownBugs: {
-      'an unreachable broker: stats exits 1 in one line': {
-        bug: 'stats waits past 30 s on a closed emulator_host port (unbounded wait)',
-        mode: 'hangs',
-      },
-    },
   },
   `pqcmd-${run}`,
   `pqmove-${run}`,

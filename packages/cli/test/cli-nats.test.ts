@@ -47,6 +47,16 @@ describe('polyqueue CLI, bad input', () => {
     expect(run.stdout + run.stderr).not.toContain('hunter2secret');
   });
 
+  it('with --verbose, the one error line comes first, then the stack and its cause', async () => {
+    const run = await runCli(['--verbose', 'inspect'], { url: 'nats://ops:hunter2secret@127.0.0.1:1' });
+    expect(run.code).toBe(1);
+    const [first, ...rest] = run.stderr.trim().split('\n');
+    expect(first).toMatch(/^error Unavailable: nats: could not connect/);
+    expect(rest.join('\n')).toMatch(/\n\s+at /);
+    expect(rest.join('\n')).toContain('[cause]');
+    expect(run.stderr).not.toContain('hunter2secret');
+  });
+
   it('no URL and an unknown option are usage errors (exit 2)', async () => {
     expect((await runCli(['inspect'])).code).toBe(2);
     expect((await runCli(['inspect', '--nope'], { url })).code).toBe(2);

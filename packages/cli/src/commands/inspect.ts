@@ -1,12 +1,15 @@
 import type { Session } from '../session.js';
 
 /**
- * Which adapter the URL picks, what it can do, and whether the broker answers. `connect()` opens
- * the connection, so it failing is the connectivity check; its error is printed as one line by main.
+ * Which adapter the URL picks, what it can do, and whether the broker answers. Some clients
+ * connect lazily (SQS, Pub/Sub): `connect()` then resolves without a word to the broker, so the
+ * check is `checkConnection()`, a round trip with the URL's credentials. Its error (Unavailable,
+ * PermissionDenied...) is printed as one line by main, exit 1.
  */
 export async function inspect(session: Session): Promise<void> {
   const { out } = session;
   const broker = await session.broker();
+  await broker.checkConnection();
   const capabilities = JSON.parse(JSON.stringify(broker.capabilities)) as Record<string, unknown>;
   out.record({ adapter: broker.adapter, url: broker.toJSON().url, connected: true, capabilities });
   out.line(`adapter    ${broker.adapter}`);
