@@ -118,8 +118,8 @@ try {
     ],
     ['Unknown queue', [run(['peek', 'no-such-queue'])]],
   ];
-  const help = ['inspect', 'queues', 'stats', 'peek', 'redrive', 'purge', 'send', 'move'].map((c) =>
-    run([c, '--help']),
+  const help = ['inspect', 'queues', 'stats', 'peek', 'redrive', 'purge', 'send', 'move', 'dashboard'].map(
+    (c) => run([c, '--help']),
   );
   const page = [
     '# polyqueue CLI',
@@ -133,6 +133,8 @@ try {
     'misspelt queue name is reported as unknown, never created. A count the broker cannot tell (see',
     "each adapter README's Characteristics) shows as `n/a`, and as `null` in JSON: never as 0.",
     '`move` takes a queue from one broker to another: see [Moving to another broker](migrating-brokers.md).',
+    '`dashboard` serves the same operations as a web page: see [Dashboard](dashboard.md). With',
+    '`--verbose`, a failure prints the stack and causes of the error after its one line.',
     '',
     '## Exit codes',
     '',
