@@ -1,4 +1,4 @@
-import { type Broker, connect } from '@polyqueue/core';
+import { type Broker, connect, ValidationError } from '@polyqueue/core';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
@@ -79,6 +79,25 @@ describe('ORM bridges (postgres)', () => {
       await worker.close();
     });
   }
+
+  it('an ORM transaction given without its bridge is refused with ValidationError naming the bridges', async () => {
+    const queue = broker.queue(`orm-raw-${++counter}`);
+    await queue.provision();
+    const sends: Promise<unknown>[] = [];
+    await kysely.transaction().execute(async (trx) => {
+      sends.push(queue.send({ n: 1 }, { transaction: trx }).catch((e: unknown) => e));
+      await sends[0];
+    });
+    await drizzle({ client: pool }).transaction(async (tx) => {
+      sends.push(queue.send({ n: 2 }, { transaction: tx }).catch((e: unknown) => e));
+      await sends[1];
+    });
+    for (const error of await Promise.all(sends)) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toMatch(/fromKysely, fromDrizzle/);
+    }
+    expect((await queue.stats()).ready).toBe(0);
+  });
 
   it('drizzle: $n inside a quoted identifier is not a parameter', async () => {
     const chunks: string[] = [];
