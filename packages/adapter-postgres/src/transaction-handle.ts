@@ -68,9 +68,11 @@ export function transactionRunner(handle: unknown, dialect: 'postgres' | 'sqlite
     return { all: async (sql, params = []) => (await handle.query(sql, [...params])).rows };
   }
   throw new ValidationError(
-    `options.transaction is not a transaction handle the ${dialect} driver understands: give a ${
-      dialect === 'postgres' ? 'node-postgres Client or PoolClient' : 'better-sqlite3 Database'
-    } inside a transaction, or a bridge (fromKysely, fromDrizzle)`,
+    `options.transaction is not a transaction handle the ${dialect} driver understands: give ${
+      dialect === 'postgres'
+        ? 'a node-postgres Client or PoolClient inside a transaction, or a bridge (fromKysely, fromDrizzle)'
+        : 'a better-sqlite3 Database inside a transaction'
+    }`,
   );
 }
 

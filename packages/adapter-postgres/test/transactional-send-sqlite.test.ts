@@ -7,7 +7,7 @@ import { type Broker, connect, QueueNotFoundError, ValidationError } from '@poly
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteDriver } from '../src/index.js';
+import { createSqliteDriver, fromKysely } from '../src/index.js';
 import { drainedUpTo, recorder, until } from './transaction-fixtures.js';
 
 const CHILD = fileURLToPath(new URL('./transaction-crash-child.ts', import.meta.url));
@@ -139,6 +139,14 @@ describe('transactional send (sqlite)', () => {
       own.exec('ROLLBACK');
     }
     expect(() => queue.sendSync({ n: 4 }, { transaction: db })).toThrow(/not inside a transaction/);
+    // Handles of the other dialect, and things that are no handle at all.
+    const pgLike = { query: async () => ({ rows: [] }) };
+    await expect(queue.send({ n: 5 }, { transaction: pgLike })).rejects.toThrow(/node-postgres client/);
+    const kyselyLike = fromKysely({ executeQuery: async () => ({ rows: [] }) }, { raw: () => ({}) });
+    await expect(queue.send({ n: 6 }, { transaction: kyselyLike })).rejects.toThrow(/postgres bridge/);
+    await expect(queue.send({ n: 7 }, { transaction: 'db' })).rejects.toThrow(
+      /better-sqlite3 Database inside a transaction$/,
+    );
     expect((await queue.stats()).ready).toBe(0);
   });
 
