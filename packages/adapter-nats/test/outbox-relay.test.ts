@@ -66,7 +66,11 @@ describe('outbox relay memory -> NATS', () => {
     const outbox = await connect({ driver: new MemoryServer().connect() });
     const source = platformOf(outbox.queue('twice'));
     await source.ensureProvisioned();
-    const job = { body: new TextEncoder().encode('{"n":1}'), attributes: {}, meta: { id: 'job-twice' } };
+    const job = {
+      body: new TextEncoder().encode('{"n":1}'),
+      attributes: {},
+      meta: { id: 'job-twice', attemptOffset: 0, enqueuedAt: Date.now() },
+    };
     const relay = await createOutboxRelay({ from: outbox, to: nats, queues: ['twice'] });
     const relayed = async (count: number) => {
       const deadline = Date.now() + 10_000;

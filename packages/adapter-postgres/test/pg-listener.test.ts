@@ -19,7 +19,7 @@ class FakeClient extends EventEmitter {
 
 function fakePool() {
   const clients: FakeClient[] = [];
-  const pool = {
+  const pool: PgPool = {
     async query() {
       return { rows: [] };
     },
@@ -32,7 +32,7 @@ function fakePool() {
       return pool;
     },
     async end() {},
-  } satisfies PgPool;
+  };
   return { pool, clients };
 }
 
