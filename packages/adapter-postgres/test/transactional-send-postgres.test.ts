@@ -143,6 +143,13 @@ describe('transactional send (postgres)', () => {
     expect((await queue.stats()).ready).toBe(3);
   });
 
+  it('a queue first used in a transaction is provisioned on the broker’s own connection: it outlives a rollback', async () => {
+    const queue = broker.queue(queueName());
+    await inTransaction('ROLLBACK', (client) => queue.send({ n: 1 }, { transaction: client }));
+    expect(await broker.queues()).toContain(queue.name);
+    expect((await queue.stats()).ready).toBe(0);
+  });
+
   it('a Pool is refused with ValidationError (it is not a transaction), and nothing is sent', async () => {
     const queue = broker.queue(queueName());
     await queue.provision();
