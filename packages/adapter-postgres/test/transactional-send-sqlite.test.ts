@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type Broker, connect, QueueNotFoundError, ValidationError } from '@polyqueue/core';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteDriver, fromKysely } from '../src/index.js';
 import { drainedUpTo, recorder, until } from './transaction-fixtures.js';
@@ -85,6 +86,31 @@ describe('transactional send (sqlite)', () => {
       if ((error as Error).constructor.name !== 'TransactionRollbackError') throw error;
     }
     const kept = orm.transaction(() => queue.sendSync({ order: 'o-drizzle' }, { transaction: orm.$client }));
+    const { handled, worker } = recorder(queue);
+    await until('the committed job', () => handled.has(kept));
+    await drainedUpTo(handled, () => queue.send({ order: 'marker' }));
+    expect(gone).not.toBe('');
+    expect(handled.has(gone)).toBe(false);
+    await worker.close();
+  });
+
+  it('kysely on better-sqlite3: await send with the Database inside its transaction', async () => {
+    const queue = broker.queue<{ order: string }>(queueName());
+    await queue.provision();
+    const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: db }) });
+    let gone = '';
+    await kysely
+      .transaction()
+      .execute(async () => {
+        gone = await queue.send({ order: 'o-kysely-rollback' }, { transaction: db });
+        throw new Error('rolled back');
+      })
+      .catch((error: Error) => {
+        if (error.message !== 'rolled back') throw error;
+      });
+    const kept = await kysely
+      .transaction()
+      .execute(() => queue.send({ order: 'o-kysely' }, { transaction: db }));
     const { handled, worker } = recorder(queue);
     await until('the committed job', () => handled.has(kept));
     await drainedUpTo(handled, () => queue.send({ order: 'marker' }));
