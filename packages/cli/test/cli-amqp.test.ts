@@ -49,6 +49,18 @@ describe('polyqueue CLI on RabbitMQ', () => {
     expect(human.stdout).toMatch(/^jobs\s+\d+\s+n\/a\s+n\/a\s+\d+$/m);
   });
 
+  it('inspect with a wrong password exits 1 in one line: credentials refused, the password masked', async () => {
+    const wrong = new URL(RABBITMQ_URL);
+    wrong.password = 'not-the-password-7x';
+    const run = await runCli(['inspect'], { url: wrong.href });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(
+      'PermissionDenied: not connected, credentials refused or permission missing',
+    );
+    expect(run.stderr).not.toContain('not-the-password-7x');
+  });
+
   it('queues, and stats with no queue, without management_url exit 1 in one line naming the parameter', async () => {
     for (const args of [['queues'], ['stats']]) {
       const run = await runCli(args, { url });

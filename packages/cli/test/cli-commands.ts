@@ -191,7 +191,7 @@ export function describeCliCommands(target: CliTarget, prefix: string, movePrefi
       const run = await runCli(['inspect'], { url: target.unreachableUrl });
       expect(run.code).toBe(1);
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
-      expect(run.stderr).toMatch(/Unavailable/);
+      expect(run.stderr).toContain('Unavailable: not connected, unreachable');
       expect(run.stdout).not.toContain('connected');
     });
 
