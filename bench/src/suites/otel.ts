@@ -38,11 +38,14 @@ async function withBroker(mode: Mode, body: (broker: Broker) => Promise<number>)
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** Runs `run` in every mode, modes alternated within each repeat so drift hits them alike. */
+/**
+ * Runs `run` in every mode, modes alternated within each repeat so drift hits them alike, and
+ * their order turned every other round, so that "off" is not always the run after the SDK's.
+ */
 async function perMode(o: SuiteOptions, run: (broker: Broker) => Promise<number>) {
   const seconds = new Map<Mode, number[]>(MODES.map((mode) => [mode, []]));
   for (let r = 0; r < o.repeats + 1; r++) {
-    for (const mode of MODES) {
+    for (const mode of r % 2 === 0 ? MODES : [...MODES].reverse()) {
       const s = await withBroker(mode, run);
       if (r > 0) seconds.get(mode)!.push(s); // the first round warms every path up
     }
