@@ -16,4 +16,5 @@ export const suites: readonly { readonly name: string; load(): Promise<Suite> }[
   { name: 'sqs', load: async () => (await import('./sqs.js')).sqsSuite },
   { name: 'redis', load: async () => (await import('./redis.js')).redisSuite },
   { name: 'bullmq', load: async () => (await import('./bullmq.js')).bullmqSuite },
+  { name: 'postgres', load: async () => (await import('./postgres.js')).postgresSuite },
 ];
