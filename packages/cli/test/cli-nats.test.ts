@@ -51,7 +51,7 @@ describe('polyqueue CLI, bad input', () => {
     const run = await runCli(['--verbose', 'inspect'], { url: 'nats://ops:hunter2secret@127.0.0.1:1' });
     expect(run.code).toBe(1);
     const [first, ...rest] = run.stderr.trim().split('\n');
-    expect(first).toMatch(/^error Unavailable: nats: could not connect/);
+    expect(first).toMatch(/^error Unavailable: not connected, unreachable: nats: could not connect/);
     expect(rest.join('\n')).toMatch(/\n\s+at /);
     expect(rest.join('\n')).toContain('[cause]');
     expect(run.stderr).not.toContain('hunter2secret');
