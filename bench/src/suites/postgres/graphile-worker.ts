@@ -1,6 +1,7 @@
 import { Logger, makeWorkerUtils, run } from 'graphile-worker';
 import { deferred, nowNs, secondsSince } from '../../measure.js';
 import { payload } from '../../workload.js';
+import { withinCaseLimit } from './case-limit.js';
 import { CONNECTION_STRING, expectDrained, IDLE_POLL_MS, rowCount, withSchema } from './database.js';
 
 /**
@@ -65,7 +66,7 @@ export function graphileProcess(jobs: number, concurrency: number, batchSize: nu
       },
     });
     try {
-      await done.promise;
+      await withinCaseLimit('graphile-worker', done.promise);
       const seconds = secondsSince(start);
       await expectDrained('graphile-worker', () => rowCount(schema, '_private_jobs'));
       return seconds;

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import { deferred, nowNs, secondsSince } from '../../measure.js';
 import { type Payload, payload } from '../../workload.js';
+import { withinCaseLimit } from './case-limit.js';
 import { CONNECTION_STRING, expectDrained, IDLE_POLL_MS, withSchema } from './database.js';
 
 /**
@@ -76,7 +77,7 @@ export function pgBossProcess(jobs: number, concurrency: number, batchSize: numb
     await Promise.all(
       Array.from({ length: concurrency }, () => boss.work<Payload>(QUEUE, { batchSize: 1 }, handler)),
     );
-    await done.promise;
+    await withinCaseLimit('pg-boss', done.promise);
     const seconds = secondsSince(start);
     await boss.offWork(QUEUE);
     await expectDrained('pg-boss', () => boss.getQueueSize(QUEUE, { before: 'completed' }));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type Broker, connect, STATS_FIELDS } from '@polyqueue/core';
 import { nowNs } from '../../measure.js';
 import { fill, sendBatches } from '../../workload.js';
+import { withinCaseLimit } from './case-limit.js';
 import type { ParentMessage, WorkerMessage } from './sqlite-worker.js';
 
 /** `.ts` under tsx (npm run bench), `.js` when compiled: the child runs what the parent runs. */
@@ -72,7 +73,7 @@ export function sqliteProcess(
       });
       const start = nowNs();
       for (const child of children) child.send('start' satisfies ParentMessage);
-      await allHandled;
+      await withinCaseLimit('the SQLite workers', allHandled);
       const seconds = Number(lastNs - start) / 1e9;
       await Promise.all(children.map((child) => stop(child)));
       await withBroker(url, (broker) => expectEmpty(broker, name));
