@@ -6,6 +6,7 @@ import { SqsDriver } from './sqs-driver.js';
 
 const DEFAULT_WAIT_TIME_SECONDS = 20;
 const DEFAULT_MAX_NATIVE_DELAY_SECONDS = 900;
+const DEFAULT_API_TIMEOUT_MS = 10_000;
 
 /** Programmatic options, equivalent to the URL parameters. */
 export interface SqsDriverOptions {
@@ -23,13 +24,19 @@ export interface SqsDriverOptions {
   readonly waitTimeSeconds?: number;
   /** Longest per-message DelaySeconds, 1–900. Default 900; lower it only to test the delay path. */
   readonly maxNativeDelaySeconds?: number;
+  /**
+   * Bound of one HTTP attempt of the client built here, on top of a receive's long-poll wait
+   * (connect, then request and response), ms. Default 10,000. Not applied to a `client` of yours.
+   */
+  readonly apiTimeoutMs?: number;
   /** For unit tests: the narrow SQS interface instead of a client. */
   readonly api?: SqsApi;
 }
 
 /**
  * `sqs://?region=eu-west-1&endpoint=http://127.0.0.1:9324&queue_prefix=prod-&fifo=true`
- * Parameters: region, endpoint, queue_prefix, fifo, wait_time_seconds, max_native_delay_seconds.
+ * Parameters: region, endpoint, queue_prefix, fifo, wait_time_seconds, max_native_delay_seconds,
+ * api_timeout_ms.
  */
 export const PARAMETERS = [
   'region',
@@ -38,6 +45,7 @@ export const PARAMETERS = [
   'fifo',
   'wait_time_seconds',
   'max_native_delay_seconds',
+  'api_timeout_ms',
 ] as const;
 
 export const adapter: AdapterModule = {
@@ -63,6 +71,7 @@ export const adapter: AdapterModule = {
         max: 900,
         default: DEFAULT_MAX_NATIVE_DELAY_SECONDS,
       }),
+      apiTimeoutMs: params.int('api_timeout_ms', { min: 100, max: 600_000, default: DEFAULT_API_TIMEOUT_MS }),
     });
   },
 };
@@ -81,6 +90,12 @@ export function createSqsDriver(options: SqsDriverOptions = {}): SqsDriver {
       `maxNativeDelaySeconds must be a whole number from 1 to 900, got ${maxNativeDelaySeconds}`,
     );
   }
+  if (
+    options.apiTimeoutMs !== undefined &&
+    !(Number.isInteger(options.apiTimeoutMs) && options.apiTimeoutMs >= 100)
+  ) {
+    throw new ConfigError(`apiTimeoutMs must be a whole number of ms >= 100, got ${options.apiTimeoutMs}`);
+  }
   if (options.queuePrefix !== undefined && !/^[A-Za-z0-9_-]*$/.test(options.queuePrefix)) {
     throw new ConfigError(
       `queue_prefix may only hold letters, digits, "-" and "_", got "${options.queuePrefix}"`,
@@ -89,9 +104,19 @@ export function createSqsDriver(options: SqsDriverOptions = {}): SqsDriver {
   let client = options.client;
   const ownsClient = client === undefined && options.api === undefined;
   if (ownsClient) {
+    const apiTimeoutMs = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
     const config: SQSClientConfig = {
       ...(options.region ? { region: options.region } : {}),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // The SDK's HTTP handler waits forever by default: a host that silently drops packets would
+      // hold a send, a settlement or a connection check for the OS's connect timeout (minutes).
+      // Each attempt is bounded (the SDK's retries included, a call is then bounded too); a
+      // receive may legitimately take its long-poll wait on top.
+      requestHandler: {
+        connectionTimeout: apiTimeoutMs,
+        requestTimeout: apiTimeoutMs + waitTimeSeconds * 1_000,
+        throwOnRequestTimeout: true,
+      },
     };
     client = new SQSClient(config);
   }

@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { connect, ErrorCode } from '@polyqueue/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator } from './emulator.js';
@@ -26,5 +27,28 @@ describe('SQS checkConnection', () => {
     } finally {
       await broker.close();
     }
+  });
+
+  it('gives up on an endpoint that accepts and never answers, within api_timeout_ms per attempt', async () => {
+    // What a host dropping packets mid-request looks like: without the bound the SDK waits forever.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const broker = await connect(
+      `sqs://?region=us-east-1&endpoint=${encodeURIComponent(`http://127.0.0.1:${port}`)}&api_timeout_ms=200&wait_time_seconds=0`,
+    );
+    try {
+      await expect(broker.checkConnection()).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      await broker.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
+
+  it('refuses a bad api_timeout_ms', async () => {
+    await expect(connect('sqs://?region=us-east-1&api_timeout_ms=5')).rejects.toThrow(/api_timeout_ms/);
   });
 });
