@@ -15,6 +15,7 @@ export function postgresDialect(schema: string): Dialect {
   const s = quoteIdentifier(schema);
   return {
     name: 'postgres',
+    columnarInsert: true,
     sql: templateRenderer({
       jobs: `${s}.jobs`,
       dead_letters: `${s}.dead_letters`,

@@ -5,7 +5,14 @@ import { storedHeaders } from './job-rows.js';
 import type { QueueContext } from './queue-context.js';
 import type { Row } from './sql-executor.js';
 import type { SqlSettings } from './sql-options.js';
-import { DEDUP_CLAIM, DEDUP_FORGET, DEDUP_HOLDER, INSERT_ROW_PARAMS, insertJobs } from './statements.js';
+import {
+  DEDUP_CLAIM,
+  DEDUP_FORGET,
+  DEDUP_HOLDER,
+  INSERT_JOBS_COLUMNS,
+  INSERT_ROW_PARAMS,
+  insertJobs,
+} from './statements.js';
 import { sqliteTransactionRunner } from './transaction-handle.js';
 
 /** One rendered statement and its parameters; the runner answers with its rows. */
@@ -39,13 +46,16 @@ export function* sendStatements(
       outcomes[i] = { ok: true, duplicateOf: String(holder?.job_id ?? id) };
     }
   }
-  const params: unknown[] = [];
-  let rows = 0;
-  for (const [i, message] of messages.entries()) {
+  const inserted = messages.filter((_, i) => outcomes[i] === OK); // not the duplicates
+  if (inserted.length > 0) yield insertStep(dialect, queue, inserted);
+  return outcomes;
+}
+
+/** The INSERT of `messages` (none a duplicate), in the dialect's shape: rows or column arrays. */
+function insertStep(dialect: Dialect, queue: string, messages: readonly OutgoingMessage[]): SqlStep {
+  const row = (message: OutgoingMessage) => {
     const { meta } = message;
-    if (outcomes[i] !== OK) continue; // a duplicate
-    params.push(
-      queue,
+    return [
       meta.id,
       message.body,
       storedHeaders(meta, message.attributes),
@@ -54,12 +64,16 @@ export function* sendStatements(
       meta.dedupId ?? null,
       meta.enqueuedAt,
       meta.attemptOffset,
-    );
-    rows += 1;
+    ];
+  };
+  const rows = messages.map(row);
+  if (dialect.columnarInsert) {
+    const columns = rows[0]!.map((_, c) => rows.map((values) => values[c]));
+    return [dialect.sql(INSERT_JOBS_COLUMNS), [queue, ...columns]];
   }
-  if (params.length !== rows * INSERT_ROW_PARAMS) throw new Error('insert row shape changed');
-  if (rows > 0) yield [sql(insertJobs(rows)), params];
-  return outcomes;
+  const params = rows.flatMap((values) => [queue, ...values]);
+  if (params.length !== rows.length * INSERT_ROW_PARAMS) throw new Error('insert row shape changed');
+  return [dialect.sql(insertJobs(rows.length)), params];
 }
 
 /** Runs the steps synchronously, each through `run`. */

@@ -10,6 +10,7 @@ import { type Dialect, templateRenderer } from './dialect.js';
 export function sqliteDialect(): Dialect {
   return {
     name: 'sqlite',
+    columnarInsert: false,
     sql: templateRenderer(
       {
         jobs: 'pq_jobs',

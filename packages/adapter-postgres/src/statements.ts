@@ -42,6 +42,17 @@ const INSERT_ROW = (n: number) =>
   `($${n}, $${n + 1}, $${n + 2}, $${n + 3}, coalesce(CAST($${n + 4} AS BIGINT), {now}), $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`;
 export const INSERT_ROW_PARAMS = 9;
 
+/**
+ * The same INSERT with one array per column (PostgreSQL, `Dialect.columnarInsert`): $1 the queue,
+ * $2..$9 the columns in INSERT_COLUMNS' order. Rows go in the arrays' order (WITH ORDINALITY),
+ * so a batch's jobs get their seq, and their ordering key's place, in send order.
+ */
+export const INSERT_JOBS_COLUMNS = `INSERT INTO {jobs} ${INSERT_COLUMNS}
+SELECT $1, t.id, t.body, t.headers, coalesce(t.run_at, {now}), t.ordering_key, t.dedup_id, t.enqueued_at, t.attempt_offset
+FROM unnest($2::text[], $3::bytea[], $4::jsonb[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::integer[])
+  WITH ORDINALITY AS t(id, body, headers, run_at, ordering_key, dedup_id, enqueued_at, attempt_offset, n)
+ORDER BY t.n`;
+
 /** INSERT of `rows` jobs in one statement (memoized by the dialect per batch size). */
 export function insertJobs(rows: number): string {
   const groups: string[] = [];
