@@ -63,7 +63,7 @@ export const postgresSuite: Suite = {
     const bossSend = await medianAfterGc(o.repeats, () => pgBossSend(jobs, o.batchSize));
     const gwSend = await medianAfterGc(o.repeats, () => graphileSend(jobs, o.batchSize));
     add('postgres', sendMetric, 'polyqueue', jobs / pqSend, 'jobs/s', {
-      note: `${count(jobs)} jobs; sendBatch (one INSERT per 500)`,
+      note: `${count(jobs)} jobs; sendBatch (one INSERT ... unnest per 500)`,
     });
     add('postgres', sendMetric, 'pg-boss', jobs / bossSend, 'jobs/s', {
       note: 'insert(jobs), pg-boss 10.4.2',
