@@ -1,5 +1,6 @@
-import { type Broker, connect, createOutboxRelay, MemoryServer } from '@polyqueue/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Broker, connect, } from '@polyqueue/core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { relayThroughTwoRelays } from '../../../test/support/outbox-relay-scenario.js';
 import { deleteEntities, RABBITMQ_URL, runPrefix } from './rabbitmq.js';
 
 // The outbox relay to RabbitMQ, in process: a memory broker stands in for the outbox (the relay is
@@ -19,44 +20,6 @@ afterAll(async () => {
 
 describe('outbox relay memory -> RabbitMQ', () => {
   it(`${JOBS} jobs relayed by two relays: 0 lost, 0 duplicates, outbox empty`, async () => {
-    const outbox = await connect({ driver: new MemoryServer().connect() });
-    const ids = new Set<string>();
-    for (let first = 0; first < JOBS; first += 500) {
-      const items = Array.from({ length: 500 }, (_, i) => ({ payload: { n: first + i } }));
-      for (const result of await outbox.queue('orders').sendBatch(items)) {
-        if (!result.ok) throw result.error;
-        ids.add(result.id);
-      }
-    }
-    const relays = [
-      await createOutboxRelay({ from: outbox, to: rabbit, queues: ['orders'] }),
-      await createOutboxRelay({ from: outbox, to: rabbit, queues: ['orders'] }),
-    ];
-    const seen = new Map<string, number>();
-    const worker = rabbit.queue('orders').process(
-      async (job) => {
-        seen.set(job.id, (seen.get(job.id) ?? 0) + 1);
-      },
-      { concurrency: 32 },
-    );
-    const deadline = Date.now() + 60_000;
-    while (seen.size < JOBS && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    // A moment more for any duplicate to show.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const stats = await Promise.all(relays.map(async (relay) => (await relay.stats()).orders));
-    await Promise.all(relays.map((relay) => relay.close({ timeoutMs: 5_000 })));
-    await worker.close({ timeoutMs: 5_000 });
-
-    const lost = [...ids].filter((id) => !seen.has(id)).length;
-    const duplicates = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
-    expect({ lost, duplicates, foreign: [...seen.keys()].filter((id) => !ids.has(id)).length }).toEqual({
-      lost: 0,
-      duplicates: 0,
-      foreign: 0,
-    });
-    expect((stats[0]?.relayed ?? 0) + (stats[1]?.relayed ?? 0)).toBe(JOBS);
-    expect(stats[0]).toMatchObject({ failures: 0, ready: 0, inFlight: 0 });
-    await outbox.close();
+    await relayThroughTwoRelays(rabbit, JOBS);
   });
 });

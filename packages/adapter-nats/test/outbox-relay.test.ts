@@ -1,6 +1,7 @@
 import { type Broker, connect, createOutboxRelay, MemoryServer } from '@polyqueue/core';
 import { platformOf } from '@polyqueue/core/driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayThroughTwoRelays } from '../../../test/support/outbox-relay-scenario.js';
 import { deleteStreams, NATS_URL, runPrefix } from './nats-server.js';
 
 // The outbox relay to NATS, in process: a memory broker stands in for the outbox (the relay is
@@ -21,45 +22,7 @@ afterAll(async () => {
 
 describe('outbox relay memory -> NATS', () => {
   it(`${JOBS} jobs relayed by two relays: 0 lost, 0 duplicates, outbox empty`, async () => {
-    const outbox = await connect({ driver: new MemoryServer().connect() });
-    const ids = new Set<string>();
-    for (let first = 0; first < JOBS; first += 500) {
-      const items = Array.from({ length: 500 }, (_, i) => ({ payload: { n: first + i } }));
-      for (const result of await outbox.queue('orders').sendBatch(items)) {
-        if (!result.ok) throw result.error;
-        ids.add(result.id);
-      }
-    }
-    const relays = [
-      await createOutboxRelay({ from: outbox, to: nats, queues: ['orders'] }),
-      await createOutboxRelay({ from: outbox, to: nats, queues: ['orders'] }),
-    ];
-    const seen = new Map<string, number>();
-    const worker = nats.queue('orders').process(
-      async (job) => {
-        seen.set(job.id, (seen.get(job.id) ?? 0) + 1);
-      },
-      { concurrency: 32, prefetch: 256 },
-    );
-    const deadline = Date.now() + 60_000;
-    while (seen.size < JOBS && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    // A moment more for any duplicate to show.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const stats = await Promise.all(relays.map(async (relay) => (await relay.stats()).orders));
-    await Promise.all(relays.map((relay) => relay.close({ timeoutMs: 5_000 })));
-    await worker.close({ timeoutMs: 5_000 });
-
-    const lost = [...ids].filter((id) => !seen.has(id)).length;
-    const duplicates = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
-    expect({ lost, duplicates, foreign: [...seen.keys()].filter((id) => !ids.has(id)).length }).toEqual({
-      lost: 0,
-      duplicates: 0,
-      foreign: 0,
-    });
-    expect((stats[0]?.relayed ?? 0) + (stats[1]?.relayed ?? 0)).toBe(JOBS);
-    expect(stats[0]).toMatchObject({ failures: 0, ready: 0, inFlight: 0 });
-    await outbox.close();
+    await relayThroughTwoRelays(nats, JOBS, { concurrency: 32, prefetch: 256 });
   });
 
   it('a job relayed twice (a relay killed between the confirm and the ack) is handled once', async () => {
