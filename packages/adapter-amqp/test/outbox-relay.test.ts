@@ -1,4 +1,4 @@
-import { type Broker, connect, } from '@polyqueue/core';
+import { type Broker, connect } from '@polyqueue/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { relayThroughTwoRelays } from '../../../test/support/outbox-relay-scenario.js';
 import { deleteEntities, RABBITMQ_URL, runPrefix } from './rabbitmq.js';
