@@ -39,6 +39,13 @@ export class PgExecutor implements SqlExecutor {
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken = false;
+    // The pool listens for errors only on idle clients: a connection lost while checked out here,
+    // between two queries, emits 'error' on the client, and unheard that crashes the process. The
+    // failing query reports the loss to the caller; this only marks the connection for dropping.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const tx: SqlRunner = {
@@ -55,6 +62,8 @@ export class PgExecutor implements SqlExecutor {
       }
       throw error;
     } finally {
+      // A dropped connection may still emit, so it keeps the listener; a healthy one goes back clean.
+      if (!broken) client.removeListener('error', onError);
       client.release(broken);
     }
   }

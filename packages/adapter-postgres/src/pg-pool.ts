@@ -23,4 +23,5 @@ export interface PgPoolClient {
     event: 'notification',
     listener: (message: { payload?: string | undefined }) => void,
   ): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
