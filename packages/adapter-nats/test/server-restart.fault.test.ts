@@ -1,5 +1,6 @@
-import { connect, isRetryable } from '@polyqueue/core';
+import { connect } from '@polyqueue/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sendUntilConfirmed } from '../../../test/support/send-confirmed.js';
 import { PrivateNatsServer } from './private-nats-server.js';
 
 const JOBS = 10_000;
@@ -52,26 +53,7 @@ it('a nats-server restart mid-stream loses no job: every sent job is handled at 
       const items = Array.from({ length: Math.min(BATCH, JOBS - next) }, (_, i) => ({
         payload: { n: next + i },
       }));
-      // What an application does: keep confirmed ids, send again what failed retryably.
-      let pending = items;
-      while (pending.length > 0) {
-        expect(Date.now() - started, 'sending took too long').toBeLessThan(DEADLINE_MS);
-        const results = await queue.sendBatch(pending).catch((error: unknown) => {
-          if (!isRetryable(error)) throw error;
-          return pending.map(() => ({ ok: false as const, error: error as Error }));
-        });
-        const again: typeof pending = [];
-        results.forEach((result, i) => {
-          if (result.ok) confirmed.add(result.id);
-          else if (isRetryable(result.error)) again.push(pending[i]!);
-          else throw result.error;
-        });
-        if (again.length > 0) {
-          retriedSends += again.length;
-          await sleep(200);
-        }
-        pending = again;
-      }
+      retriedSends += await sendUntilConfirmed(queue, items, confirmed, started + DEADLINE_MS);
       next += items.length;
     }
     await restart;

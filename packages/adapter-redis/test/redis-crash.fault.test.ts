@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connect, isRetryable } from '@polyqueue/core';
+import { connect } from '@polyqueue/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sendUntilConfirmed } from '../../../test/support/send-confirmed.js';
 import { PrivateRedisServer } from './private-redis-server.js';
 
 const JOBS = 20_000;
@@ -74,29 +75,11 @@ it('20,000 jobs through two Redis SIGKILLs and a worker SIGKILL: none lost, dupl
     for (let next = 0; next < JOBS; ) {
       const fault = faults[next];
       if (fault) running.push(fault());
-      let pending = Array.from({ length: Math.min(BATCH, JOBS - next) }, (_, i) => {
+      const items = Array.from({ length: Math.min(BATCH, JOBS - next) }, (_, i) => {
         const n = next + i;
         return { payload: { n }, options: n % DELAYED_EVERY === 0 ? { delay: 500 } : {} };
       });
-      // What an application does: keep confirmed ids, send again what failed retryably.
-      while (pending.length > 0) {
-        expect(Date.now() - started, 'sending took too long').toBeLessThan(DEADLINE_MS);
-        const results = await queue.sendBatch(pending).catch((error: unknown) => {
-          if (!isRetryable(error)) throw error;
-          return pending.map(() => ({ ok: false as const, error: error as Error }));
-        });
-        const again: typeof pending = [];
-        results.forEach((result, i) => {
-          if (result.ok) confirmed.add(result.id);
-          else if (isRetryable(result.error)) again.push(pending[i]!);
-          else throw result.error;
-        });
-        if (again.length > 0) {
-          retriedSends += again.length;
-          await sleep(200);
-        }
-        pending = again;
-      }
+      retriedSends += await sendUntilConfirmed(queue, items, confirmed, started + DEADLINE_MS);
       next += BATCH;
     }
     await Promise.all(running);
