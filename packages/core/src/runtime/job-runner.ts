@@ -30,6 +30,13 @@ export interface RunnerEvents<T> {
   readonly emit: EmitEvent<T>;
   /** True when `event` has a listener: a per-job event nobody hears is not built. */
   readonly listening: (event: keyof WorkerEvents<T> & string) => boolean;
+  /**
+   * Called once a delivery is done with (settled, released or left unsettled), from `run`'s own
+   * frame; `bug` when `run` threw, which it then does not. Why here and not a wrapper around
+   * `run`: that was one more async frame, promise and await per job, about a tenth of what a job
+   * allocates, and allocation is what sets the young collector's pace and so the latency tail.
+   */
+  readonly finished?: (held: Settleable, bug?: { readonly error: unknown }) => void;
 }
 
 /**
@@ -43,6 +50,7 @@ export class JobRunner<T> {
   readonly #handlerTimeoutMs: number | undefined;
   readonly #emit: EmitEvent<T>;
   readonly #listening: RunnerEvents<T>['listening'];
+  readonly #finished: RunnerEvents<T>['finished'];
 
   constructor(
     rt: QueueRuntime<T>,
@@ -55,59 +63,75 @@ export class JobRunner<T> {
     this.#handlerTimeoutMs = handlerTimeoutMs;
     this.#emit = events.emit;
     this.#listening = events.listening;
+    this.#finished = events.finished;
   }
 
+  /**
+   * Handles one delivery to the end and says how it was settled. Without `events.finished`, a
+   * throw (only a bug: a schema that throws, a broken serializer) rejects; with it, the throw goes
+   * to `finished` instead. The job stays unsettled either way, so its lease lapses and it is
+   * delivered again: nothing is lost. One async frame on purpose (see `RunnerEvents.finished`).
+   */
   async run(held: Settleable): Promise<JobOutcome> {
-    // Decoding is synchronous unless a schema validates asynchronously; awaiting a plain value
-    // would still cost a microtask per job.
-    const decoding = decodeDelivery(this.#rt, held.delivery);
-    const decoded = decoding instanceof Promise ? await decoding : decoding;
-    if (!decoded.ok) return this.#deadLetter(held, undefined, decoded.record);
-    const job = decoded.job;
-    const { maxAttempts } = this.#rt.topology;
-    if (job.attempt > maxAttempts) {
-      // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
-      const record = deadLetterRecord(
-        this.#rt,
-        job.attempt - 1,
-        'exhausted',
-        exhaustedError(job, maxAttempts),
+    let bug: { error: unknown } | undefined;
+    try {
+      // Decoding is synchronous unless a schema validates asynchronously; awaiting a plain value
+      // would still cost a microtask per job.
+      const decoding = decodeDelivery(this.#rt, held.delivery);
+      const decoded = decoding instanceof Promise ? await decoding : decoding;
+      // Settlements are awaited here, not returned: `finally` must see the delivery done with.
+      if (!decoded.ok) return await this.#deadLetter(held, undefined, decoded.record);
+      const job = decoded.job;
+      const { maxAttempts } = this.#rt.topology;
+      if (job.attempt > maxAttempts) {
+        // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
+        const error = exhaustedError(job, maxAttempts);
+        return await this.#deadLetter(
+          held,
+          job,
+          deadLetterRecord(this.#rt, job.attempt - 1, 'exhausted', error),
+        );
+      }
+      const context = new JobContextImpl();
+      held.context = context;
+      const started = this.#rt.clock.now();
+      // Instrumentation (tracing) wraps the handler only when installed: no closure otherwise.
+      const scope = this.#rt.instrumentation.current?.process(
+        this.#rt.topology.name,
+        this.#rt.driver.name,
+        job,
       );
-      return this.#deadLetter(held, job, record);
-    }
-    const context = new JobContextImpl();
-    held.context = context;
-    const started = this.#rt.clock.now();
-    // Instrumentation (tracing) wraps the handler only when installed: no closure otherwise.
-    const scope = this.#rt.instrumentation.current?.process(
-      this.#rt.topology.name,
-      this.#rt.driver.name,
-      job,
-    );
-    try {
-      await (scope ? scope.run(() => this.#invoke(job, context)) : this.#invoke(job, context));
-    } catch (thrown) {
-      const error = toError(thrown);
-      scope?.failed(error);
-      return this.#failed(held, job, error, scope);
-    } finally {
-      context.finish();
-    }
-    if (held.state === 'done') return released(scope);
-    held.state = 'done';
-    try {
-      await held.delivery.ack();
+      let failure: Error | undefined;
+      try {
+        await (scope ? scope.run(() => this.#invoke(job, context)) : this.#invoke(job, context));
+      } catch (thrown) {
+        failure = toError(thrown);
+        scope?.failed(failure);
+      } finally {
+        context.finish();
+      }
+      if (failure !== undefined) return await this.#failed(held, job, failure, scope);
+      if (held.state === 'done') return released(scope);
+      held.state = 'done';
+      try {
+        await held.delivery.ack();
+      } catch (error) {
+        scope?.settled({ kind: 'unsettled' });
+        return this.#unsettled('ack a completed job (it will be delivered again)', error);
+      }
+      scope?.settled({ kind: 'ack' });
+      // The one event of every job: its arguments and the clock read are skipped when nobody listens.
+      if (this.#listening('completed'))
+        this.#emit('completed', job, { durationMs: this.#rt.clock.now() - started });
+      return 'completed';
     } catch (error) {
-      scope?.settled({ kind: 'unsettled' });
-      return this.#unsettled('ack a completed job (it will be delivered again)', error);
+      if (this.#finished === undefined) throw error;
+      bug = { error };
+      return 'unsettled';
+    } finally {
+      this.#finished?.(held, bug);
     }
-    scope?.settled({ kind: 'ack' });
-    // The one event of every job: its arguments and the clock read are skipped when nobody listens.
-    if (this.#listening('completed'))
-      this.#emit('completed', job, { durationMs: this.#rt.clock.now() - started });
-    return 'completed';
   }
-
   #invoke(job: Job<T>, context: JobContextImpl): unknown {
     if (this.#handlerTimeoutMs === undefined) return this.#handler(job, context);
     return this.#runWithTimeout(job, context, this.#handlerTimeoutMs);

@@ -67,6 +67,10 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     this.#runner = new JobRunner(rt, handler, options.handlerTimeoutMs, {
       emit: (event, ...args) => this.emit(event, ...args),
       listening: (event) => this.hasListeners(event),
+      finished: (held, bug) => {
+        if (bug !== undefined) this.#runtimeError('handle a delivery', bug.error);
+        this.#finished(held as Held);
+      },
     });
     this.#clock = rt.clock;
     this.concurrency = options.concurrency;
@@ -228,23 +232,8 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       if (held === undefined) return;
       held.state = 'running';
       this.#running++;
-      void this.#run(held);
-    }
-  }
-
-  /**
-   * One delivery, start to slot freed. An async method rather than `.catch().finally()` on the
-   * runner's promise: that chain costs three extra promises and two closures per job.
-   */
-  async #run(held: Held): Promise<void> {
-    try {
-      await this.#runner.run(held);
-    } catch (error) {
-      // Only a bug (a schema that throws, a broken serializer) lands here. The job stays
-      // unsettled, so its lease lapses and it is delivered again: nothing is lost.
-      this.#runtimeError('handle a delivery', error);
-    } finally {
-      this.#finished(held);
+      // Never rejects: the runner reports its end, a bug included, to `finished` (constructor).
+      void this.#runner.run(held);
     }
   }
 
