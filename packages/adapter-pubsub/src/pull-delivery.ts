@@ -10,6 +10,8 @@ import type { PullSource } from './pull-source.js';
 import type { QueueContext } from './queue-context.js';
 import { fromAttributes } from './wire.js';
 
+const SETTLED: Promise<void> = Promise.resolve();
+
 /**
  * One pulled message of a queue's work or ready subscription, settled on the one it came from.
  * - ack: acknowledge.
@@ -52,9 +54,11 @@ export class PullDelivery implements Delivery {
     this.#source = source;
   }
 
-  async ack(): Promise<void> {
-    if (!this.#take()) return;
-    await this.#source.ack(this.native);
+  // Not async, unlike the rare settlements below: an async frame and an await per job showed as
+  // the second largest allocation of a worker's job. The settler's promise is returned as is.
+  ack(): Promise<void> {
+    if (!this.#take()) return SETTLED;
+    return this.#source.ack(this.native);
   }
 
   async retry(delayMs: number, attempt: number): Promise<void> {
