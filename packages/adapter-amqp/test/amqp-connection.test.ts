@@ -109,7 +109,8 @@ describe('a partition where RabbitMQ stops answering', () => {
     expect(broker.log).toEqual(['ack:emails']);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     broker.silent = true;
-    const acking = deliveries[1]!.ack().then(
+    // An AMQP ack always returns a promise (it waits for the broker's confirmation).
+    const acking = deliveries[1]!.ack()!.then(
       () => 'resolved',
       (error: unknown) => amqpErrorCode(error),
     );

@@ -53,8 +53,10 @@ export class NatsDelivery implements Delivery {
     return this.#message.native;
   }
 
-  async ack(): Promise<void> {
+  /** A plain JetStream ack has no reply to wait for (see Delivery.ack). */
+  ack(): undefined {
     if (this.#once.claim()) this.#message.ack();
+    return undefined;
   }
 
   async retry(delayMs: number, attempt: number): Promise<void> {

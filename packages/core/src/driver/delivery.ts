@@ -30,8 +30,13 @@ export interface Delivery {
   /** The native message object: the escape hatch. Each adapter documents its type. */
   readonly native: unknown;
 
-  /** The job succeeded: remove it from the broker. */
-  ack(): Promise<void>;
+  /**
+   * The job succeeded: remove it from the broker. Returns undefined when the ack is done once this
+   * returns, or is fire-and-forget by the broker's design (NATS's plain ack, the memory broker):
+   * the worker then skips an await and a promise per job. A promise, when there is a reply to
+   * wait for; either way a failure throws or rejects, and the job stays unsettled.
+   */
+  ack(): Promise<void> | undefined;
   /**
    * The attempt numbered `attempt` failed: make the job deliverable again no earlier than
    * `delayMs` from now, so that its next delivery counts as attempt `attempt + 1`. Must not block

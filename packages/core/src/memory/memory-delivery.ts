@@ -33,8 +33,10 @@ export class MemoryDelivery implements Delivery {
     return new MemoryNativeMessage(this.#queue.name, this.#held.message, this.deliveryCount);
   }
 
-  async ack(): Promise<void> {
+  /** Done when it returns: nothing to wait for (see Delivery.ack). */
+  ack(): undefined {
     if (this.#current()) this.#queue.ack(this.#held);
+    return undefined;
   }
 
   async retry(delayMs: number): Promise<void> {

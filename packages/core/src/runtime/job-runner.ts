@@ -114,7 +114,9 @@ export class JobRunner<T> {
       if (held.state === 'done') return released(scope);
       held.state = 'done';
       try {
-        await held.delivery.ack();
+        // Undefined when the ack was done synchronously: no await, no promise.
+        const acking = held.delivery.ack();
+        if (acking !== undefined) await acking;
       } catch (error) {
         scope?.settled({ kind: 'unsettled' });
         return this.#unsettled('ack a completed job (it will be delivered again)', error);
