@@ -20,9 +20,15 @@ export interface Payload {
   readonly t?: number;
 }
 
+/**
+ * Two literals, not `{ ...job, t }`: on Node 20, objects built by that spread survived the young
+ * collector (about 0.8 MB per collection at 50,000 jobs/s, against 7 kB for a literal; measured
+ * with --trace-gc-nvp on the pacer alone), so the harness itself set the length of every GC pause
+ * that the paced latency rows measure, for polyqueue and the raw client alike.
+ */
 export function payload(n: number, stamped = false): Payload {
-  const job = { n, to: `user-${n % 1000}@example.com`, template: 'welcome' };
-  return stamped ? { ...job, t: performance.now() } : job;
+  const to = `user-${n % 1000}@example.com`;
+  return stamped ? { n, to, template: 'welcome', t: performance.now() } : { n, to, template: 'welcome' };
 }
 
 /** The no-op handler every case runs, polyqueue and raw alike. */
