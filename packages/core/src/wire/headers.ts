@@ -70,7 +70,10 @@ export interface DecodedHeaders {
 export function decodeHeaders(headers: Readonly<Record<string, unknown>>): DecodedHeaders {
   const attributes: Headers = {};
   const text: Headers = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // for-in, not Object.entries: this runs on every delivery, and entries made an array per header.
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const value = headers[name];
     if (value === undefined || value === null) continue;
     const str =
       typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
