@@ -31,11 +31,11 @@ export function randomId(): string {
   }
   const at = used;
   used += 16;
+  // Byte 6 carries the version (4), byte 8 the RFC 4122 variant (binary 10).
+  entropy[at + 6] = (entropy[at + 6]! & 0x0f) | 0x40;
+  entropy[at + 8] = (entropy[at + 8]! & 0x3f) | 0x80;
   for (let i = 0; i < 16; i++) {
-    let byte = entropy[at + i]!;
-    // Byte 6 carries the version (4), byte 8 the RFC 4122 variant (binary 10).
-    if (i === 6) byte = (byte & 0x0f) | 0x40;
-    else if (i === 8) byte = (byte & 0x3f) | 0x80;
+    const byte = entropy[at + i]!;
     const p = POSITIONS[i]!;
     text[p] = HEX[2 * byte]!;
     text[p + 1] = HEX[2 * byte + 1]!;
