@@ -22,10 +22,14 @@ export interface PullReceiverSettings {
   readonly acquireServices: () => () => void;
 }
 
-/** A pulled message, as a delivery from the moment it arrived, and the keeping of its lease. */
+/**
+ * A pulled message, as a delivery from the moment it arrived, and the keeping of its lease: by
+ * core (`keepLease`) while it waits to be handed out, undefined while a `receive` is about to take
+ * it anyway (see `#admit`).
+ */
 interface Pulled {
   readonly delivery: PullDelivery;
-  readonly stopKeeping: () => void;
+  stopKeeping: (() => void) | undefined;
 }
 
 /**
@@ -62,6 +66,8 @@ export class PullReceiver implements Receiver {
   #outstanding = 0;
   /** Set on first receive. */
   #releaseServices: (() => void) | undefined;
+  /** A `receive` is running: what a pull brings meanwhile is taken by it, or kept when it ends. */
+  #receiving = false;
   #closed = false;
 
   constructor(queue: QueueContext, options: ReceiverOptions, settings: PullReceiverSettings) {
@@ -89,6 +95,7 @@ export class PullReceiver implements Receiver {
       onAbort = resolve;
     });
     signal.addEventListener('abort', onAbort, { once: true });
+    this.#receiving = true;
     try {
       // Abandoned mid-pull (queue.alive false): never hand out; the broker redelivers.
       while (!signal.aborted && queue.alive && !this.#closed) {
@@ -113,6 +120,8 @@ export class PullReceiver implements Receiver {
         }
       }
     } finally {
+      this.#receiving = false;
+      this.#keepLeftovers();
       signal.removeEventListener('abort', onAbort);
     }
     return [];
@@ -169,24 +178,37 @@ export class PullReceiver implements Receiver {
 
   /**
    * What a pull brought becomes deliveries at once, leased as the queue says and kept leased by
-   * core until handed out: a receive may leave some for the next one.
+   * core until handed out: a receive may leave some for the next one. While a receive is running,
+   * it takes them within the same turn and has core keep only what it leaves (`#keepLeftovers`):
+   * keeping each one for a moment was a closure, a lease entry and two map changes per job.
    */
   async #admit(name: SourceName, messages: readonly PulledMessage[]): Promise<Pulled[]> {
     const source = this.#queue[name];
     const deadlines = await this.#start();
     if (leaseSeconds(this.#options.leaseMs) !== deadlines[name])
       await source.startLeases(messages, this.#options.leaseMs);
+    const keep = !this.#receiving;
     return messages.map((message) => {
       const delivery = new PullDelivery(this.#queue, source, message, source.received(message), () => {
         this.#outstanding--;
       });
-      return { delivery, stopKeeping: this.#options.keepLease?.(delivery) ?? noop };
+      return { delivery, stopKeeping: keep ? this.#keep(delivery) : undefined };
     });
+  }
+
+  #keep(delivery: PullDelivery): () => void {
+    return this.#options.keepLease?.(delivery) ?? noop;
+  }
+
+  /** Has core keep the lease of what a receive left for the next one. */
+  #keepLeftovers(): void {
+    for (const puller of [this.#ready, this.#work])
+      for (const pulled of puller.waiting()) pulled.stopKeeping ??= this.#keep(pulled.delivery);
   }
 
   #handOut(pulled: readonly Pulled[]): Delivery[] {
     return pulled.map(({ delivery, stopKeeping }) => {
-      stopKeeping();
+      stopKeeping?.();
       this.#outstanding++;
       this.#queue.track(delivery);
       return delivery;
@@ -197,7 +219,7 @@ export class PullReceiver implements Receiver {
   async #handBackPulled(): Promise<void> {
     const ready = this.#ready.take(Number.POSITIVE_INFINITY);
     const work = this.#work.take(Number.POSITIVE_INFINITY);
-    for (const { stopKeeping } of [...ready, ...work]) stopKeeping();
+    for (const { stopKeeping } of [...ready, ...work]) stopKeeping?.();
     if (!this.#queue.alive) return;
     const native = (pulled: readonly Pulled[]) => pulled.map(({ delivery }) => delivery.native);
     await Promise.all([this.#queue.ready.handBack(native(ready)), this.#queue.work.handBack(native(work))]);

@@ -233,7 +233,9 @@ function toPulled(raw: unknown): PulledMessage {
 
 function nativeMessage(message: OutgoingPubSubMessage) {
   return {
-    data: Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength),
+    data: Buffer.isBuffer(message.data)
+      ? message.data
+      : Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength),
     attributes: message.attributes as Record<string, string>,
     ...(message.orderingKey !== undefined ? { orderingKey: message.orderingKey } : {}),
   };

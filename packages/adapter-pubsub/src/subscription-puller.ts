@@ -101,6 +101,11 @@ export class SubscriptionPuller<T> {
     return this.#pulled.splice(0, max);
   }
 
+  /** What was pulled and not handed out yet, oldest first, without taking it. */
+  waiting(): readonly T[] {
+    return this.#pulled;
+  }
+
   /** The error of the last pull, once: the receiver rejects with it and the worker backs off. */
   takeError(): { readonly error: unknown } | undefined {
     const error = this.#error;

@@ -137,6 +137,38 @@ describe('pull receiver: work and ready subscriptions (fake client)', () => {
     await receiver.close();
   });
 
+  it('has core keep the lease at once of what a pull brings while no receive is running', async () => {
+    const { api, driver } = await setup();
+    await fill(api, 'jobs', 2);
+    await fill(api, 'jobs.ready', 1);
+    let openWork = () => {};
+    const workHeld = new Promise<void>((resolve) => {
+      openWork = resolve;
+    });
+    api.pullGate = (subscription) => (subscription === 'jobs' ? workHeld : Promise.resolve());
+    const kept = new Set<Delivery>();
+    const receiver = driver.receiver(topology, {
+      leaseMs: 10_000,
+      maxUnsettled: 3,
+      keepLease: (delivery) => {
+        kept.add(delivery);
+        return () => kept.delete(delivery);
+      },
+    });
+    const first = await receiver.receive(3, never);
+    expect(first.map(from)).toEqual(['ready']);
+    expect(kept.size).toBe(0);
+    // The work pull lands after receive returned: nobody is about to take its messages.
+    openWork();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(kept.size).toBe(2);
+    const rest = await receiver.receive(3, never);
+    expect(rest.map(from)).toEqual(['work', 'work']);
+    expect(kept.size).toBe(0);
+    await Promise.all([...first, ...rest].map((delivery) => delivery.ack()));
+    await receiver.close();
+  });
+
   it('hands back at close what a pull still in flight brought after receive returned', async () => {
     const { api, driver } = await setup();
     await fill(api, 'jobs', 2);
