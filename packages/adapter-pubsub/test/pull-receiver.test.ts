@@ -113,10 +113,7 @@ describe('pull receiver: work and ready subscriptions (fake client)', () => {
     const receiver = driver.receiver(topology, {
       leaseMs: 10_000,
       maxUnsettled: 8,
-      keepLease: (delivery) => {
-        kept.add(delivery);
-        return () => kept.delete(delivery);
-      },
+      keepLease: keepingIn(kept),
     });
     const first = await receiver.receive(8, never);
     expect(first.length).toBeGreaterThan(0);
@@ -138,22 +135,12 @@ describe('pull receiver: work and ready subscriptions (fake client)', () => {
   });
 
   it('has core keep the lease at once of what a pull brings while no receive is running', async () => {
-    const { api, driver } = await setup();
-    await fill(api, 'jobs', 2);
-    await fill(api, 'jobs.ready', 1);
-    let openWork = () => {};
-    const workHeld = new Promise<void>((resolve) => {
-      openWork = resolve;
-    });
-    api.pullGate = (subscription) => (subscription === 'jobs' ? workHeld : Promise.resolve());
+    const { api, driver, openWork } = await twoJobsOneRetryWorkPullHeld();
     const kept = new Set<Delivery>();
     const receiver = driver.receiver(topology, {
       leaseMs: 10_000,
       maxUnsettled: 3,
-      keepLease: (delivery) => {
-        kept.add(delivery);
-        return () => kept.delete(delivery);
-      },
+      keepLease: keepingIn(kept),
     });
     const first = await receiver.receive(3, never);
     expect(first.map(from)).toEqual(['ready']);
@@ -170,14 +157,7 @@ describe('pull receiver: work and ready subscriptions (fake client)', () => {
   });
 
   it('hands back at close what a pull still in flight brought after receive returned', async () => {
-    const { api, driver } = await setup();
-    await fill(api, 'jobs', 2);
-    await fill(api, 'jobs.ready', 1);
-    let openWork = () => {};
-    const workHeld = new Promise<void>((resolve) => {
-      openWork = resolve;
-    });
-    api.pullGate = (subscription) => (subscription === 'jobs' ? workHeld : Promise.resolve());
+    const { api, driver, openWork } = await twoJobsOneRetryWorkPullHeld();
     const receiver = driver.receiver(topology, { leaseMs: 10_000, maxUnsettled: 3 });
     const first = await receiver.receive(3, never);
     expect(first.map(from)).toEqual(['ready']);
@@ -295,3 +275,24 @@ describe('SubscriptionPuller idle polling', () => {
     expect(await quietAfterEmptyPulls(true, 3)).toEqual([1, 1, 1]);
   });
 });
+
+/** A `keepLease` that records the deliveries core is asked to keep, until each is let go. */
+function keepingIn(kept: Set<Delivery>): (delivery: Delivery) => () => void {
+  return (delivery) => {
+    kept.add(delivery);
+    return () => kept.delete(delivery);
+  };
+}
+
+/** Two jobs on `work` and one on `ready`; pulls of `work` do not answer until `openWork()`. */
+async function twoJobsOneRetryWorkPullHeld() {
+  const { api, driver } = await setup();
+  await fill(api, 'jobs', 2);
+  await fill(api, 'jobs.ready', 1);
+  let openWork = () => {};
+  const workHeld = new Promise<void>((resolve) => {
+    openWork = resolve;
+  });
+  api.pullGate = (subscription) => (subscription === 'jobs' ? workHeld : Promise.resolve());
+  return { api, driver, openWork };
+}
