@@ -135,7 +135,7 @@ describe('pull receiver: work and ready subscriptions (fake client)', () => {
   });
 
   it('has core keep the lease at once of what a pull brings while no receive is running', async () => {
-    const { api, driver, openWork } = await twoJobsOneRetryWorkPullHeld();
+    const { driver, openWork } = await twoJobsOneRetryWorkPullHeld();
     const kept = new Set<Delivery>();
     const receiver = driver.receiver(topology, {
       leaseMs: 10_000,
