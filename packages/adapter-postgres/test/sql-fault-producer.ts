@@ -2,20 +2,12 @@
 // It sends `count` jobs in batches and reports each batch's confirmed ids to the parent; a send
 // that failed retryably is sent again, as an application would. Anything else exits non-zero.
 //   sql-fault-producer.ts <url> <queue> <count>
-import { connect, isRetryable } from '@polyqueue/core';
+import { isRetryable } from '@polyqueue/core';
+import { connectReporting, report as send } from './sql-fault-child-ipc.js';
 
 const [url, queueName, count] = process.argv.slice(2) as [string, string, string];
 const BATCH = 100;
-const send = (message: unknown) =>
-  new Promise<void>((resolve, reject) =>
-    process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
-
-const broker = await connect(url);
-broker.on(
-  'error',
-  (error, info) => void send({ error: `${info.action}: ${error.message}` }).catch(() => undefined),
-);
+const broker = await connectReporting(url);
 const queue = broker.queue<{ n: number }>(queueName);
 let retried = 0;
 for (let next = 0; next < Number(count); next += BATCH) {
