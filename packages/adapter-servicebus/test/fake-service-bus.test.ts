@@ -48,6 +48,19 @@ describe('the Service Bus fake models the documented semantics', () => {
     expect(dead?.deadLetterReason).toBe('MaxDeliveryCountExceeded');
   });
 
+  it('peeking the dead-letter sub-queue browses in sequence-number order, whatever order the letters arrived in', () => {
+    const { bus } = namespace();
+    bus.send('q', [
+      { body: 'a', messageId: 'm1' },
+      { body: 'b', messageId: 'm2' },
+    ]);
+    const [first, second] = bus.take('q', undefined, 2);
+    bus.deadLetterMessage('q', undefined, second!);
+    bus.deadLetterMessage('q', undefined, first!);
+    const page = bus.peek('q', 'deadLetter', 0, 10);
+    expect(page.map((message) => message.messageId)).toEqual(['m1', 'm2']);
+  });
+
   it('a scheduled message is enqueued at its time, not before', async () => {
     const { clock, bus } = namespace();
     bus.send('q', [{ body: 'a', messageId: 'm1' }], new Date(clock.now() + 5_000));

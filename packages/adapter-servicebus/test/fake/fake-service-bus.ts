@@ -381,8 +381,11 @@ export class FakeServiceBus {
   peek(name: string, subQueue: 'deadLetter' | undefined, fromSequenceNumber: number, max: number) {
     const entity = this.entityOrThrow(name);
     const list = subQueue ? entity.deadLetter : entity.active;
+    // In sequence-number order, as the service browses: a list is in arrival order, and letters
+    // dead-lettered concurrently arrive out of it (the cursor would then skip back and repeat).
     return list
       .filter((stored) => stored.sequenceNumber >= fromSequenceNumber)
+      .sort((a, b) => a.sequenceNumber - b.sequenceNumber)
       .slice(0, max)
       .map((stored) => toReceived(stored, undefined));
   }
