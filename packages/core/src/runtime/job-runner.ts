@@ -37,6 +37,14 @@ export interface RunnerEvents<T> {
    * allocates, and allocation is what sets the young collector's pace and so the latency tail.
    */
   readonly finished?: (held: Settleable, bug?: { readonly error: unknown }) => void;
+  /**
+   * Called once per delivery when no handler code runs for it any more and its settlement is
+   * about to begin (ack, retry, dead letter), from `run`'s own frame; not called when `run` throws
+   * before that. Why: a settlement is a round trip on most brokers, and a handler slot held across
+   * it sat idle. F1 bounds handlers that run; the delivery stays unsettled, and counted by F2,
+   * until `finished`.
+   */
+  readonly settling?: (held: Settleable) => void;
 }
 
 /**
@@ -51,6 +59,7 @@ export class JobRunner<T> {
   readonly #emit: EmitEvent<T>;
   readonly #listening: RunnerEvents<T>['listening'];
   readonly #finished: RunnerEvents<T>['finished'];
+  readonly #settling: RunnerEvents<T>['settling'];
 
   constructor(
     rt: QueueRuntime<T>,
@@ -64,6 +73,7 @@ export class JobRunner<T> {
     this.#emit = events.emit;
     this.#listening = events.listening;
     this.#finished = events.finished;
+    this.#settling = events.settling;
   }
 
   /**
@@ -80,11 +90,15 @@ export class JobRunner<T> {
       const decoding = decodeDelivery(this.#rt, held.delivery);
       const decoded = decoding instanceof Promise ? await decoding : decoding;
       // Settlements are awaited here, not returned: `finally` must see the delivery done with.
-      if (!decoded.ok) return await this.#deadLetter(held, undefined, decoded.record);
+      if (!decoded.ok) {
+        this.#settling?.(held);
+        return await this.#deadLetter(held, undefined, decoded.record);
+      }
       const job = decoded.job;
       const { maxAttempts } = this.#rt.topology;
       if (job.attempt > maxAttempts) {
         // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
+        this.#settling?.(held);
         const error = exhaustedError(job, maxAttempts);
         return await this.#deadLetter(
           held,
@@ -112,6 +126,7 @@ export class JobRunner<T> {
       } finally {
         context.finish();
       }
+      this.#settling?.(held);
       if (failure !== undefined) return await this.#failed(held, job, failure, scope);
       if (held.state === 'done') return released(scope);
       held.state = 'done';

@@ -16,6 +16,8 @@ import { refillPoint } from './refill-point.js';
 /** A delivery from receipt until it is settled or released. */
 interface Held extends Settleable, Linked<Held> {
   leaseExpiresAt: number;
+  /** Its handler holds one of the `concurrency` slots: from dispatch until the runner is settling it. */
+  slot: boolean;
 }
 
 /** A delivery the receiver holds back (`ReceiverOptions.keepLease`): only its lease is ours. */
@@ -48,6 +50,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   readonly #heldBack = new Map<Delivery, HeldBack>();
   readonly #stopReceiving = new AbortController();
   readonly #leases: LeaseKeeper<Held | HeldBack> | undefined;
+  /** Handlers running: deliveries that hold a slot (F1). */
   #running = 0;
   #state: 'running' | 'closing' | 'closed' = 'running';
   #closing: Promise<void> | undefined;
@@ -67,6 +70,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     this.#runner = new JobRunner(rt, handler, options.handlerTimeoutMs, {
       emit: (event, ...args) => this.emit(event, ...args),
       listening: (event) => this.hasListeners(event),
+      settling: (held) => this.#freeSlot(held as Held),
       finished: (held, bug) => {
         if (bug !== undefined) this.#runtimeError('handle a delivery', bug.error);
         this.#finished(held as Held);
@@ -149,7 +153,8 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     // The receiver gave back what it held back; whatever it did not is no longer ours to keep.
     this.#heldBack.clear();
     for (let held = this.#buffer.shift(); held; held = this.#buffer.shift()) await this.#release(held);
-    if (this.#running > 0) await this.#waitForHandlers(timeoutMs);
+    // Handlers still running, and settlements still on the wire: only buffered ones were released.
+    if (this.#held.size > 0) await this.#waitForHandlers(timeoutMs);
     for (const held of this.#held.toArray()) {
       held.context?.abort(new ClosedError('worker', 'keep running past the close timeout'));
       await this.#release(held);
@@ -212,6 +217,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
         const held: Held = {
           delivery,
           state: 'buffered',
+          slot: false,
           leaseExpiresAt: back?.leaseExpiresAt ?? leaseExpiresAt,
           linkedIn: undefined,
           linkPrev: undefined,
@@ -231,23 +237,38 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       const held = this.#buffer.shift();
       if (held === undefined) return;
       held.state = 'running';
+      held.slot = true;
       this.#running++;
       // Never rejects: the runner reports its end, a bug included, to `finished` (constructor).
       void this.#runner.run(held);
     }
   }
 
-  #finished(held: Held): void {
+  /**
+   * The handler is done: its slot goes to the next buffered delivery while the settlement is on
+   * the wire. The delivery stays held, and counted against the unsettled bound, until `#finished`.
+   */
+  #freeSlot(held: Held): void {
+    if (!held.slot) return;
+    held.slot = false;
     this.#running--;
+    if (this.#state !== 'running') return;
+    this.#dispatch();
+    // A slot about to sit idle: the loop receives if the bound leaves room.
+    if (this.#buffer.length === 0) this.#wakeLoop?.();
+  }
+
+  #finished(held: Held): void {
+    // A bug before the runner reached the settlement: the slot is freed here.
+    this.#freeSlot(held);
     this.#held.delete(held);
     if (this.#state === 'running') {
-      this.#dispatch();
       // Refill in batches: waking the loop on every finished job would receive one delivery at a
       // time, a receive call per job. A handler slot about to sit idle wakes it at once.
       if (this.#buffer.length === 0 || this.#maxUnsettled - this.#held.size >= this.#refillAt) {
         this.#wakeLoop?.();
       }
-    } else if (this.#running === 0) {
+    } else if (this.#held.size === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
