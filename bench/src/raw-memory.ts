@@ -15,6 +15,13 @@ export function rawTopology(name: string): QueueTopology {
 }
 
 /**
+ * One empty attributes object for every message, as core sends: an object per message was kept by
+ * the queue with its message, and that alone made the raw side's collector work several times
+ * polyqueue's (170-290 ms against 45 ms per 500,000 jobs, PerformanceObserver on gc).
+ */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
  * driver.send in batches: JSON, an id and a timestamp per job. The id is a counter, the cheapest
  * unique id there is (a real broker assigns its own), so the gap to polyqueue includes minting
  * its UUIDs.
@@ -36,7 +43,7 @@ export async function rawSend(
     for (let i = 0; i < count; i++) {
       messages[i] = {
         body: jsonSerializer.serialize(payload(sent + i)),
-        attributes: {},
+        attributes: NO_ATTRIBUTES,
         meta: { id: `raw-${sent + i}`, attemptOffset: 0, enqueuedAt: now },
       };
     }
