@@ -32,6 +32,16 @@ describe('Batcher', () => {
     expect(batches).toEqual([[1, 2]]);
   });
 
+  it("sends before the event loop's next phase: an I/O callback or setImmediate queued meanwhile runs after it", async () => {
+    const { batches, batcher } = recording();
+    const seen: number[][][] = [];
+    setImmediate(() => seen.push(batches.map((batch) => [...batch])));
+    const added = batcher.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await added;
+    expect(seen).toEqual([[[1]]]);
+  });
+
   it('splits at maxSize, sending a full batch at once', async () => {
     const { batches, batcher } = recording();
     const adds = [1, 2, 3, 4].map((entry) => batcher.add(entry));
