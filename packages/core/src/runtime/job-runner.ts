@@ -38,11 +38,12 @@ export interface RunnerEvents<T> {
    */
   readonly finished?: (held: Settleable, bug?: { readonly error: unknown }) => void;
   /**
-   * Called once per delivery when no handler code runs for it any more and its settlement is
-   * about to begin (ack, retry, dead letter), from `run`'s own frame; not called when `run` throws
-   * before that. Why: a settlement is a round trip on most brokers, and a handler slot held across
-   * it sat idle. F1 bounds handlers that run; the delivery stays unsettled, and counted by F2,
-   * until `finished`.
+   * Called at most once per delivery, from `run`'s own frame, when no handler code runs for it
+   * any more and the runner is about to wait for the broker's answer to its settlement (an ack on
+   * the wire, a retry, a dead letter). Why: that answer is a round trip on most brokers, and a
+   * handler slot held across it sat idle. F1 bounds handlers that run; the delivery stays
+   * unsettled, and counted by F2, until `finished`. Not called for an ack done on return (memory,
+   * NATS): `finished` follows at once, and the slot is freed there, in the same order as before.
    */
   readonly settling?: (held: Settleable) => void;
 }
@@ -126,14 +127,19 @@ export class JobRunner<T> {
       } finally {
         context.finish();
       }
-      this.#settling?.(held);
-      if (failure !== undefined) return await this.#failed(held, job, failure, scope);
+      if (failure !== undefined) {
+        this.#settling?.(held);
+        return await this.#failed(held, job, failure, scope);
+      }
       if (held.state === 'done') return released(scope);
       held.state = 'done';
       try {
         // Undefined when the ack was done synchronously: no await, no promise.
         const acking = held.delivery.ack();
-        if (acking !== undefined) await acking;
+        if (acking !== undefined) {
+          this.#settling?.(held);
+          await acking;
+        }
       } catch (error) {
         scope?.settled({ kind: 'unsettled' });
         return this.#unsettled('ack a completed job (it will be delivered again)', error);
