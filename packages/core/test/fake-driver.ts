@@ -1,4 +1,4 @@
-import type { Capabilities, Driver, OutgoingMessage } from '../src/driver/index.js';
+import type { Capabilities, Delivery, Driver, OutgoingMessage } from '../src/driver/index.js';
 import { MemoryServer } from '../src/index.js';
 
 /** A memory driver with overridden capabilities that records what reached `send`. */
@@ -37,4 +37,21 @@ export function delegatingDriver(inner: Driver, own: Partial<Driver>): Driver {
     close: (mode) => inner.close(mode),
     ...own,
   };
+}
+
+/** A driver over `inner` whose receivers pass every batch they receive through `map` first. */
+export function mappingReceives(
+  inner: Driver,
+  map: (deliveries: readonly Delivery[]) => readonly Delivery[],
+): Driver {
+  return delegatingDriver(inner, {
+    receiver: (queue, options) => {
+      const receiver = inner.receiver(queue, options);
+      return {
+        ...receiver,
+        receive: async (max, signal) => map(await receiver.receive(max, signal)),
+        close: () => receiver.close(),
+      };
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/driver/index.js';
 import { type Broker, connect, MemoryServer, VirtualClock } from '../src/index.js';
-import { delegatingDriver } from './fake-driver.js';
+import { mappingReceives } from './fake-driver.js';
 
 let broker: Broker | undefined;
 afterEach(() => broker?.close());
@@ -11,30 +11,19 @@ afterEach(() => broker?.close());
  * throws, outside every path the runner expects to fail (decode errors, handler errors).
  */
 function firstDeliveryBroken(clock: VirtualClock) {
-  const inner = new MemoryServer({ clock }).connect();
   let broken = false;
-  return delegatingDriver(inner, {
-    receiver: (queue, options) => {
-      const receiver = inner.receiver(queue, options);
-      return {
-        ...receiver,
-        receive: async (max, signal) => {
-          const deliveries = await receiver.receive(max, signal);
-          if (broken || deliveries.length === 0) return deliveries;
-          broken = true;
-          const [first, ...rest] = deliveries as [Delivery, ...Delivery[]];
-          const bad = Object.create(first, {
-            meta: {
-              get() {
-                throw new TypeError('driver bug: no meta');
-              },
-            },
-          }) as Delivery;
-          return [bad, ...rest];
+  return mappingReceives(new MemoryServer({ clock }).connect(), (deliveries) => {
+    if (broken || deliveries.length === 0) return deliveries;
+    broken = true;
+    const [first, ...rest] = deliveries as [Delivery, ...Delivery[]];
+    const bad = Object.create(first, {
+      meta: {
+        get() {
+          throw new TypeError('driver bug: no meta');
         },
-        close: () => receiver.close(),
-      };
-    },
+      },
+    }) as Delivery;
+    return [bad, ...rest];
   });
 }
 

@@ -91,15 +91,11 @@ export class JobRunner<T> {
       const decoding = decodeDelivery(this.#rt, held.delivery);
       const decoded = decoding instanceof Promise ? await decoding : decoding;
       // Settlements are awaited here, not returned: `finally` must see the delivery done with.
-      if (!decoded.ok) {
-        this.#settling?.(held);
-        return await this.#deadLetter(held, undefined, decoded.record);
-      }
+      if (!decoded.ok) return await this.#deadLetter(held, undefined, decoded.record);
       const job = decoded.job;
       const { maxAttempts } = this.#rt.topology;
       if (job.attempt > maxAttempts) {
         // Only crashes get here: every handled attempt settles, so attempts ran out unsettled (R6).
-        this.#settling?.(held);
         const error = exhaustedError(job, maxAttempts);
         return await this.#deadLetter(
           held,
@@ -127,19 +123,13 @@ export class JobRunner<T> {
       } finally {
         context.finish();
       }
-      if (failure !== undefined) {
-        this.#settling?.(held);
-        return await this.#failed(held, job, failure, scope);
-      }
+      if (failure !== undefined) return await this.#failed(held, job, failure, scope);
       if (held.state === 'done') return released(scope);
       held.state = 'done';
       try {
         // Undefined when the ack was done synchronously: no await, no promise.
-        const acking = held.delivery.ack();
-        if (acking !== undefined) {
-          this.#settling?.(held);
-          await acking;
-        }
+        const acking = this.#answer(held, held.delivery.ack());
+        if (acking !== undefined) await acking;
       } catch (error) {
         scope?.settled({ kind: 'unsettled' });
         return this.#unsettled('ack a completed job (it will be delivered again)', error);
@@ -176,7 +166,7 @@ export class JobRunner<T> {
     if (decision.kind === 'dead-letter') return this.#deadLetter(held, job, decision.record, scope);
     held.state = 'done';
     try {
-      await held.delivery.retry(decision.delayMs, job.attempt);
+      await this.#answer(held, held.delivery.retry(decision.delayMs, job.attempt));
     } catch (settleError) {
       scope?.settled({ kind: 'unsettled' });
       return this.#unsettled('schedule a retry (the lease will expire and redeliver it)', settleError);
@@ -195,7 +185,7 @@ export class JobRunner<T> {
     if (held.state === 'done') return released(scope);
     held.state = 'done';
     try {
-      await held.delivery.deadLetter(record);
+      await this.#answer(held, held.delivery.deadLetter(record));
     } catch (error) {
       scope?.settled({ kind: 'unsettled' });
       return this.#unsettled('dead-letter a job (it will be delivered again)', error);
@@ -203,6 +193,15 @@ export class JobRunner<T> {
     scope?.settled({ kind: 'dead-letter', reason: record.reason });
     this.#emit('dead-lettered', job, record);
     return 'dead-lettered';
+  }
+
+  /**
+   * A settlement as called: when it is a promise, the runner is about to wait for the broker's
+   * answer, and the handler's slot is not needed for that (`RunnerEvents.settling`).
+   */
+  #answer<P extends Promise<void> | undefined>(held: Settleable, settlement: P): P {
+    if (settlement !== undefined) this.#settling?.(held);
+    return settlement;
   }
 
   #unsettled(action: string, error: unknown): JobOutcome {
