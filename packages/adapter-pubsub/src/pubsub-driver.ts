@@ -6,6 +6,7 @@ import {
   type DeadLetterStore,
   type Driver,
   type ErrorCode,
+  LinkedSet,
   type OutgoingMessage,
   QueueServices,
   type QueueStats,
@@ -84,7 +85,7 @@ export class PubSubDriver implements Driver {
         }
         return counter;
       },
-      unsettled: new Set(),
+      unsettled: new LinkedSet(),
       get alive() {
         return driver.#state === 'open';
       },
@@ -245,7 +246,7 @@ export class PubSubDriver implements Driver {
     if (this.#state !== 'open') return;
     if (mode === 'graceful') {
       // Still open while unsettled deliveries are handed back and forwarders hand back theirs.
-      const unsettled = [...this.#link.unsettled];
+      const unsettled = this.#link.unsettled.toArray();
       // A release that fails leaves the message to come back after its ack deadline: reported, not fatal.
       await Promise.all(
         unsettled.map((delivery) =>

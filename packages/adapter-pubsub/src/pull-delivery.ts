@@ -7,7 +7,7 @@ import {
 } from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
 import type { PullSource } from './pull-source.js';
-import type { QueueContext } from './queue-context.js';
+import type { QueueContext, Unsettled } from './queue-context.js';
 import { fromAttributes } from './wire.js';
 
 /**
@@ -20,7 +20,7 @@ import { fromAttributes } from './wire.js';
  * - extendLease: modifyAckDeadline to the lease, in whole seconds.
  * Settlements after the first, or after the connection closed, do nothing: the broker redelivers.
  */
-export class PullDelivery implements Delivery {
+export class PullDelivery implements Delivery, Unsettled {
   readonly body: Uint8Array;
   readonly attributes: Readonly<Record<string, string>>;
   readonly meta: Partial<JobMeta> & { readonly id: string };
@@ -32,6 +32,10 @@ export class PullDelivery implements Delivery {
   readonly #onSettle: (() => void) | undefined;
   /** A second settlement, or one after the connection closed, is a no-op. */
   readonly #once = new SettleOnce(() => this.#queue.alive);
+  /** The links of the driver's set of unsettled deliveries (`QueueContext.track`). */
+  linkedIn: object | undefined = undefined;
+  linkPrev: Unsettled | undefined = undefined;
+  linkNext: Unsettled | undefined = undefined;
 
   /** `onSettle`: called once, when the first settlement is called (the receiver's room is freed). */
   constructor(

@@ -7,7 +7,7 @@ import {
 } from '@polyqueue/core/driver';
 import type { PulledMessage } from './pubsub-client.js';
 import { PullDelivery } from './pull-delivery.js';
-import { leaseSeconds, type QueueContext } from './queue-context.js';
+import { leaseSeconds, type QueueContext, type Unsettled } from './queue-context.js';
 import { type SourceName, splitRoom } from './room-split.js';
 import { SubscriptionPuller } from './subscription-puller.js';
 
@@ -57,7 +57,12 @@ export class PullReceiver implements Receiver {
   /** Aborts the pulls in flight on close (a receive's own signal only ends that receive). */
   readonly #stop = new AbortController();
   /** Lets a graceful driver close hand back what was pulled and not handed out. */
-  readonly #pulledHandle = { release: () => this.#handBackPulled() };
+  readonly #pulledHandle: Unsettled = {
+    release: () => this.#handBackPulled(),
+    linkedIn: undefined,
+    linkPrev: undefined,
+    linkNext: undefined,
+  };
   /** Each subscription's own ack deadline, read on first receive. */
   #deadlines: Promise<Readonly<Record<SourceName, number>>> | undefined;
   /** Who gets the only slot when the room is one message. */
