@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Linked, LinkedSet } from '../src/util/linked-set.js';
+import { type Linked, LinkedSet } from '../src/driver/kit/linked-set.js';
 
 // The worker's held deliveries and the memory broker's in-flight ones live in LinkedSets (a
-// churning Set or Map costs the young collector dearly: see util/linked-set.ts). They must behave
+// churning Set or Map costs the young collector dearly: see driver/kit/linked-set.ts). They must behave
 // as the Set and Map they replace did, and a removed entry must keep nothing else alive.
 interface Entry extends Linked<Entry> {
   readonly n: number;

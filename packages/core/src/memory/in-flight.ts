@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { type Linked, LinkedSet } from '../util/linked-set.js';
+import { type Linked, LinkedSet } from '../driver/kit/linked-set.js';
 import type { MemoryMessage } from './memory-message.js';
 
 /**

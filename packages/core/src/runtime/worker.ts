@@ -4,7 +4,7 @@ import { ErrorBackoff } from '../driver/kit/error-backoff.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { Deque } from '../util/deque.js';
-import { type Linked, LinkedSet } from '../util/linked-set.js';
+import { type Linked, LinkedSet } from '../driver/kit/linked-set.js';
 import { TypedEmitter, type WorkerEvents } from './events.js';
 import type { Handler } from './job.js';
 import { JobRunner, type Settleable } from './job-runner.js';

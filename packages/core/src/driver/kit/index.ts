@@ -14,7 +14,7 @@ export {
 export { ErrorBackoff } from './error-backoff.js';
 export { Forwarder, type ForwarderOptions, type ForwarderSource, type HandBackReason } from './forwarder.js';
 export { completeMeta, redrivenMeta } from './job-meta.js';
-export { type Linked, LinkedSet } from '../../util/linked-set.js';
+export { type Linked, LinkedSet } from './linked-set.js';
 export { networkErrorCode } from './network-errors.js';
 export { type QueueService, QueueServices } from './queue-services.js';
 export { type RedriveHold, type RedriveOptions, type RedriveSource, redrive } from './redrive.js';
