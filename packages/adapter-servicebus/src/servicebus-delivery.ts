@@ -1,5 +1,11 @@
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
-import { type DeadLetterRecord, type Delivery, type JobMeta, SettleOnce } from '@polyqueue/core/driver';
+import {
+  type DeadLetterRecord,
+  type Delivery,
+  type JobMeta,
+  type Linked,
+  SettleOnce,
+} from '@polyqueue/core/driver';
 import type { BusReceiver, BusSender, BusSessionReceiver } from './bus/bus-client.js';
 import { copyMessageId } from './copy-id.js';
 import { deadLetterOptions } from './dead-letter-fit.js';
@@ -41,7 +47,7 @@ export interface SessionHooks {
 }
 
 /** One received Service Bus message (`job.raw` is the `ServiceBusReceivedMessage`). */
-export class ServiceBusDelivery implements Delivery {
+export class ServiceBusDelivery implements Delivery, Linked<ServiceBusDelivery> {
   readonly body: Uint8Array;
   readonly attributes: Readonly<Record<string, string>>;
   readonly meta: Partial<JobMeta> & { readonly id: string };
@@ -51,6 +57,10 @@ export class ServiceBusDelivery implements Delivery {
   readonly #releases: number;
   /** A second settlement, or one after the connection closed, is a no-op. */
   readonly #once = new SettleOnce(() => this.#context.alive());
+  /** The links of the driver's set of unsettled deliveries (a LinkedSet: see the driver kit). */
+  linkedIn: object | undefined = undefined;
+  linkPrev: ServiceBusDelivery | undefined = undefined;
+  linkNext: ServiceBusDelivery | undefined = undefined;
 
   /** `uncounted`: earlier deliveries the service did not count (a session lost by its holder). */
   constructor(

@@ -13,7 +13,7 @@ import type {
   ReceiverOptions,
   SendOutcome,
 } from '@polyqueue/core/driver';
-import { BackgroundErrors, systemClock, UNKNOWN_STATS } from '@polyqueue/core/driver';
+import { BackgroundErrors, LinkedSet, systemClock, UNKNOWN_STATS } from '@polyqueue/core/driver';
 import type { BusClient, BusReceiver, BusSessionReceiver } from './bus/bus-client.js';
 import { firstSendIdentity, toServiceBusMessage } from './message-codec.js';
 import { MAX_LOCK_MS, MIN_LOCK_MS, provisionQueue } from './provisioning.js';
@@ -36,7 +36,8 @@ export class ServiceBusDriver implements Driver {
   readonly clock?: Clock;
   readonly #bus: BusClient;
   readonly #settings: ServiceBusSettings;
-  readonly #unsettled = new Set<ServiceBusDelivery>();
+  /** A LinkedSet, not a Set: one that churns a delivery per job drags them all into the old generation. */
+  readonly #unsettled = new LinkedSet<ServiceBusDelivery>();
   readonly #receivers = new Set<BusReceiver | BusSessionReceiver>();
   readonly #sessionReceivers = new Set<ServiceBusSessionQueueReceiver>();
   #state: 'open' | 'closed' = 'open';
@@ -182,7 +183,7 @@ export class ServiceBusDriver implements Driver {
     this.#sessionReceivers.clear();
     if (mode === 'graceful') {
       await Promise.allSettled([
-        ...[...this.#unsettled].map((delivery) => delivery.release()),
+        ...this.#unsettled.toArray().map((delivery) => delivery.release()),
         ...sessionReceivers.map((receiver) => receiver.retryParkedNow()),
       ]);
     }
