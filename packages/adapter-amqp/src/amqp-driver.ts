@@ -9,6 +9,7 @@ import {
   type ErrorCode,
   type JobMeta,
   type OutgoingMessage,
+  PendingWork,
   type QueueStats,
   type QueueTopology,
   type Receiver,
@@ -72,7 +73,8 @@ export class AmqpDriver implements Driver {
   /** Queues provisioned by this driver: redeclared on every reconnect. */
   readonly #provisioned = new Map<string, QueueTopology>();
   readonly #declarations: Declarations;
-  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Sends and copies not confirmed yet: a graceful close waits for them. */
+  readonly #inFlight = new PendingWork();
   /** Consumer channels still open: a graceful close closes them (acks first) before the connection. */
   readonly #openConsumers = new Set<ConsumerChannel>();
   /** Where errors of work nobody awaits go: core's sink once handed over, stderr before that. */
@@ -235,7 +237,7 @@ export class AmqpDriver implements Driver {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     if (mode === 'graceful') {
-      await Promise.allSettled([...this.#inFlight]);
+      await this.#inFlight.idle();
       // Each consumer channel sends its queued acks and waits for its CloseOk, which RabbitMQ
       // sends only after it has handled them. Closing the connection right away would let
       // Connection.Close overtake acks still in amqplib's per-channel buffers: RabbitMQ would then
@@ -307,12 +309,7 @@ export class AmqpDriver implements Driver {
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
-    this.#inFlight.add(work);
-    void work.then(
-      () => this.#inFlight.delete(work),
-      () => this.#inFlight.delete(work),
-    );
-    return work;
+    return this.#inFlight.track(work);
   }
 
   #assertOpen(): void {

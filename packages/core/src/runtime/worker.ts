@@ -1,10 +1,10 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Delivery } from '../driver/delivery.js';
 import { ErrorBackoff } from '../driver/kit/error-backoff.js';
+import { type Linked, LinkedSet } from '../driver/kit/linked-set.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { Deque } from '../util/deque.js';
-import { type Linked, LinkedSet } from '../driver/kit/linked-set.js';
 import { TypedEmitter, type WorkerEvents } from './events.js';
 import type { Handler } from './job.js';
 import { JobRunner, type Settleable } from './job-runner.js';

@@ -1,3 +1,5 @@
+import { PendingWork } from './pending-work.js';
+
 interface Pending<T> {
   readonly entry: T;
   readonly resolve: () => void;
@@ -25,7 +27,8 @@ export class Batcher<T> {
   readonly #flush: (entries: readonly T[]) => Promise<readonly unknown[]>;
   #pending: Pending<T>[] = [];
   #scheduled = false;
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Batches sent and not answered yet: `drain` waits for them. */
+  readonly #inFlight = new PendingWork();
 
   constructor(options: BatcherOptions<T>) {
     this.#maxSize = Math.max(1, options.maxSize);
@@ -55,18 +58,17 @@ export class Batcher<T> {
     this.#send();
   };
 
-  /** Sends what is pending now and resolves once every batch handed out so far is answered. */
+  /** Sends what is pending now and resolves once every batch handed out is answered. */
   async drain(): Promise<void> {
     this.#send();
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.idle();
   }
 
   #send(): void {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#maxSize);
-      const call = this.#call(batch);
-      this.#inFlight.add(call);
-      void call.finally(() => this.#inFlight.delete(call));
+      // #call never rejects: each entry learns its own outcome.
+      this.#inFlight.track(this.#call(batch));
     }
   }
 

@@ -16,6 +16,7 @@ export { Forwarder, type ForwarderOptions, type ForwarderSource, type HandBackRe
 export { completeMeta, redrivenMeta } from './job-meta.js';
 export { type Linked, LinkedSet } from './linked-set.js';
 export { networkErrorCode } from './network-errors.js';
+export { PendingWork } from './pending-work.js';
 export { type QueueService, QueueServices } from './queue-services.js';
 export { type RedriveHold, type RedriveOptions, type RedriveSource, redrive } from './redrive.js';
 export { SettleOnce } from './settle-once.js';
