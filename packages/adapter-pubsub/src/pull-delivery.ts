@@ -49,7 +49,11 @@ export class PullDelivery implements Delivery, Unsettled {
     const decoded = fromAttributes(message.attributes);
     this.body = message.data;
     this.attributes = decoded.attributes;
-    this.meta = { ...decoded.meta, id: decoded.meta.id ?? message.messageId };
+    // decodeHeaders built this meta for this delivery alone: a foreign message (no pq-id) gets the
+    // broker's message id set on it, rather than a copy of the meta per job.
+    const meta = decoded.meta as { id?: string };
+    meta.id ??= message.messageId;
+    this.meta = meta as Partial<JobMeta> & { readonly id: string };
     this.deliveryCount = deliveryCount;
     this.native = message;
     this.#queue = queue;

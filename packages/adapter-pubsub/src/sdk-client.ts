@@ -104,22 +104,37 @@ export class SdkPubSubApi implements PubSubApi {
     await this.native.topic(topic).delete(this.#admin);
   }
 
-  async publish(
+  publish(
     topic: string,
     messages: readonly OutgoingPubSubMessage[],
   ): Promise<readonly ({ ok: true; id: string } | { ok: false; error: unknown })[]> {
     const native = this.#topic(topic);
-    // allSettled over the SDK's own promises, not an async wrapper per message: that wrapper was
-    // a frame, a promise and an await per job, the largest allocation of a Pub/Sub send.
-    const settled = await Promise.allSettled(
-      messages.map((message) => native.publishMessage(nativeMessage(message))),
-    );
-    return settled.map((outcome, i) => {
-      if (outcome.status === 'fulfilled') return { ok: true as const, id: outcome.value };
-      // After a failed ordered publish the SDK refuses that key until told to resume.
-      const { orderingKey } = messages[i]!;
-      if (orderingKey !== undefined) native.resumePublishing(orderingKey);
-      return { ok: false as const, error: outcome.reason };
+    const outcomes: ({ ok: true; id: string } | { ok: false; error: unknown })[] = new Array(messages.length);
+    if (messages.length === 0) return Promise.resolve(outcomes);
+    // The SDK's callback form, one callback per message and one promise per call: its promise
+    // form made a promise and a wrapper per message, and collecting them with allSettled a result
+    // object and two functions more, the largest allocation of a Pub/Sub send after the message.
+    return new Promise((resolve) => {
+      let left = messages.length;
+      const settle = (i: number, outcome: (typeof outcomes)[number]) => {
+        if (!outcome.ok) {
+          // After a failed ordered publish the SDK refuses that key until told to resume.
+          const { orderingKey } = messages[i]!;
+          if (orderingKey !== undefined) native.resumePublishing(orderingKey);
+        }
+        outcomes[i] = outcome;
+        if (--left === 0) resolve(outcomes);
+      };
+      for (let i = 0; i < messages.length; i++) {
+        try {
+          native.publishMessage(nativeMessage(messages[i]!), (error, id) =>
+            settle(i, error ? { ok: false, error } : { ok: true, id: id ?? '' }),
+          );
+        } catch (error) {
+          // Refused before it was queued (the SDK checks data and attribute types): this one alone.
+          settle(i, { ok: false, error });
+        }
+      }
     });
   }
 

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SdkPubSubApi } from '../src/sdk-client.js';
+import { deleteProject, pstestClient, requirePstest } from './pstest.js';
+
+await requirePstest();
+
+const project = `pqt-${randomBytes(4).toString('hex')}`;
+afterAll(() => deleteProject(project));
+
+function api() {
+  return new SdkPubSubApi(pstestClient(project), { ownsClient: true, apiTimeoutMs: 10_000 });
+}
+
+const message = (n: number, attributes: Record<string, string> = { 'pq-id': `id-${n}` }) => ({
+  data: Buffer.from(`{"n":${n}}`),
+  attributes,
+});
+
+describe('pubsub on pstest: SdkPubSubApi.publish (the SDK callback form)', () => {
+  it('answers one outcome per message, in order, each with its own message id', async () => {
+    const client = api();
+    try {
+      await client.createTopic('published');
+      const outcomes = await client.publish(
+        'published',
+        Array.from({ length: 5 }, (_, n) => message(n)),
+      );
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, true, true]);
+      const ids = outcomes.map((outcome) => (outcome.ok ? outcome.id : ''));
+      expect(new Set(ids).size).toBe(5);
+      expect(ids.every((id) => id.length > 0)).toBe(true);
+    } finally {
+      await client.close({ flush: true });
+    }
+  });
+
+  it('fails only the message the SDK refuses before queueing it; the others are published', async () => {
+    const client = api();
+    try {
+      await client.createTopic('mixed');
+      // The SDK throws synchronously on a non-string attribute value.
+      const bad = message(1, { 'pq-id': 42 as unknown as string });
+      const outcomes = await client.publish('mixed', [message(0), bad, message(2)]);
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true]);
+      const refused = outcomes[1]!;
+      expect(refused.ok ? undefined : refused.error).toBeInstanceOf(TypeError);
+    } finally {
+      await client.close({ flush: true });
+    }
+  });
+
+  it('resolves with a failed outcome per message, not a rejection, when the topic does not exist', async () => {
+    const client = api();
+    try {
+      const outcomes = await client.publish('missing-topic', [message(0), message(1)]);
+      expect(outcomes).toHaveLength(2);
+      for (const outcome of outcomes) {
+        expect(outcome.ok).toBe(false);
+        expect(outcome.ok ? undefined : (outcome.error as { code?: number }).code).toBe(5);
+      }
+    } finally {
+      await client.close({ flush: false });
+    }
+  });
+
+  it('answers an empty call at once', async () => {
+    const client = api();
+    try {
+      expect(await client.publish('published', [])).toEqual([]);
+    } finally {
+      await client.close({ flush: false });
+    }
+  });
+});
