@@ -246,12 +246,15 @@ function toPulled(raw: unknown): PulledMessage {
   };
 }
 
-function nativeMessage(message: OutgoingPubSubMessage) {
-  return {
-    data: Buffer.isBuffer(message.data)
-      ? message.data
-      : Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength),
-    attributes: message.attributes as Record<string, string>,
-    ...(message.orderingKey !== undefined ? { orderingKey: message.orderingKey } : {}),
-  };
+/** What `Topic.publishMessage` takes. */
+type MessageOptions = Parameters<Topic['publishMessage']>[0];
+
+function nativeMessage(message: OutgoingPubSubMessage): MessageOptions {
+  // The SDK copies the options it is given (Topic.publishMessage): a message whose data is already
+  // a Buffer (the serializer's always is) is handed over as it is, not rebuilt per job.
+  if (Buffer.isBuffer(message.data)) return message as MessageOptions;
+  const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+  const attributes = message.attributes as Record<string, string>;
+  const { orderingKey } = message;
+  return orderingKey === undefined ? { data, attributes } : { data, attributes, orderingKey };
 }
