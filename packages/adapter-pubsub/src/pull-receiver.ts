@@ -69,6 +69,10 @@ export class PullReceiver implements Receiver {
   #turn: SourceName = 'ready';
   /** Handed out, settlement not called yet: the room they hold. */
   #outstanding = 0;
+  /** A delivery's first settlement frees its room: one function for them all, not one per job. */
+  readonly #freeRoom = () => {
+    this.#outstanding--;
+  };
   /** Set on first receive. */
   #releaseServices: (() => void) | undefined;
   /** A `receive` is running: what a pull brings meanwhile is taken by it, or kept when it ends. */
@@ -194,9 +198,13 @@ export class PullReceiver implements Receiver {
       await source.startLeases(messages, this.#options.leaseMs);
     const keep = !this.#receiving;
     return messages.map((message) => {
-      const delivery = new PullDelivery(this.#queue, source, message, source.received(message), () => {
-        this.#outstanding--;
-      });
+      const delivery = new PullDelivery(
+        this.#queue,
+        source,
+        message,
+        source.received(message),
+        this.#freeRoom,
+      );
       return { delivery, stopKeeping: keep ? this.#keep(delivery) : undefined };
     });
   }

@@ -235,15 +235,17 @@ function toPulled(raw: unknown): PulledMessage {
   const data = message.data ?? new Uint8Array(0);
   const seconds = Number(String(message.publishTime?.seconds ?? 0));
   const nanos = message.publishTime?.nanos ?? 0;
-  return {
+  const pulled: { -readonly [K in keyof PulledMessage]: PulledMessage[K] } = {
     ackId: received.ackId ?? '',
     deliveryAttempt: received.deliveryAttempt ?? 0,
     messageId: message.messageId ?? '',
     data: typeof data === 'string' ? Buffer.from(data, 'base64') : data,
     attributes: message.attributes ?? {},
-    ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
     publishTime: seconds * 1_000 + Math.floor(nanos / 1_000_000),
   };
+  // Set, not spread in: a conditional spread was an empty object and a copy per pulled message.
+  if (message.orderingKey) pulled.orderingKey = message.orderingKey;
+  return pulled;
 }
 
 /** What `Topic.publishMessage` takes. */
