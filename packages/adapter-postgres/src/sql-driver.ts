@@ -84,7 +84,7 @@ export class SqlDriver implements Driver {
           topology,
         ),
       // While a receiver of the queue is open, wake-ups of the queue reach it, and the process stays up.
-      services: (queue) => [this.#listener(queue), keepProcessAlive()],
+      services: (queue) => [this.#listener(queue)],
       connection: this.#executor,
     });
     this.#lifecycle = lifecycle;
@@ -243,26 +243,6 @@ export class SqlDriver implements Driver {
       stop: async () => stop?.(),
     };
   }
-}
-
-/**
- * A broker client's socket keeps its process alive while a consumer waits for work. Here the
- * receiver's sleeps and the reconnect backoff run on unref'd clock timers, SQLite has no socket,
- * and a PostgreSQL outage closes every one: without a handle of its own, a process whose only work
- * is a worker exits 0 (at once on SQLite, at the first outage on PostgreSQL). As in the memory
- * driver, an open receiver holds one.
- */
-function keepProcessAlive(): QueueService {
-  let handle: NodeJS.Timeout | undefined;
-  return {
-    start: () => {
-      handle = setInterval(() => {}, 2 ** 30);
-    },
-    stop: async () => {
-      clearInterval(handle);
-      handle = undefined;
-    },
-  };
 }
 
 export function sqlCapabilities(settings: SqlSettings): Capabilities {

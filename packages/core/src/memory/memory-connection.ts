@@ -12,7 +12,4 @@ export interface MemoryConnection {
   readonly alive: boolean;
   /** The queue, or a NotFound MemoryBrokerError; Unavailable once the connection is closed. */
   queueOrThrow(name: string): MemoryQueue;
-  /** A receiver of this connection started waiting for work (keeps the process alive). */
-  receiverOpened(): void;
-  receiverClosed(): void;
 }

@@ -117,33 +117,9 @@ export class MemoryDriver<S extends MemoryQueues = MemoryQueues> implements Driv
     return this.server;
   }
 
-  /**
-   * A consumer's socket keeps a real client's process alive while it waits for work; the memory
-   * broker has no socket, so an open receiver holds this handle instead. Without it, a script
-   * whose only pending work is a delayed job would simply exit.
-   */
-  #keepAlive: NodeJS.Timeout | undefined;
-  #openReceivers = 0;
-
-  /** @internal */
-  receiverOpened(): void {
-    if (this.#openReceivers++ === 0) this.#keepAlive = setInterval(() => {}, 2 ** 30);
-  }
-
-  /** @internal */
-  receiverClosed(): void {
-    if (--this.#openReceivers === 0) this.#releaseKeepAlive();
-  }
-
-  #releaseKeepAlive(): void {
-    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
-    this.#keepAlive = undefined;
-  }
-
   async close(mode: 'graceful' | 'abandon'): Promise<void> {
     if (this.#state !== 'open') return;
     this.#state = mode === 'graceful' ? 'closed' : 'dead';
-    this.#releaseKeepAlive();
     for (const name of this.server.queueNames()) {
       const queue = this.server.queue(name)!;
       queue.dropWaiters(this);

@@ -24,7 +24,6 @@ export class MemoryReceiver implements Receiver {
       checkWorkQueueName(this.#topology);
       this.#queue = this.#driver.queueOrThrow(this.#topology.name);
       this.#queue.receivers++;
-      this.#driver.receiverOpened();
     }
     const queue = this.#queue;
     let taken = queue.take(max, this.#driver, this.#leaseMs);
@@ -35,7 +34,6 @@ export class MemoryReceiver implements Receiver {
   async close(): Promise<void> {
     if (this.#queue === undefined) return;
     this.#queue.receivers--;
-    this.#driver.receiverClosed();
     this.#queue = undefined;
   }
 }

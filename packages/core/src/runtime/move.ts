@@ -2,6 +2,7 @@ import type { Delivery } from '../driver/delivery.js';
 import type { OutgoingMessage } from '../driver/outgoing-message.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ConfigError } from '../errors/config-error.js';
+import { keepProcessAlive } from './keep-alive.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { movedMessage } from './move-message.js';
 import { MovePace } from './move-pace.js';
@@ -137,6 +138,7 @@ class Move {
     const onAbort = () => this.#stop.abort();
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    const letProcessExit = keepProcessAlive();
     const receiver = this.#source.driver.receiver(this.#source.topology, {
       leaseMs: this.#source.topology.leaseMs,
       maxUnsettled: this.#maxUnsettled,
@@ -153,6 +155,7 @@ class Move {
         .catch((error) => this.#fail(this.#source.wrapError(error, 'close the receiver')));
       this.#heldBack.clear();
       signal?.removeEventListener('abort', onAbort);
+      letProcessExit();
     }
     if (this.#failure !== undefined) throw this.#failure.error;
     return { moved: this.#moved, ended };

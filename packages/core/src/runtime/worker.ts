@@ -8,6 +8,7 @@ import { Deque } from '../util/deque.js';
 import { TypedEmitter, type WorkerEvents } from './events.js';
 import type { Handler } from './job.js';
 import { JobRunner, type Settleable } from './job-runner.js';
+import { keepProcessAlive } from './keep-alive.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { CloseOptions } from './options.js';
 import type { QueueRuntime } from './queue-runtime.js';
@@ -57,6 +58,8 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   #loop: Promise<void>;
   #wakeLoop: (() => void) | undefined;
   #idleWaiters: (() => void)[] = [];
+  /** The process stays alive while the worker runs (see keepProcessAlive). */
+  readonly #letProcessExit: () => void;
 
   /** @internal Created by `Queue.process`. */
   constructor(
@@ -104,6 +107,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       keepLease: (delivery) => this.#keepLease(delivery),
     });
     this.#refillAt = refillPoint(this.#receiver.batching, options.prefetch, this.#maxUnsettled);
+    this.#letProcessExit = keepProcessAlive();
     this.#loop = this.#receiveLoop();
   }
 
@@ -142,6 +146,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       held.context?.abort(new ClosedError('worker', 'run after a simulated crash'));
     }
     this.#closing ??= Promise.resolve();
+    this.#letProcessExit();
   }
 
   async #close(timeoutMs: number | undefined): Promise<void> {
@@ -161,6 +166,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     }
     this.#leases?.stop();
     this.#state = 'closed';
+    this.#letProcessExit();
     this.#rt.forget(this);
     this.emit('closed');
   }
