@@ -1,4 +1,4 @@
-import { type Delivery, type Receiver, untilAborted } from '@polyqueue/core/driver';
+import { type Delivery, PendingWork, type Receiver, untilAborted } from '@polyqueue/core/driver';
 import type { AmqpMessage } from './amqp-client.js';
 import { ConsumerChannel } from './amqp-consumer.js';
 import { bounded } from './amqp-deadline.js';
@@ -47,7 +47,7 @@ export class AmqpReceiver implements Receiver {
   #parked: Buffered[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
-  readonly #background = new Set<Promise<void>>();
+  readonly #background = new PendingWork();
 
   constructor(queue: QueueContext, options: ConsumeOptions) {
     this.#queue = queue;
@@ -113,13 +113,13 @@ export class AmqpReceiver implements Receiver {
       );
     }
     // Forwards end first: the copies they held back join the buffer, to be given back with it.
-    await Promise.allSettled([...this.#background]);
+    await this.#background.idle();
     for (const { message, consumer: from } of [...this.#parked.splice(0), ...this.#buffer.splice(0)]) {
       if (!from.alive) continue;
       from.taken();
       this.#track(this.#republish(from, message, readMessage(message), undefined, 'release'));
     }
-    await Promise.allSettled([...this.#background]);
+    await this.#background.idle();
     await consumer?.closeWhenIdle();
   }
 
@@ -197,8 +197,7 @@ export class AmqpReceiver implements Receiver {
   }
 
   #track(work: Promise<void>): void {
-    this.#background.add(work);
-    void work.finally(() => this.#background.delete(work));
+    this.#background.track(work);
   }
 
   async #ensureConsumer(): Promise<ConsumerChannel> {

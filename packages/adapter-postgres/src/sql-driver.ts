@@ -83,7 +83,7 @@ export class SqlDriver implements Driver {
           },
           topology,
         ),
-      // While a receiver of the queue is open, wake-ups of the queue reach it, and the process stays up.
+      // While a receiver of the queue is open, wake-ups of the queue reach it.
       services: (queue) => [this.#listener(queue)],
       connection: this.#executor,
     });

@@ -3,6 +3,7 @@ import type { SendOutcome } from '../outgoing-message.js';
 import type { BackgroundErrors } from './background-errors.js';
 import { BackgroundLoop } from './background-loop.js';
 import { ErrorBackoff } from './error-backoff.js';
+import { PendingWork } from './pending-work.js';
 import { Wakeup } from './wakeup.js';
 
 /** The broker's side of a delay path: everything the {@link Forwarder} cannot know. */
@@ -78,7 +79,8 @@ export class Forwarder<M> {
   readonly #maxHeld: number;
   readonly #loop: BackgroundLoop;
   readonly #held = new Map<string, Held<M>>();
-  readonly #publishing = new Set<Promise<void>>();
+  /** Publishes under way: a graceful stop waits for them. */
+  readonly #publishing = new PendingWork();
   #publishingCount = 0;
   #mode: 'graceful' | 'abandon' | undefined;
   /**
@@ -132,7 +134,7 @@ export class Forwarder<M> {
             'stop',
           )
         : undefined,
-      Promise.allSettled([...this.#publishing]),
+      this.#publishing.idle(),
     ]);
   }
 
@@ -222,12 +224,12 @@ export class Forwarder<M> {
   /** Publishes without blocking the pull loop; tracked so that a graceful stop waits for it. */
   #publish(messages: readonly M[]): void {
     this.#publishingCount += messages.length;
-    const run = this.#publishThenSettle(messages).finally(() => {
-      this.#publishingCount -= messages.length;
-      this.#publishing.delete(run);
-      this.#roomFreed.notify();
-    });
-    this.#publishing.add(run);
+    this.#publishing.track(
+      this.#publishThenSettle(messages).finally(() => {
+        this.#publishingCount -= messages.length;
+        this.#roomFreed.notify();
+      }),
+    );
   }
 
   async #publishThenSettle(messages: readonly M[]): Promise<void> {

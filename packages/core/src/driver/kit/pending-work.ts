@@ -21,7 +21,11 @@ export class PendingWork {
     return this.#count;
   }
 
-  /** Counts `work` until it settles, fulfilled or rejected, and returns it unchanged. */
+  /**
+   * Counts `work` until it settles, fulfilled or rejected, and returns it unchanged. Tracking
+   * marks a rejection of `work` as handled: work nobody else awaits must report its own errors
+   * (the kit's forwarder and services, the AMQP receiver's copies all do), never reject.
+   */
   track<T>(work: Promise<T>): Promise<T> {
     this.#count++;
     work.then(this.#finished, this.#finished);

@@ -1,4 +1,5 @@
 import type { QueueTopology } from '../queue-topology.js';
+import { PendingWork } from './pending-work.js';
 
 /** Background work of one queue: a forwarder, a copier... */
 export interface QueueService {
@@ -20,7 +21,7 @@ interface Running {
 export class QueueServices {
   readonly #create: (queue: QueueTopology) => readonly QueueService[];
   readonly #running = new Map<string, Running>();
-  readonly #stopping = new Set<Promise<void>>();
+  readonly #stopping = new PendingWork();
 
   constructor(create: (queue: QueueTopology) => readonly QueueService[]) {
     this.#create = create;
@@ -55,12 +56,11 @@ export class QueueServices {
   async stopAll(mode: 'graceful' | 'abandon'): Promise<void> {
     for (const running of this.#running.values()) this.#track(stopEach(running.services, mode));
     this.#running.clear();
-    await Promise.allSettled([...this.#stopping]);
+    await this.#stopping.idle();
   }
 
   #track(stopping: Promise<void>): void {
-    this.#stopping.add(stopping);
-    void stopping.finally(() => this.#stopping.delete(stopping));
+    this.#stopping.track(stopping);
   }
 }
 
