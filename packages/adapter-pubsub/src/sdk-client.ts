@@ -125,16 +125,23 @@ export class SdkPubSubApi implements PubSubApi {
         outcomes[i] = outcome;
         if (--left === 0) resolve(outcomes);
       };
-      for (let i = 0; i < messages.length; i++) {
-        try {
-          native.publishMessage(nativeMessage(messages[i]!), (error, id) =>
-            settle(i, error ? { ok: false, error } : { ok: true, id: id ?? '' }),
-          );
-        } catch (error) {
-          // Refused before it was queued (the SDK checks data and attribute types): this one alone.
-          settle(i, { ok: false, error });
+      // Settlements first: the SDK takes about 8 µs of CPU per message here, and a worker's room
+      // comes back only when its acks are answered. Run at once, a large publish made in the same
+      // turn as a batch of settlements (a producer woken by those jobs, a handler fanning out) held
+      // their acks back until it was done: on pstest, 10 ms before every ack request that followed
+      // a 1,000-job send. Deferred to the next tick, it runs after the acks already scheduled to go.
+      process.nextTick(() => {
+        for (let i = 0; i < messages.length; i++) {
+          try {
+            native.publishMessage(nativeMessage(messages[i]!), (error, id) =>
+              settle(i, error ? { ok: false, error } : { ok: true, id: id ?? '' }),
+            );
+          } catch (error) {
+            // Refused before it was queued (the SDK checks data and attribute types): this one alone.
+            settle(i, { ok: false, error });
+          }
         }
-      }
+      });
     });
   }
 
@@ -186,6 +193,9 @@ export class SdkPubSubApi implements PubSubApi {
 
   /** Flushes pending publishes, then closes what this object opened. */
   async close(options: { flush: boolean } = { flush: true }): Promise<void> {
+    // Publishes handed to the SDK on the next tick (see publish) are queued before the flush: the
+    // tick queue runs in order, so this tick comes after theirs.
+    await new Promise<void>((resolve) => process.nextTick(resolve));
     if (options.flush) await Promise.all([...this.#topics.values()].map((topic) => topic.flush()));
     this.#closed = true;
     const subscriber = this.#subscriber;

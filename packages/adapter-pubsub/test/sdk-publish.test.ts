@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { Topic } from '@google-cloud/pubsub';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SdkPubSubApi } from '../src/sdk-client.js';
-import { deleteProject, pstestClient, requirePstest } from './pstest.js';
+import { deleteProject, pstestClient, pullOne, requirePstest } from './pstest.js';
 
 await requirePstest();
 
@@ -61,6 +62,45 @@ describe('pubsub on pstest: SdkPubSubApi.publish (the SDK callback form)', () =>
       }
     } finally {
       await client.close({ flush: false });
+    }
+  });
+
+  it('hands the messages to the SDK on the next tick, after the settlements already scheduled', async () => {
+    const client = api();
+    const order: string[] = [];
+    const original = Topic.prototype.publishMessage;
+    Topic.prototype.publishMessage = function (this: Topic, ...args: Parameters<Topic['publishMessage']>) {
+      order.push('handed to the SDK');
+      return original.apply(this, args);
+    } as Topic['publishMessage'];
+    try {
+      await client.createTopic('deferred');
+      // As the kit's Batcher schedules an ack request for the deliveries settled in this turn.
+      process.nextTick(() => order.push('acks sent'));
+      const publishing = client.publish('deferred', [message(0)]);
+      order.push('publish returned');
+      expect((await publishing)[0]?.ok).toBe(true);
+      expect(order).toEqual(['publish returned', 'acks sent', 'handed to the SDK']);
+    } finally {
+      Topic.prototype.publishMessage = original;
+      await client.close({ flush: true });
+    }
+  });
+
+  it('flushes a publish made just before a graceful close', async () => {
+    const client = api();
+    await client.createTopic('closing');
+    await client.createSubscription('closing', 'closing', { ackDeadlineSeconds: 10 });
+    const publishing = client.publish('closing', [message(7)]);
+    await client.close({ flush: true });
+    const [outcome] = await publishing;
+    expect(outcome?.ok).toBe(true);
+    const reader = pstestClient(project);
+    try {
+      const pulled = await pullOne(reader, 'closing');
+      expect(pulled?.data.toString()).toBe('{"n":7}');
+    } finally {
+      await reader.close();
     }
   });
 
