@@ -129,8 +129,11 @@ export class SdkPubSubApi implements PubSubApi {
       // comes back only when its acks are answered. Run at once, a large publish made in the same
       // turn as a batch of settlements (a producer woken by those jobs, a handler fanning out) held
       // their acks back until it was done: on pstest, 10 ms before every ack request that followed
-      // a 1,000-job send. Deferred to the next tick, it runs after the acks already scheduled to go.
-      process.nextTick(() => {
+      // a 1,000-job send. Not on the next tick: an ack request is made a few promise jobs after its
+      // batch is flushed (acknowledge awaits the client), and promise jobs wait for the whole tick
+      // queue, this publish included. setImmediate runs it once the event loop has done everything
+      // this turn scheduled, the requests it makes included.
+      setImmediate(() => {
         for (let i = 0; i < messages.length; i++) {
           try {
             native.publishMessage(nativeMessage(messages[i]!), (error, id) =>
@@ -193,9 +196,9 @@ export class SdkPubSubApi implements PubSubApi {
 
   /** Flushes pending publishes, then closes what this object opened. */
   async close(options: { flush: boolean } = { flush: true }): Promise<void> {
-    // Publishes handed to the SDK on the next tick (see publish) are queued before the flush: the
-    // tick queue runs in order, so this tick comes after theirs.
-    await new Promise<void>((resolve) => process.nextTick(resolve));
+    // Publishes handed to the SDK by setImmediate (see publish) are queued before the flush:
+    // immediates run in order, so this one comes after theirs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.flush) await Promise.all([...this.#topics.values()].map((topic) => topic.flush()));
     this.#closed = true;
     const subscriber = this.#subscriber;

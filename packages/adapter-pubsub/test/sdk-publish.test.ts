@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Topic } from '@google-cloud/pubsub';
+import { Topic, v1 } from '@google-cloud/pubsub';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SdkPubSubApi } from '../src/sdk-client.js';
 import { deleteProject, pstestClient, pullOne, requirePstest } from './pstest.js';
@@ -65,24 +65,38 @@ describe('pubsub on pstest: SdkPubSubApi.publish (the SDK callback form)', () =>
     }
   });
 
-  it('hands the messages to the SDK on the next tick, after the settlements already scheduled', async () => {
+  it('hands the messages to the SDK after the ack requests scheduled in the same turn are made', async () => {
     const client = api();
     const order: string[] = [];
-    const original = Topic.prototype.publishMessage;
+    const publishMessage = Topic.prototype.publishMessage;
     Topic.prototype.publishMessage = function (this: Topic, ...args: Parameters<Topic['publishMessage']>) {
       order.push('handed to the SDK');
-      return original.apply(this, args);
+      return publishMessage.apply(this, args);
     } as Topic['publishMessage'];
+    const acknowledge = v1.SubscriberClient.prototype.acknowledge;
+    v1.SubscriberClient.prototype.acknowledge = function (this: v1.SubscriberClient, ...args: unknown[]) {
+      order.push('ack request made');
+      return (acknowledge as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof acknowledge;
     try {
       await client.createTopic('deferred');
-      // As the kit's Batcher schedules an ack request for the deliveries settled in this turn.
-      process.nextTick(() => order.push('acks sent'));
+      await client.createSubscription('deferred', 'deferred', { ackDeadlineSeconds: 10 });
+      // As the kit's Batcher flushes the acks of the deliveries settled in this turn: on a tick
+      // queued from a promise job, and acknowledge then awaits its client before the request.
+      let acking: Promise<void> | undefined;
+      queueMicrotask(() =>
+        process.nextTick(() => {
+          acking = client.acknowledge('deferred', ['not-a-real-ack-id']).catch(() => undefined);
+        }),
+      );
       const publishing = client.publish('deferred', [message(0)]);
       order.push('publish returned');
       expect((await publishing)[0]?.ok).toBe(true);
-      expect(order).toEqual(['publish returned', 'acks sent', 'handed to the SDK']);
+      await acking;
+      expect(order).toEqual(['publish returned', 'ack request made', 'handed to the SDK']);
     } finally {
-      Topic.prototype.publishMessage = original;
+      Topic.prototype.publishMessage = publishMessage;
+      v1.SubscriberClient.prototype.acknowledge = acknowledge;
       await client.close({ flush: true });
     }
   });
