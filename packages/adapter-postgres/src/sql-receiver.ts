@@ -32,12 +32,11 @@ export class SqlReceiver implements Receiver {
     this.#leaseMs = leaseMs;
     this.#acks = new Batcher<SqlJobRow>({
       maxSize: ACK_BATCH,
-      flush: async (rows) => {
+      flushAll: async (rows) => {
         const params = rows.flatMap((row) => [row.seq, row.leaseToken]);
         const freed = await queue.run(ackJobs(rows.length), params);
         // A job of an ordering key left: the next of its key is fetchable now.
         if (freed.some((row) => typeof row.ordering_key === 'string')) await queue.notify();
-        return rows.map(() => undefined);
       },
     });
   }

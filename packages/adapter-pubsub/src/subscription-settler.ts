@@ -23,10 +23,7 @@ export class SubscriptionSettler {
     this.#subscription = subscription;
     this.#acks = new Batcher({
       maxSize: MAX_IDS_PER_REQUEST,
-      flush: async (ackIds) => {
-        await api.acknowledge(subscription, ackIds);
-        return ackIds.map(() => undefined);
-      },
+      flushAll: (ackIds) => api.acknowledge(subscription, ackIds),
     });
   }
 
@@ -42,10 +39,7 @@ export class SubscriptionSettler {
       const subscription = this.#subscription;
       batcher = new Batcher({
         maxSize: MAX_IDS_PER_REQUEST,
-        flush: async (ackIds) => {
-          await api.modifyAckDeadline(subscription, ackIds, seconds);
-          return ackIds.map(() => undefined);
-        },
+        flushAll: (ackIds) => api.modifyAckDeadline(subscription, ackIds, seconds),
       });
       this.#deadlines.set(seconds, batcher);
     }

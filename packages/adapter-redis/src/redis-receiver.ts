@@ -53,9 +53,8 @@ export class RedisReceiver implements Receiver {
     const { client, keys } = queue;
     this.#acks = new Batcher<string>({
       maxSize: ACK_BATCH,
-      flush: async (ids) => {
+      flushAll: async (ids) => {
         await ACK.run(client, [keys.stream], [WORKER_GROUP, ...ids]);
-        return ids.map(() => undefined);
       },
     });
   }

@@ -108,4 +108,53 @@ describe('Batcher', () => {
     await first;
     expect(drained).toBe(true);
   });
+
+  describe('flushAll (a batch the broker takes or refuses as a whole)', () => {
+    it('gives every caller of a batch the same promise, and flushes the batch once', async () => {
+      const batches: number[][] = [];
+      const batcher = new Batcher<number>({
+        maxSize: 10,
+        flushAll: async (entries) => {
+          batches.push([...entries]);
+        },
+      });
+      const first = batcher.add(1);
+      const second = batcher.add(2);
+      expect(second).toBe(first);
+      await first;
+      const later = batcher.add(3);
+      expect(later).not.toBe(first);
+      await later;
+      expect(batches).toEqual([[1, 2], [3]]);
+    });
+
+    it('opens a new batch, with its own promise, at maxSize', async () => {
+      const batches: number[][] = [];
+      const batcher = new Batcher<number>({
+        maxSize: 2,
+        flushAll: async (entries) => {
+          batches.push([...entries]);
+        },
+      });
+      const adds = [1, 2, 3].map((entry) => batcher.add(entry));
+      expect(adds[1]).toBe(adds[0]);
+      expect(adds[2]).not.toBe(adds[0]);
+      await Promise.all(adds);
+      expect(batches).toEqual([[1, 2], [3]]);
+    });
+
+    it('fails every entry of a batch whose flush rejects, and only that batch', async () => {
+      const down = new Error('down');
+      let calls = 0;
+      const batcher = new Batcher<number>({
+        maxSize: 2,
+        flushAll: async () => {
+          if (calls++ === 0) throw down;
+        },
+      });
+      const results = await Promise.allSettled([1, 2, 3].map((entry) => batcher.add(entry)));
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toBe(down);
+    });
+  });
 });
