@@ -61,6 +61,22 @@ describe('wire format', () => {
     expect(decodeCompact(undefined)).toEqual({ meta: {} });
   });
 
+  it('reads polyqueue headers in any case (the later of two spellings counts) and keeps unknown ones out of the attributes', () => {
+    const decoded = decodeHeaders({
+      'PQ-ID': 'first',
+      'pq-id': 'second',
+      'Pq-Enqueued-At': '5',
+      'pq-traceparent': 'tp',
+      'PQ-DL-REASON': 'failed',
+      'pq-dl-attempts': '3',
+      'pq-from-a-later-version': 'x',
+      tenant: 't1',
+    });
+    expect(decoded.meta).toEqual({ id: 'second', enqueuedAt: 5, traceparent: 'tp' });
+    expect(decoded.deadLetter).toMatchObject({ reason: 'failed', attempts: 3, sourceQueue: '' });
+    expect(decoded.attributes).toEqual({ tenant: 't1' });
+  });
+
   it('reserves the pq prefix for polyqueue, case-insensitively', () => {
     expect(isReservedHeader('pq-id')).toBe(true);
     expect(isReservedHeader('PQ-Anything')).toBe(true);
