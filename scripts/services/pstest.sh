@@ -18,7 +18,8 @@ pstest() {
   # ensure_installed checks for an executable; the Go sources are plain files.
   [ -f /usr/share/gocode/src/cloud.google.com/go/pubsub/pstest/fake.go ] ||
     ensure_installed golang-google-cloud-dev /nonexistent
-  if [ ! -x "$binary" ]; then
+  # Built again when its sources changed since (a checkout that already had a binary).
+  if [ ! -x "$binary" ] || [ -n "$(find "$root/scripts/pstest" -newer "$binary" -type f)" ]; then
     "$root/scripts/pstest/build.sh" "$binary" || die 'could not build the Pub/Sub fake (scripts/pstest/build.sh)'
   fi
   # setsid: the fake outlives this script, like the other services.

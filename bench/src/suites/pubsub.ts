@@ -11,7 +11,7 @@ import { rawStreamingPull, rawUnaryPull } from './pubsub/raw-clients.js';
 
 const HOST = '127.0.0.1';
 const PORT = 8085;
-/** The fake keeps every message it ever saw in memory and hands out about 1k messages/s per stream. */
+/** The fake hands out about 1k messages/s per streaming pull: more would time the raw streaming case alone. */
 const MAX_JOBS = 20_000;
 const STREAM_BACKLOG_BATCHES = 5;
 const RAW_RATIO_TARGET: Target = { op: '>=', value: 0.9 };
