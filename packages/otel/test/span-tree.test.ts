@@ -1,4 +1,5 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { UnrecoverableError } from '@polyqueue/core';
 import { describe, expect, it } from 'vitest';
 import { named, parentSpanId, tracedMemoryBroker } from './support.js';
@@ -38,6 +39,28 @@ describe('@polyqueue/otel span tree on the memory adapter', () => {
     expect(process!.links.map((link) => link.context.spanId)).toEqual([sendContext.spanId]);
     expect(process!.events.map((event) => event.name)).toEqual(['polyqueue.ack']);
     await broker.close();
+  });
+
+  it('runs the handler inside its process span: that span is the active one in the handler', async () => {
+    // What an application's own tracing (an HTTP or database client) sees from a handler, with the
+    // context manager an OTel Node SDK installs.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    try {
+      const { broker, clock, spans } = await tracedMemoryBroker();
+      const q = broker.queue<string>('otel-active');
+      const active: (string | undefined)[] = [];
+      const worker = q.process(async () => {
+        active.push(trace.getActiveSpan()?.spanContext().spanId);
+      });
+      await q.send('x');
+      await clock.advance(10);
+      await worker.close();
+      const [process] = named(spans(), 'process otel-active');
+      expect(active).toEqual([process!.spanContext().spanId]);
+      await broker.close();
+    } finally {
+      context.disable();
+    }
   });
 
   it('retry then success: two process spans under one send, the first in error with a retry event', async () => {

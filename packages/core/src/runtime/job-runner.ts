@@ -116,7 +116,7 @@ export class JobRunner<T> {
       );
       let failure: Error | undefined;
       try {
-        await (scope ? scope.run(() => this.#invoke(job, context)) : this.#invoke(job, context));
+        await (scope ? this.#invokeIn(scope, job, context) : this.#invoke(job, context));
       } catch (thrown) {
         failure = toError(thrown);
         scope?.failed(failure);
@@ -147,6 +147,14 @@ export class JobRunner<T> {
       this.#finished?.(held, bug);
     }
   }
+  /**
+   * The handler inside the instrumentation's scope. A method of its own: an arrow written in `run`
+   * made `run` keep `job` and `context` in a context object, allocated for every job, scope or not.
+   */
+  #invokeIn(scope: ProcessScope, job: Job<T>, context: JobContextImpl): unknown {
+    return scope.run(() => this.#invoke(job, context));
+  }
+
   #invoke(job: Job<T>, context: JobContextImpl): unknown {
     if (this.#handlerTimeoutMs === undefined) return this.#handler(job, context);
     return this.#runWithTimeout(job, context, this.#handlerTimeoutMs);
