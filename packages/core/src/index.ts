@@ -36,7 +36,8 @@ export type { WorkerEvents } from './runtime/events.js';
 export type { Handler, Job, JobContext, Middleware } from './runtime/job.js';
 export type { JobOutcome } from './runtime/job-runner.js';
 export { consoleLogger, type Logger } from './runtime/logger.js';
-export { type MovedJob, type MoveOptions, type MoveResult, moveJobs } from './runtime/move.js';
+export { moveJobs } from './runtime/move.js';
+export type { MovedJob, MoveOptions, MoveResult } from './runtime/move-options.js';
 export { asNative, isNative, type NativeType, NativeTypeError } from './runtime/native-type.js';
 export type { CloseOptions, QueueOptions, SendOptions, WorkerOptions } from './runtime/options.js';
 export {

@@ -2,51 +2,14 @@ import type { Delivery } from '../driver/delivery.js';
 import type { OutgoingMessage } from '../driver/outgoing-message.js';
 import type { Receiver } from '../driver/receiver.js';
 import { ConfigError } from '../errors/config-error.js';
+import { HeldBackLeases } from './held-back.js';
 import { keepProcessAlive } from './keep-alive.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { movedMessage } from './move-message.js';
+import type { MovedJob, MoveOptions, MoveResult } from './move-options.js';
 import { MovePace } from './move-pace.js';
 import { type Queue, queueRuntime } from './queue.js';
 import type { QueueRuntime } from './queue-runtime.js';
-
-export interface MoveOptions {
-  /** Move at most this many jobs (default: until the source is drained). */
-  readonly limit?: number;
-  /** At most this many jobs a second (default: as fast as both brokers go). */
-  readonly ratePerSecond?: number;
-  /**
-   * The source counts as drained once receiving brought nothing for this long (default 2000 ms).
-   * Jobs still delayed or in backoff on the source are not deliverable, so they are not moved.
-   * `Infinity` follows the source instead: the move never drains, it waits on the receiver's own
-   * long poll for the next job and ends only at the limit, the signal or a failure (the outbox
-   * relay runs it so).
-   */
-  readonly idleMs?: number;
-  /**
-   * Stops the move: no more receiving; publishes under way finish and are acked on the source,
-   * anything received after the stop is handed back. The move then resolves, `ended: 'stopped'`.
-   */
-  readonly signal?: AbortSignal;
-  /**
-   * Told the running total after each batch the target confirmed and the source acked, and the
-   * jobs of that batch (id and enqueuedAt, for a relay's lag).
-   */
-  readonly onProgress?: (moved: number, batch: readonly MovedJob[]) => void;
-}
-
-/** A job of a batch moved: on the target, acked on the source. */
-export interface MovedJob {
-  readonly id: string;
-  /** When it was first sent (epoch ms), on the source's clock. */
-  readonly enqueuedAt: number;
-}
-
-export interface MoveResult {
-  /** Jobs now on the target and removed from the source. */
-  readonly moved: number;
-  /** Why it ended: nothing left to receive, the limit reached, or the signal. */
-  readonly ended: 'drained' | 'limit' | 'stopped';
-}
 
 /** A delivery the move holds, with its lease as the lease keeper extends it. */
 interface Held {
@@ -100,7 +63,7 @@ class Move {
   readonly #maxUnsettled: number;
   readonly #pace: MovePace | undefined;
   readonly #held = new Set<Held>();
-  readonly #heldBack = new Map<Delivery, Held>();
+  readonly #heldBack: HeldBackLeases;
   readonly #batches = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   readonly #leases: LeaseKeeper<Held> | undefined;
@@ -119,13 +82,13 @@ class Move {
     this.#maxUnsettled = this.#batchSize * BATCHES_IN_FLIGHT;
     this.#pace =
       options.ratePerSecond === undefined ? undefined : new MovePace(source.clock, options.ratePerSecond);
+    this.#heldBack = new HeldBackLeases(source.clock, source.topology.leaseMs, () => this.#leases?.wake());
     const { lease } = source.driver.capabilities;
     // A slow target must not let a held job's lease lapse: it would go to a worker on the source too.
     if (lease.expires && lease.extendable) {
       const leaseMs = source.topology.leaseMs;
-      const heldBack = { [Symbol.iterator]: () => this.#heldBack.values() };
       // A failed extension risks a duplicate, never a loss: logged, and the move goes on.
-      this.#leases = new LeaseKeeper(source.clock, leaseMs, [this.#held, heldBack], (held) =>
+      this.#leases = new LeaseKeeper(source.clock, leaseMs, [this.#held, this.#heldBack], (held) =>
         held.delivery
           .extendLease(leaseMs)
           .catch((error) => source.logger.error('polyqueue move', source.wrapError(error, 'extend a lease'))),
@@ -266,11 +229,10 @@ class Move {
   }
 
   #hold(delivery: Delivery): Held {
-    const back = this.#heldBack.get(delivery);
-    this.#heldBack.delete(delivery);
     const held: Held = {
       delivery,
-      leaseExpiresAt: back?.leaseExpiresAt ?? this.#source.clock.now() + this.#source.topology.leaseMs,
+      leaseExpiresAt:
+        this.#heldBack.take(delivery) ?? this.#source.clock.now() + this.#source.topology.leaseMs,
     };
     this.#held.add(held);
     return held;
@@ -283,13 +245,7 @@ class Move {
 
   /** `ReceiverOptions.keepLease`: lease a delivery the receiver holds back, until it says stop. */
   #keepLease(delivery: Delivery): () => void {
-    if (this.#leases === undefined) return () => undefined;
-    const held: Held = { delivery, leaseExpiresAt: this.#source.clock.now() + this.#source.topology.leaseMs };
-    this.#heldBack.set(delivery, held);
-    this.#leases.wake();
-    return () => {
-      if (this.#heldBack.get(delivery) === held) this.#heldBack.delete(delivery);
-    };
+    return this.#leases === undefined ? () => undefined : this.#heldBack.keep(delivery);
   }
 
   #track(batch: Promise<void>): void {

@@ -2,7 +2,8 @@ import type { Clock } from '../clock/clock.js';
 import { ErrorBackoff } from '../driver/kit/error-backoff.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { toError } from '../errors/to-error.js';
-import { type MovedJob, moveJobs } from './move.js';
+import { moveJobs } from './move.js';
+import type { MovedJob } from './move-options.js';
 import type { Queue } from './queue.js';
 
 /** What one relayed batch tells: emitted as the relay's 'batch' event. */

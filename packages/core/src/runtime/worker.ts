@@ -6,6 +6,7 @@ import type { Receiver } from '../driver/receiver.js';
 import { ClosedError } from '../errors/closed-error.js';
 import { Deque } from '../util/deque.js';
 import { TypedEmitter, type WorkerEvents } from './events.js';
+import { type HeldBack, HeldBackLeases } from './held-back.js';
 import type { Handler } from './job.js';
 import { JobRunner, type Settleable } from './job-runner.js';
 import { keepProcessAlive } from './keep-alive.js';
@@ -19,12 +20,6 @@ interface Held extends Settleable, Linked<Held> {
   leaseExpiresAt: number;
   /** Its handler holds one of the `concurrency` slots: from dispatch until the runner is settling it. */
   slot: boolean;
-}
-
-/** A delivery the receiver holds back (`ReceiverOptions.keepLease`): only its lease is ours. */
-interface HeldBack {
-  readonly delivery: Delivery;
-  leaseExpiresAt: number;
 }
 
 /** After a failed receive: 100 ms at first (most faults are a blip), doubling to 5 s while it lasts. */
@@ -48,7 +43,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   readonly #buffer = new Deque<Held>();
   /** Buffered and running: a LinkedSet, not a Set, for the young collector's sake (see LinkedSet). */
   readonly #held = new LinkedSet<Held>();
-  readonly #heldBack = new Map<Delivery, HeldBack>();
+  readonly #heldBack: HeldBackLeases;
   readonly #stopReceiving = new AbortController();
   readonly #leases: LeaseKeeper<Held | HeldBack> | undefined;
   /** Handlers running: deliveries that hold a slot (F1). */
@@ -82,13 +77,13 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
     this.#clock = rt.clock;
     this.concurrency = options.concurrency;
     this.#maxUnsettled = options.concurrency + options.prefetch;
+    this.#heldBack = new HeldBackLeases(rt.clock, rt.topology.leaseMs, () => this.#leases?.wake());
     const lease = rt.driver.capabilities.lease;
     if (lease.expires && lease.extendable) {
-      const heldBack = { [Symbol.iterator]: () => this.#heldBack.values() };
       this.#leases = new LeaseKeeper(
         this.#clock,
         rt.topology.leaseMs,
-        [this.#held, heldBack],
+        [this.#held, this.#heldBack],
         (held) =>
           held.delivery
             .extendLease(rt.topology.leaseMs)
@@ -218,13 +213,12 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
       for (const delivery of deliveries) {
         // Held back until now: its lease runs on from where the keeper left it. (Only SQS FIFO
         // holds any back: the size check spares every other receiver a lookup per delivery.)
-        const back = this.#heldBack.size === 0 ? undefined : this.#heldBack.get(delivery);
-        if (back !== undefined) this.#heldBack.delete(delivery);
+        const back = this.#heldBack.take(delivery);
         const held: Held = {
           delivery,
           state: 'buffered',
           slot: false,
-          leaseExpiresAt: back?.leaseExpiresAt ?? leaseExpiresAt,
+          leaseExpiresAt: back ?? leaseExpiresAt,
           linkedIn: undefined,
           linkPrev: undefined,
           linkNext: undefined,
@@ -282,12 +276,7 @@ export class Worker<T = unknown> extends TypedEmitter<WorkerEvents<T>> {
   /** `ReceiverOptions.keepLease`: lease a delivery the receiver holds back, until it says stop. */
   #keepLease(delivery: Delivery): () => void {
     if (this.#leases === undefined || this.#state === 'closed') return () => undefined;
-    const entry: HeldBack = { delivery, leaseExpiresAt: this.#clock.now() + this.#rt.topology.leaseMs };
-    this.#heldBack.set(delivery, entry);
-    this.#leases.wake();
-    return () => {
-      if (this.#heldBack.get(delivery) === entry) this.#heldBack.delete(delivery);
-    };
+    return this.#heldBack.keep(delivery);
   }
 
   async #release(held: Held): Promise<void> {
