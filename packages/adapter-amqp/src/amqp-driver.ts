@@ -1,4 +1,4 @@
-import { ConfigError, UnsupportedFeatureError } from '@polyqueue/core';
+import { UnsupportedFeatureError } from '@polyqueue/core';
 import {
   type BackgroundErrorSink,
   BackgroundErrors,
@@ -16,6 +16,7 @@ import {
   type ReceiverOptions,
   type SendOutcome,
 } from '@polyqueue/core/driver';
+import { amqpCapabilities, GRANULARITY_MS } from './amqp-capabilities.js';
 import type { AmqpConnect, AmqpConnection } from './amqp-client.js';
 import type { ConsumerChannel } from './amqp-consumer.js';
 import { AmqpDeadLetterStore } from './amqp-dead-letter-store.js';
@@ -25,32 +26,13 @@ import type { CopyPublisher } from './amqp-delivery.js';
 import { AmqpUnavailableError, amqpErrorCode } from './amqp-errors.js';
 import { ManagementApi } from './amqp-management.js';
 import { publishOptions } from './amqp-message.js';
-import {
-  checkLogicalNames,
-  delayRoute,
-  MAX_NAME_BYTES,
-  maxCascadeDelayMs,
-  NativeNames,
-  targetWord,
-} from './amqp-names.js';
-import { type AmqpOptions, MAX_DELAY_LEVELS } from './amqp-options.js';
+import { checkLogicalNames, checkNameLength, delayRoute, NativeNames } from './amqp-names.js';
+import type { AmqpOptions } from './amqp-options.js';
 import type { AmqpPublisher } from './amqp-publisher.js';
 import { AmqpReceiver } from './amqp-receiver.js';
 import { AmqpSession, type Link } from './amqp-session.js';
 import { DeadLetterChannel } from './dead-letter-channel.js';
 import type { QueueContext } from './queue-context.js';
-
-/**
- * ε. TTL expiry is kept in whole milliseconds per cascade level, so a delivery can be a hair
- * early; a message due within ε is handed out rather than sent round the cascade again.
- */
-const GRANULARITY_MS = 5;
-/** Each cascade level a delay passes adds about 2 ms; 32 levels and a loaded host fit in this. */
-const TOLERANCE_MS = 250;
-/** Messages per `send` call: publishes are pipelined on one confirm channel, then awaited. */
-const MAX_BATCH = 1_000;
-/** setTimeout's ceiling: RabbitMQ holds a delivery until ack or channel close, not for a lease. */
-const MAX_LEASE_MS = 2 ** 31 - 1;
 
 export interface AmqpDriverOptions extends AmqpOptions {
   /** Opens a connection; called again after every loss. */
@@ -91,23 +73,7 @@ export class AmqpDriver implements Driver {
       options.managementUrl === undefined
         ? undefined
         : new ManagementApi(options.managementUrl, options.vhost, options.publishTimeoutMs);
-    this.capabilities = {
-      maxMessageBytes: options.maxMessageBytes,
-      maxBatchSize: MAX_BATCH,
-      maxNativeDelayMs: maxCascadeDelayMs(options.delayLevels),
-      lease: { expires: false, extendable: false, minMs: 1, maxMs: MAX_LEASE_MS },
-      ordering: false,
-      dedup: false,
-      nativeDeadLetter: options.queueType === 'quorum',
-      // Passive declares count ready messages; only the management API counts unacknowledged ones.
-      // Delayed jobs wait in the delay cascade every queue of the prefix shares: not countable.
-      stats:
-        options.managementUrl === undefined
-          ? ['ready', 'deadLettered']
-          : ['ready', 'inFlight', 'deadLettered'],
-      listQueues: options.managementUrl !== undefined,
-      timing: { granularityMs: GRANULARITY_MS, toleranceMs: TOLERANCE_MS },
-    };
+    this.capabilities = amqpCapabilities(options);
     this.#declarations = new Declarations({
       names: this.names,
       queueType: options.queueType,
@@ -320,11 +286,3 @@ export class AmqpDriver implements Driver {
 const OK: SendOutcome = Object.freeze({ ok: true });
 const okOutcome = (): SendOutcome => OK;
 const failedOutcome = (error: unknown): SendOutcome => ({ ok: false, error });
-
-/** A delay's routing key is one word per cascade level plus the queue: it must fit in 255 bytes. */
-function checkNameLength(native: string): void {
-  const max = MAX_NAME_BYTES - 2 * MAX_DELAY_LEVELS;
-  if (Buffer.byteLength(targetWord(native)) > max) {
-    throw new ConfigError(`Queue name "${native}" is too long for RabbitMQ: at most ${max} bytes`);
-  }
-}

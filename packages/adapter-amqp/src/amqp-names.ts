@@ -1,5 +1,5 @@
 import { ConfigError } from '@polyqueue/core';
-import type { QueueType } from './amqp-options.js';
+import { MAX_DELAY_LEVELS, type QueueType } from './amqp-options.js';
 
 /** RabbitMQ's limit on queue names, exchange names and routing keys (a shortstr). */
 export const MAX_NAME_BYTES = 255;
@@ -111,4 +111,12 @@ export function maxCascadeDelayMs(levels: number): number {
 /** Topic patterns of level k: `*.`×k then `1.#` (hold here) or `0.#` (pass down). */
 export function levelPattern(k: number, bit: 0 | 1): string {
   return `${'*.'.repeat(k)}${bit}.#`;
+}
+
+/** A delay's routing key is one word per cascade level plus the queue: it must fit in 255 bytes. */
+export function checkNameLength(native: string): void {
+  const max = MAX_NAME_BYTES - 2 * MAX_DELAY_LEVELS;
+  if (Buffer.byteLength(targetWord(native)) > max) {
+    throw new ConfigError(`Queue name "${native}" is too long for RabbitMQ: at most ${max} bytes`);
+  }
 }
