@@ -120,7 +120,8 @@ export function decodeHeaders(headers: Readonly<Record<string, unknown>>): Decod
         tracestate = str;
         break;
       default:
-        (deadLetter ??= {})[key] = str;
+        deadLetter ??= {};
+        deadLetter[key] = str;
     }
   }
   const meta: { -readonly [K in keyof JobMeta]?: JobMeta[K] } = {};

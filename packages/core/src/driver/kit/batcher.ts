@@ -67,7 +67,8 @@ export class Batcher<T> {
 
   /** Resolves once this entry's batch succeeded for it; rejects with its own error otherwise. */
   add(entry: T): Promise<void> {
-    const batch = (this.#open ??= this.#openBatch());
+    this.#open ??= this.#openBatch();
+    const batch = this.#open;
     batch.entries.push(entry);
     const settled =
       batch.shared ??
