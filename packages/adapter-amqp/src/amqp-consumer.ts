@@ -1,4 +1,5 @@
 import type { AmqpChannel, AmqpMessage } from './amqp-client.js';
+import { closeBounded } from './amqp-close.js';
 import { bounded } from './amqp-deadline.js';
 import type { Link } from './amqp-session.js';
 
@@ -160,7 +161,7 @@ export class ConsumerChannel {
     if (!this.alive) return;
     this.#sendAcks();
     this.#die();
-    await bounded(this.channel.close(), this.#options.timeoutMs, 'closing a consumer channel');
+    await closeBounded(this.channel, this.#options.timeoutMs, 'closing a consumer channel');
   }
 
   #flush(): void {

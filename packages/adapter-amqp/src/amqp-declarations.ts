@@ -1,5 +1,6 @@
 import type { QueueTopology } from '@polyqueue/core/driver';
 import type { AmqpChannel } from './amqp-client.js';
+import { closeBounded } from './amqp-close.js';
 import { bounded } from './amqp-deadline.js';
 import { amqpErrorCode } from './amqp-errors.js';
 import { type NativeNames, targetWord } from './amqp-names.js';
@@ -90,7 +91,7 @@ export class Declarations {
       // A failed declaration has closed it already. A close that fails or hangs leaves a channel
       // RabbitMQ drops with its connection: reported, while the declaration's own outcome stands.
       if (!closed) {
-        await bounded(channel.close(), timeoutMs, 'closing a channel').catch((error: unknown) =>
+        await closeBounded(channel, timeoutMs, 'closing a channel').catch((error: unknown) =>
           this.#options.report('close', error),
         );
       }

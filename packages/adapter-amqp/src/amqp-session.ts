@@ -1,5 +1,6 @@
 import { pause, systemClock } from '@polyqueue/core/driver';
 import type { AmqpChannel, AmqpConnect, AmqpConnection } from './amqp-client.js';
+import { type Closable, closeBounded } from './amqp-close.js';
 import { bounded } from './amqp-deadline.js';
 import { AmqpUnavailableError } from './amqp-errors.js';
 import { AmqpPublisher } from './amqp-publisher.js';
@@ -161,16 +162,17 @@ export class AmqpSession {
     const link = this.#link;
     if (link) {
       link.alive = false;
-      const closing = link.connection.close();
-      await bounded(closing, this.#options.publishTimeoutMs, 'closing the connection').catch(
+      await closeBounded(link.connection, this.#options.publishTimeoutMs, 'closing the connection').catch(
         (error: unknown) => this.#options.report('close', error),
       );
     }
   }
 
   /** Closes a channel or connection that came after its deadline; a failed close is reported. */
-  #closeLate(late: { close(): Promise<void> }): void {
-    late.close().catch((error: unknown) => this.#options.report('close', error));
+  #closeLate(late: Closable): void {
+    closeBounded(late, this.#options.publishTimeoutMs, 'closing what came too late').catch((error: unknown) =>
+      this.#options.report('close', error),
+    );
   }
 
   async #reconnectLoop(): Promise<Link> {
@@ -231,7 +233,7 @@ export class AmqpSession {
     } catch (error) {
       if (link) link.alive = false;
       // This attempt's own error is what the caller gets; the close only releases the socket.
-      await bounded(connection.close(), publishTimeoutMs, 'closing a failed connection').catch(
+      await closeBounded(connection, publishTimeoutMs, 'closing a failed connection').catch(
         (closeError: unknown) => report('close', closeError),
       );
       throw error;

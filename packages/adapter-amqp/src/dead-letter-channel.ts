@@ -1,4 +1,5 @@
 import type { AmqpChannel, AmqpMessage } from './amqp-client.js';
+import { closeBounded } from './amqp-close.js';
 import { bounded } from './amqp-deadline.js';
 import type { QueueContext } from './queue-context.js';
 
@@ -40,7 +41,7 @@ export class DeadLetterChannel {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await bounded(this.channel.close(), this.#queue.timeoutMs, 'closing a channel').catch((error: unknown) =>
+    await closeBounded(this.channel, this.#queue.timeoutMs, 'closing a channel').catch((error: unknown) =>
       this.#queue.report('close-dead-letter-channel', error),
     );
   }
