@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { settled } from '../../../test/support/settled.js';
 import { closeBounded } from '../src/amqp-close.js';
 import { AmqpUnavailableError } from '../src/amqp-errors.js';
 
@@ -19,21 +20,6 @@ class FakeClosable extends EventEmitter {
   }
 }
 
-/** Whether `promise` has settled once pending I/O callbacks ran: no timer of the test's own. */
-async function settledSoon(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return settled;
-}
-
 describe('closeBounded', () => {
   it('fails at once, retryably, when the socket dies while the close is on the wire (amqplib never settles close() then)', async () => {
     const channel = new FakeClosable();
@@ -41,7 +27,7 @@ describe('closeBounded', () => {
     closing.catch(() => undefined);
     // The socket died: amqplib moves the channel to closed and emits 'close', no CloseOk.
     channel.emit('close');
-    expect(await settledSoon(closing)).toBe(true);
+    expect(await settled(closing)).toBe(true);
     await expect(closing).rejects.toBeInstanceOf(AmqpUnavailableError);
     await expect(closing).rejects.toThrow('the connection was lost while closing a channel');
     expect(channel.listenerCount('close')).toBe(0);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { settled } from '../../../test/support/settled.js';
 import { PendingWork } from '../src/driver/kit/pending-work.js';
 
 function deferred() {
@@ -9,21 +10,6 @@ function deferred() {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-/** True when `promise` has settled once pending promise jobs have run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  void promise.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return done;
 }
 
 describe('PendingWork (driver kit)', () => {
